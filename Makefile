@@ -1,0 +1,43 @@
+# lupusstats: the two commands are `make report` and `make test`.
+# Both bootstrap .venv from the system python (3.11+) the first time and
+# reinstall only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+PYTEST_ARGS ?=
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: all report test unit notebooks-test bench clean venv
+
+all: test
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("lupusstats needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make report: execute every notebook headless, write reports/<notebook>.html and reports/index.html
+report: $(STAMP)
+	$(BIN)/python -m lupusstats report --out reports
+
+## make test: unit tests, doctests and nbval on every notebook
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider notebooks $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf reports .pytest_cache build *.egg-info

@@ -1,0 +1,182 @@
+"""Argument checks shared by every public function.
+
+Each check raises ``TypeError`` for a wrong type and ``ValueError`` for a bad
+value.  The message names the argument, shows the offending value and says what
+is allowed, so a user never sees a traceback from deep inside numpy.  This
+module imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+_ALTERNATIVES = ("two-sided", "less", "greater")
+
+
+def _show(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_real(name: str, value: object) -> float:
+    """Return `value` as a float; ``TypeError`` unless it is a real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {_show(value)} ({type(value).__name__}).")
+    return float(value)
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    allow_inf: bool = False,
+) -> float:
+    """Check a real scalar against optional bounds and return it as a float.
+
+    NaN is always rejected; infinity only with ``allow_inf=True``.
+    """
+    x = check_real(name, value)
+    if np.isnan(x):
+        raise ValueError(f"`{name}` must be a number, got NaN.")
+    if np.isinf(x) and not allow_inf:
+        raise ValueError(f"`{name}` must be finite, got {x}.")
+    bad_low = low is not None and (x < low if low_inclusive else x <= low)
+    bad_high = high is not None and (x > high if high_inclusive else x >= high)
+    if bad_low or bad_high:
+        lo = "" if low is None else f"{'>=' if low_inclusive else '>'} {low}"
+        hi = "" if high is None else f"{'<=' if high_inclusive else '<'} {high}"
+        allowed = " and ".join(s for s in (lo, hi) if s)
+        raise ValueError(f"`{name}` must be {allowed}, got {_show(value)}.")
+    return x
+
+
+def check_positive(name: str, value: object, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
+    """A real number > 0 (or >= 0 with ``allow_zero``)."""
+    return check_number(name, value, low=0.0, low_inclusive=allow_zero, allow_inf=allow_inf)
+
+
+def check_probability(name: str, value: object, *, allow_zero: bool = True, allow_one: bool = True) -> float:
+    """A probability in [0, 1] (endpoints optional)."""
+    return check_number(name, value, low=0.0, high=1.0, low_inclusive=allow_zero, high_inclusive=allow_one)
+
+
+def check_int(name: str, value: object, *, minimum: int | None = None) -> int:
+    """An integer (numpy integers accepted, bools and floats rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, got {_show(value)} ({type(value).__name__}).")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {v}.")
+    return v
+
+
+def check_confidence_level(value: object, name: str = "confidence_level") -> float:
+    """A confidence level strictly between 0 and 1."""
+    return check_number(name, value, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+
+
+def check_alternative(value: object, name: str = "alternative") -> str:
+    """One of ``"two-sided"``, ``"less"``, ``"greater"``."""
+    return check_choice(name, value, _ALTERNATIVES)
+
+
+def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
+    """`value` must be one of the strings in `allowed`."""
+    allowed = tuple(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be a string, one of {list(allowed)}, got {_show(value)}.")
+    if value not in allowed:
+        raise ValueError(f"`{name}` must be one of {list(allowed)}, got {value!r}.")
+    return value
+
+
+def check_probability_vector(name: str, value: object, *, length: int | None = None, atol: float = 1e-6) -> np.ndarray:
+    """A 1-d vector of probabilities (each in [0, 1]) that sums to 1."""
+    arr = as_float_array(name, value, ndim=1)
+    if length is not None and arr.size != length:
+        raise ValueError(f"`{name}` must have {length} entries, got {arr.size}: {_show(value)}.")
+    if np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"`{name}` entries must be probabilities in [0, 1], got {_show(value)}.")
+    total = float(arr.sum())
+    if abs(total - 1.0) > atol:
+        raise ValueError(f"`{name}` must sum to 1, got {_show(value)} (sum {total:.6g}).")
+    return arr / total
+
+
+def as_float_array(name: str, value: object, *, ndim: int | None = None, allow_nan: bool = False) -> np.ndarray:
+    """Convert to a float ndarray, rejecting strings, wrong dimension and NaN."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"`{name}` must be array-like of numbers, got a string {_show(value)}.")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must be array-like of numbers, got {_show(value)}.") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"`{name}` must be {ndim}-dimensional, got shape {arr.shape}.")
+    if not allow_nan and np.isnan(arr).any():
+        n_bad = int(np.isnan(arr).sum())
+        raise ValueError(f"`{name}` contains {n_bad} missing (NaN) value(s); remove or impute them first.")
+    return arr
+
+
+def as_count_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+    """Non-negative integer counts (floats holding whole numbers are accepted)."""
+    arr = as_float_array(name, value, ndim=ndim)
+    if np.isinf(arr).any():
+        raise ValueError(f"`{name}` must be finite counts, got infinity.")
+    if (arr < 0).any():
+        raise ValueError(f"`{name}` must be non-negative counts, got {_show(arr[arr < 0][:5].tolist())}.")
+    if (arr != np.round(arr)).any():
+        bad = arr[arr != np.round(arr)][:5].tolist()
+        raise ValueError(f"`{name}` must be whole-number counts, got {_show(bad)}.")
+    return arr.astype(np.int64)
+
+
+def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+    """Strictly positive, finite floats (e.g. exposure in patient-years)."""
+    arr = as_float_array(name, value, ndim=ndim)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"`{name}` must be finite, got infinity.")
+    if (arr <= 0).any():
+        raise ValueError(f"`{name}` must be > 0, got {_show(arr[arr <= 0][:5].tolist())}.")
+    return arr
+
+
+def check_same_shape(**arrays: np.ndarray) -> None:
+    """All arrays must have one shape; the message lists every shape."""
+    shapes = {k: np.shape(v) for k, v in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"`{k}` {s}" for k, s in shapes.items())
+        raise ValueError(f"arrays must have the same shape, got {listed}.")
+
+
+def check_columns(name: str, frame: object, columns: Sequence[str]) -> None:
+    """`frame` must be a DataFrame holding every column in `columns`."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"`{name}` is missing column(s) {missing}; it has {list(frame.columns)}. "
+            "Pass the column names as keyword arguments if yours differ."
+        )
+
+
+def check_unique_names(name: str, names: Sequence[str]) -> None:
+    """No duplicates allowed; the message lists them."""
+    seen, dup = set(), []
+    for n in names:
+        if n in seen and n not in dup:
+            dup.append(n)
+        seen.add(n)
+    if dup:
+        raise ValueError(f"`{name}` must have unique names, got duplicate(s) {dup}.")

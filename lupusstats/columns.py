@@ -1,0 +1,116 @@
+"""Column names and categories shared by the simulator and the analyses.
+
+This module is the single definition of the two table shapes used everywhere in
+lupusstats (see ``ARCHITECTURE.md``):
+
+**patients** -- one row per patient (per trial replicate when there are several)
+    ``trial``, ``patient``, ``arm``, ``followup_years``, ``completed``,
+    ``baseline_sledai``, ``n_flares``, ``n_severe_flares``, ``first_flare_years``,
+    ``first_severe_flare_years``, ``drug_free_remission`` and one ``ae_<event>``
+    count column per adverse event.
+
+**flares** -- one row per flare
+    ``trial``, ``patient``, ``arm``, ``time_years``, ``severity``, ``organ``,
+    ``sledai_increase``.
+
+Analysis functions take these names as keyword defaults, so a user's own table
+with other column names works by passing the names explicitly.  This module
+imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TRIAL",
+    "PATIENT",
+    "ARM",
+    "FOLLOWUP_YEARS",
+    "COMPLETED",
+    "BASELINE_SLEDAI",
+    "N_FLARES",
+    "N_SEVERE_FLARES",
+    "FIRST_FLARE_YEARS",
+    "FIRST_SEVERE_FLARE_YEARS",
+    "DRUG_FREE_REMISSION",
+    "AE_PREFIX",
+    "TIME_YEARS",
+    "SEVERITY",
+    "ORGAN",
+    "SLEDAI_INCREASE",
+    "SEVERITY_LEVELS",
+    "ORGAN_DOMAINS",
+    "PATIENT_COLUMNS",
+    "FLARE_COLUMNS",
+    "ae_column",
+]
+
+# patients table
+TRIAL = "trial"
+PATIENT = "patient"
+ARM = "arm"
+FOLLOWUP_YEARS = "followup_years"
+COMPLETED = "completed"
+BASELINE_SLEDAI = "baseline_sledai"
+N_FLARES = "n_flares"
+N_SEVERE_FLARES = "n_severe_flares"
+FIRST_FLARE_YEARS = "first_flare_years"
+FIRST_SEVERE_FLARE_YEARS = "first_severe_flare_years"
+DRUG_FREE_REMISSION = "drug_free_remission"
+AE_PREFIX = "ae_"
+
+# flares table
+TIME_YEARS = "time_years"
+SEVERITY = "severity"
+ORGAN = "organ"
+SLEDAI_INCREASE = "sledai_increase"
+
+#: Ordered flare severity levels (an ordered pandas Categorical in tables).
+SEVERITY_LEVELS: tuple[str, ...] = ("mild", "moderate", "severe")
+
+#: Organ domains of a flare, in the order used by the BILAG-2004 index.
+ORGAN_DOMAINS: tuple[str, ...] = (
+    "constitutional",
+    "mucocutaneous",
+    "neuropsychiatric",
+    "musculoskeletal",
+    "cardiopulmonary",
+    "renal",
+    "haematological",
+)
+
+#: Fixed columns of the patients table, in order (``ae_<event>`` columns follow).
+PATIENT_COLUMNS: tuple[str, ...] = (
+    TRIAL,
+    PATIENT,
+    ARM,
+    FOLLOWUP_YEARS,
+    COMPLETED,
+    BASELINE_SLEDAI,
+    N_FLARES,
+    N_SEVERE_FLARES,
+    FIRST_FLARE_YEARS,
+    FIRST_SEVERE_FLARE_YEARS,
+    DRUG_FREE_REMISSION,
+)
+
+#: Columns of the flares table, in order.
+FLARE_COLUMNS: tuple[str, ...] = (
+    TRIAL,
+    PATIENT,
+    ARM,
+    TIME_YEARS,
+    SEVERITY,
+    ORGAN,
+    SLEDAI_INCREASE,
+)
+
+
+def ae_column(event: str) -> str:
+    """Return the patients-table column holding counts of adverse event `event`.
+
+    Examples
+    --------
+    >>> ae_column("pneumonia")
+    'ae_pneumonia'
+    """
+    return AE_PREFIX + event

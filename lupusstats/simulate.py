@@ -1,0 +1,467 @@
+"""Simulate lupus cohorts (tidy tables) and many trials at once (numpy arrays).
+
+The generative model (see ``ARCHITECTURE.md``):
+
+* **frailty** ``u ~ Gamma(mean 1, variance dispersion)`` per patient, so flare
+  counts are negative binomial (NB2) with ``Var = mu + dispersion * mu**2``;
+* **follow-up**: the planned follow-up, cut short by dropout (exponential with
+  the arm's hazard) or by treatment-related death (with the arm's probability,
+  uniformly within its window);
+* **flares**: a Poisson process with intensity
+  ``baseline_flare_rate * flare_rate_ratio * u`` over the observed follow-up;
+* **severity** of each flare from a proportional-odds model: cumulative logits
+  of the baseline mix shifted by ``log(severity_odds_ratio)`` of the arm, plus
+  ``severity_frailty_log_or * (log u - E log u)`` and a patient random effect
+  ``N(0, severity_patient_sd**2)``.  Given the patient, severity levels split
+  the flare process into independent Poisson processes;
+* **organ** domain per flare (categorical), **SLEDAI increase** per flare
+  (``min + Poisson(mean - min)`` by severity), **baseline SLEDAI** (rounded
+  normal, truncated below), **drug-free remission** (Bernoulli among patients
+  who complete follow-up; dropouts and deaths count as non-remission),
+  **adverse events** (Poisson counts at the arm's rate over its exposure window).
+
+:func:`simulate_cohort` returns the patients and flares tables of one study;
+:func:`simulate_trials` draws the same model for many trials at once as arrays
+of shape ``(n_trials, n_patients)``, with no Python loop over patients or trials.
+Both take ``rng`` (anything :func:`numpy.random.default_rng` accepts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from . import _validation as _v
+from . import columns as C
+from .scenarios import Scenario
+
+__all__ = ["Cohort", "TrialBatch", "simulate_cohort", "simulate_trials"]
+
+_SLEDAI_MAX = 105
+
+
+@dataclasses.dataclass(frozen=True)
+class Cohort:
+    """One simulated study: a patients table and a flares table.
+
+    Attributes
+    ----------
+    patients : pandas.DataFrame
+        One row per patient, columns as ``lupusstats.columns.PATIENT_COLUMNS``
+        (without ``trial``) plus one ``ae_<event>`` count column per adverse event.
+    flares : pandas.DataFrame
+        One row per flare, sorted by patient and time.
+    scenario : Scenario
+        The scenario that generated the data.
+    """
+
+    patients: object
+    flares: object
+    scenario: Scenario
+
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """Arm names in scenario order (the first is the reference)."""
+        return self.scenario.arm_names
+
+    def _repr_html_(self) -> str:
+        p, f = self.patients, self.flares
+        return (
+            f"<div><strong>Cohort</strong> from scenario {self.scenario.name or '(custom)'}: "
+            f"{len(p)} patients, {len(f)} flares"
+            f"{p.head().to_html(index=False)}</div>"
+        )
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TrialBatch:
+    """Many simulated trials as arrays of shape ``(n_trials, n_patients)``.
+
+    Patients are ordered by arm (all patients of the first arm, then the next);
+    ``arm`` holds each patient's arm code and ``arm_names`` the names.
+
+    Attributes
+    ----------
+    n_flares, n_severe_flares, n_moderate_flares : ndarray of int
+        Flare counts per patient (``n_moderate_flares`` is needed for ordinal
+        worst-flare endpoints).
+    followup_years : ndarray of float
+        Observed follow-up (exposure).
+    first_flare_years, first_severe_flare_years : ndarray of float
+        Time of the first (severe) flare; NaN when there was none (censored at
+        ``followup_years``).
+    completed, drug_free_remission : ndarray of bool
+    baseline_sledai : ndarray of int
+    adverse_events : dict of str to ndarray of int
+        Counts per adverse event.
+    arm : ndarray of int, shape (n_patients,)
+    arm_names : tuple of str
+    scenario : Scenario
+    """
+
+    n_flares: np.ndarray
+    n_severe_flares: np.ndarray
+    n_moderate_flares: np.ndarray
+    followup_years: np.ndarray
+    first_flare_years: np.ndarray
+    first_severe_flare_years: np.ndarray
+    completed: np.ndarray
+    drug_free_remission: np.ndarray
+    baseline_sledai: np.ndarray
+    adverse_events: Mapping[str, np.ndarray]
+    arm: np.ndarray
+    arm_names: tuple[str, ...]
+    scenario: Scenario
+
+    @property
+    def n_trials(self) -> int:
+        """Number of simulated trials."""
+        return int(self.n_flares.shape[0])
+
+    @property
+    def n_patients(self) -> int:
+        """Patients per trial (all arms)."""
+        return int(self.n_flares.shape[1])
+
+    def in_arm(self, name: str) -> np.ndarray:
+        """Boolean mask of shape ``(n_patients,)`` for the patients of arm `name`."""
+        if name not in self.arm_names:
+            raise ValueError(f"unknown arm {name!r}; this batch has {list(self.arm_names)}.")
+        return self.arm == self.arm_names.index(name)
+
+    def to_patients(self):
+        """Return all trials as one long patients table with a ``trial`` column."""
+        import pandas as pd
+
+        T, P = self.n_flares.shape
+        data = {
+            C.TRIAL: np.repeat(np.arange(T), P),
+            C.PATIENT: np.tile(np.arange(1, P + 1), T),
+            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),
+            C.FOLLOWUP_YEARS: self.followup_years.ravel(),
+            C.COMPLETED: self.completed.ravel(),
+            C.BASELINE_SLEDAI: self.baseline_sledai.ravel(),
+            C.N_FLARES: self.n_flares.ravel(),
+            C.N_SEVERE_FLARES: self.n_severe_flares.ravel(),
+            C.FIRST_FLARE_YEARS: self.first_flare_years.ravel(),
+            C.FIRST_SEVERE_FLARE_YEARS: self.first_severe_flare_years.ravel(),
+            C.DRUG_FREE_REMISSION: self.drug_free_remission.ravel(),
+        }
+        for event, counts in self.adverse_events.items():
+            data[C.ae_column(event)] = counts.ravel()
+        return pd.DataFrame(data)
+
+    def __repr__(self) -> str:
+        return (
+            f"TrialBatch(n_trials={self.n_trials}, n_patients={self.n_patients}, "
+            f"arms={list(self.arm_names)})"
+        )
+
+
+def _check_scenario(scenario: object) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"`scenario` must be a lupusstats.Scenario (see ls.preset / ls.Scenario), got {type(scenario).__name__}."
+        )
+    return scenario
+
+
+def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Arm parameters expanded to one entry per patient (patients ordered by arm)."""
+    sizes = np.asarray(scenario.n_per_arm)
+    code = np.repeat(np.arange(len(scenario.arms)), sizes)
+
+    def expand(values) -> np.ndarray:
+        return np.asarray(values, dtype=float)[code]
+
+    arms = scenario.arms
+    window = [math.inf if a.adverse_event_window_years is None else a.adverse_event_window_years for a in arms]
+    return {
+        "code": code,
+        "rate": scenario.baseline_flare_rate * expand([a.flare_rate_ratio for a in arms]),
+        "log_or": expand([math.log(a.severity_odds_ratio) for a in arms]),
+        "dropout": expand([a.dropout_rate for a in arms]),
+        "mortality": expand([a.treatment_mortality for a in arms]),
+        "mortality_window": expand([a.mortality_window_years for a in arms]),
+        "remission": expand([a.remission_probability for a in arms]),
+        "ae_window": expand(window),
+        "ae_rates": {
+            event: expand([a.adverse_events.get(event, 0.0) for a in arms]) for event in scenario.adverse_events
+        },
+    }
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _logit(p: float) -> float:
+    return math.log(p) - math.log1p(-p)
+
+
+def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[str, object]:
+    """Draw every patient-level quantity for `n_trials` trials, vectorised."""
+    pp = _per_patient(scenario)
+    shape = (n_trials, scenario.n_patients)
+    alpha = scenario.dispersion
+
+    # Frailty: Gamma with mean 1 and variance alpha (NB2 counts).
+    if alpha > 0:
+        frailty = rng.gamma(1.0 / alpha, alpha, size=shape)
+    else:
+        frailty = np.ones(shape)
+
+    # Observed follow-up: planned, cut by dropout and treatment-related death.
+    followup = np.full(shape, scenario.followup_years)
+    if np.any(pp["dropout"] > 0):
+        with np.errstate(divide="ignore"):
+            dropout_time = rng.standard_exponential(shape) / pp["dropout"]
+        np.minimum(followup, dropout_time, out=followup)
+    if np.any(pp["mortality"] > 0):
+        dies = rng.random(shape) < pp["mortality"]
+        death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
+        np.minimum(followup, death_time, out=followup)
+    completed = followup >= scenario.followup_years
+
+    # Flare counts split by severity (independent Poisson processes given the patient).
+    mean = pp["rate"] * frailty * followup
+    n_flares = rng.poisson(mean)
+    p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
+    n_severe = rng.binomial(n_flares, p_sev)
+    n_moderate = rng.binomial(n_flares - n_severe, p_mod_given_not_sev)
+
+    # Time of the first flare: min of uniform times on (0, followup).  Severe and
+    # non-severe flare times are independent given the counts, so drawing the
+    # first of each and taking the minimum reproduces the joint distribution.
+    first_severe = _first_uniform(n_severe, followup, rng)
+    first_other = _first_uniform(n_flares - n_severe, followup, rng)
+    first_flare = np.fmin(first_severe, first_other)
+
+    if np.any(pp["remission"] > 0):
+        remission = completed & (rng.random(shape) < pp["remission"])
+    else:
+        remission = np.zeros(shape, dtype=bool)
+
+    baseline = _baseline_sledai(scenario, shape, rng)
+
+    adverse = {}
+    if pp["ae_rates"]:
+        exposure = np.minimum(followup, pp["ae_window"])
+        for event, rate in pp["ae_rates"].items():
+            adverse[event] = rng.poisson(rate * exposure)
+
+    return {
+        "code": pp["code"],
+        "frailty": frailty,
+        "followup": followup,
+        "completed": completed,
+        "n_flares": n_flares,
+        "n_severe": n_severe,
+        "n_moderate": n_moderate,
+        "first_flare": first_flare,
+        "first_severe": first_severe,
+        "remission": remission,
+        "baseline": baseline,
+        "adverse": adverse,
+    }
+
+
+def _severity_probabilities(scenario, pp, frailty, rng):
+    """P(severe) and P(moderate | not severe) per patient (or per arm when constant)."""
+    p_mild, p_mod, p_sev = scenario.severity_probs
+    if p_sev in (0.0, 1.0) or p_mild in (0.0, 1.0):
+        # Degenerate mixes have no finite cumulative logits; no shift can apply.
+        q = 0.0 if p_mod == 0 else p_mod / (1.0 - p_sev)
+        return np.full(frailty.shape, p_sev), np.full(frailty.shape, q)
+    theta_sev = _logit(p_sev)
+    theta_modplus = _logit(p_mod + p_sev)
+    eta = pp["log_or"]
+    varying = False
+    if scenario.severity_frailty_log_or != 0.0 and scenario.dispersion > 0:
+        from scipy.special import digamma
+
+        k = 1.0 / scenario.dispersion
+        centred = np.log(frailty) - (digamma(k) - math.log(k))  # E log u = psi(k) - log k
+        eta = eta + scenario.severity_frailty_log_or * centred
+        varying = True
+    if scenario.severity_patient_sd > 0:
+        eta = eta + scenario.severity_patient_sd * rng.standard_normal(frailty.shape)
+        varying = True
+    if not varying:
+        eta = np.broadcast_to(eta, frailty.shape)
+    sev = _expit(theta_sev + eta)
+    modplus = _expit(theta_modplus + eta)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.where(sev < 1.0, (modplus - sev) / (1.0 - sev), 0.0)
+    return sev, np.clip(q, 0.0, 1.0)
+
+
+def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Minimum of `n` uniform times on (0, followup); NaN where n == 0.
+
+    The minimum of n uniforms is ``1 - U**(1/n)``, computed as ``-expm1(log(U)/n)``.
+    """
+    u = rng.random(n.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = -np.expm1(np.log(u) / n) * followup
+    return np.where(n > 0, t, np.nan)
+
+
+def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:
+    """Rounded normal, truncated below at ``sledai_baseline_min`` and at 0, by inverse CDF."""
+    mean, sd = scenario.sledai_baseline_mean, scenario.sledai_baseline_sd
+    low = max(scenario.sledai_baseline_min, 0)
+    if sd == 0:
+        return np.full(shape, int(np.clip(round(mean), low, _SLEDAI_MAX)), dtype=np.int64)
+    from scipy.special import ndtr, ndtri
+
+    a = ndtr((low - 0.5 - mean) / sd)
+    u = a + (1.0 - a) * rng.random(shape)
+    x = mean + sd * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+    return np.clip(np.rint(x), low, _SLEDAI_MAX).astype(np.int64)
+
+
+def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatch:
+    """Simulate `n_trials` independent trials of `scenario` as arrays.
+
+    The same model as :func:`simulate_cohort`, vectorised over trials and
+    patients: every array has shape ``(n_trials, n_patients)`` with patients
+    ordered by arm.  This is the fast path used by power and calibration.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    n_trials : int
+        Number of trials (>= 1).
+    rng : None, int, SeedSequence or Generator
+        Passed to :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    TrialBatch
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> batch = ls.simulate_trials(ls.preset("nephritis_induction"), 100, rng=1)
+    >>> batch.n_flares.shape
+    (100, 555)
+    >>> batch.arm_names
+    ('standard care', 'IV cyclophosphamide', 'MSC + standard care')
+    """
+    scenario = _check_scenario(scenario)
+    n_trials = _v.check_int("n_trials", n_trials, minimum=1)
+    rng = np.random.default_rng(rng)
+    d = _draw(scenario, n_trials, rng)
+    return TrialBatch(
+        n_flares=d["n_flares"],
+        n_severe_flares=d["n_severe"],
+        n_moderate_flares=d["n_moderate"],
+        followup_years=d["followup"],
+        first_flare_years=d["first_flare"],
+        first_severe_flare_years=d["first_severe"],
+        completed=d["completed"],
+        drug_free_remission=d["remission"],
+        baseline_sledai=d["baseline"],
+        adverse_events=d["adverse"],
+        arm=d["code"],
+        arm_names=scenario.arm_names,
+        scenario=scenario,
+    )
+
+
+def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
+    """Simulate one study of `scenario`: a patients table and a flares table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Arms and model parameters, e.g. ``ls.preset("nephritis_induction")``.
+    rng : None, int, SeedSequence or Generator
+        Passed to :func:`numpy.random.default_rng`; the same seed gives
+        identical tables.
+
+    Returns
+    -------
+    Cohort
+        With ``.patients`` (one row per patient) and ``.flares`` (one row per
+        flare) in the table shapes of ``lupusstats.columns``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> cohort = ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=50), rng=7)
+    >>> len(cohort.patients)
+    50
+    >>> list(cohort.flares.columns)
+    ['patient', 'arm', 'time_years', 'severity', 'organ', 'sledai_increase']
+    >>> bool((cohort.flares.groupby("patient").size()
+    ...       == cohort.patients.set_index("patient")["n_flares"][lambda s: s > 0]).all())
+    True
+    """
+    import pandas as pd
+
+    scenario = _check_scenario(scenario)
+    rng = np.random.default_rng(rng)
+    d = _draw(scenario, 1, rng)
+    code = d["code"]
+    n_patients = scenario.n_patients
+    followup = d["followup"][0]
+    n_flares, n_severe, n_moderate = d["n_flares"][0], d["n_severe"][0], d["n_moderate"][0]
+    n_mild = n_flares - n_severe - n_moderate
+    arm_cat = pd.CategoricalDtype(list(scenario.arm_names), ordered=False)
+    sev_cat = pd.CategoricalDtype(list(C.SEVERITY_LEVELS), ordered=True)
+    organ_cat = pd.CategoricalDtype(list(C.ORGAN_DOMAINS), ordered=False)
+
+    # One row per flare: patient index repeated by count, severity codes by
+    # per-patient counts, independent uniform times (sorted within patient).
+    total = int(n_flares.sum())
+    by_level = np.stack([n_mild, n_moderate, n_severe], axis=1).ravel()
+    sev_code = np.tile(np.arange(3), n_patients).repeat(by_level)
+    patient_idx = np.repeat(np.arange(n_patients), n_flares)
+    times = rng.random(total) * followup[patient_idx]
+    order = np.lexsort((times, patient_idx))
+    times, sev_code = times[order], sev_code[order]
+    organ_code = rng.choice(len(C.ORGAN_DOMAINS), size=total, p=scenario.organ_probs)
+    inc_min = np.asarray(scenario.sledai_increase_min)[sev_code]
+    inc_extra = np.asarray(scenario.sledai_increase_mean)[sev_code] - inc_min
+    sledai_increase = inc_min + rng.poisson(inc_extra)
+
+    first_flare = np.full(n_patients, np.nan)
+    first_severe = np.full(n_patients, np.nan)
+    if total:
+        starts = np.concatenate(([0], np.cumsum(n_flares)[:-1]))
+        has = n_flares > 0
+        first_flare[has] = times[starts[has]]
+        severe_rows = np.flatnonzero(sev_code == 2)
+        if severe_rows.size:
+            pid = patient_idx[severe_rows]  # sorted by patient then time, so first occurrence is earliest
+            uniq, first_pos = np.unique(pid, return_index=True)
+            first_severe[uniq] = times[severe_rows[first_pos]]
+
+    patients = {
+        C.PATIENT: np.arange(1, n_patients + 1),
+        C.ARM: pd.Categorical.from_codes(code, dtype=arm_cat),
+        C.FOLLOWUP_YEARS: followup,
+        C.COMPLETED: d["completed"][0],
+        C.BASELINE_SLEDAI: d["baseline"][0],
+        C.N_FLARES: n_flares,
+        C.N_SEVERE_FLARES: n_severe,
+        C.FIRST_FLARE_YEARS: first_flare,
+        C.FIRST_SEVERE_FLARE_YEARS: first_severe,
+        C.DRUG_FREE_REMISSION: d["remission"][0],
+    }
+    for event, counts in d["adverse"].items():
+        patients[C.ae_column(event)] = counts[0]
+    flares = {
+        C.PATIENT: patient_idx + 1,
+        C.ARM: pd.Categorical.from_codes(code[patient_idx], dtype=arm_cat),
+        C.TIME_YEARS: times,
+        C.SEVERITY: pd.Categorical.from_codes(sev_code, dtype=sev_cat),
+        C.ORGAN: pd.Categorical.from_codes(organ_code, dtype=organ_cat),
+        C.SLEDAI_INCREASE: sledai_increase,
+    }
+    return Cohort(patients=pd.DataFrame(patients), flares=pd.DataFrame(flares), scenario=scenario)
