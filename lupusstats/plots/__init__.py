@@ -8,7 +8,11 @@ are one namespace.  Importing this subpackage imports matplotlib; importing
 
 from __future__ import annotations
 
+from . import _cohort, _effects, _meta, _rates, _severity
 from ._cohort import *  # noqa: F401,F403
-from ._cohort import __all__ as _cohort_all
+from ._effects import *  # noqa: F401,F403
+from ._meta import *  # noqa: F401,F403
+from ._rates import *  # noqa: F401,F403
+from ._severity import *  # noqa: F401,F403
 
-__all__ = [*_cohort_all]
+__all__ = [*_cohort.__all__, *_rates.__all__, *_severity.__all__, *_effects.__all__, *_meta.__all__]
