@@ -449,7 +449,7 @@ class Scenario:
         >>> import lupusstats as ls
         >>> table = ls.preset("nephritis_induction").sources()
         >>> sorted(set(table["evidence_tag"]))
-        ['A', 'D', 'R', 'V']
+        ['A', 'D', 'V']
         """
         import pandas as pd
 

@@ -1,0 +1,324 @@
+"""The simulator recovers what it was given, within Monte Carlo error.
+
+Every check compares a simulated distribution with the one the model implies,
+using a test or interval whose false-alarm probability is stated (about 1e-5 per
+check), never a number drawn from one seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import lupusstats as ls
+from lupusstats import columns as C
+
+Z = 4.4  # two-sided normal quantile for a false-alarm probability of about 1e-5
+P_MIN = 1e-5  # smallest acceptable p-value of a goodness-of-fit test
+
+
+def two_arm(**arm_kw):
+    """A two-arm scenario with no dropout, for clean recovery checks."""
+    return ls.Scenario(
+        [ls.Arm("control"), ls.Arm("treated", **arm_kw)],
+        n_per_arm=4000,
+        baseline_flare_rate=1.2,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def test_flare_rate_per_arm_recovered():
+    sc = two_arm(flare_rate_ratio=0.6)
+    batch = ls.simulate_trials(sc, 50, rng=11)
+    for code, rr in enumerate((1.0, 0.6)):
+        y = batch.n_flares[:, batch.arm == code]
+        mu = sc.baseline_flare_rate * rr * sc.followup_years
+        # NB2: Var(y) = mu + alpha mu^2 per patient; independent patients.
+        se = math.sqrt(y.size * (mu + sc.dispersion * mu**2)) / y.size
+        assert abs(y.mean() - mu) < Z * se
+
+
+def test_counts_follow_negative_binomial():
+    # With equal exposure and no dropout the count is NB(size 1/alpha, mean mu).
+    sc = ls.Scenario([ls.Arm("only")], n_per_arm=40000, baseline_flare_rate=1.5, dispersion=0.5, followup_years=1.0)
+    y = ls.simulate_cohort(sc, rng=3).patients[C.N_FLARES].to_numpy()
+    size = 1 / sc.dispersion
+    p = size / (size + 1.5)
+    k = np.arange(12)
+    expected = stats.nbinom.pmf(k, size, p) * y.size
+    expected[-1] += stats.nbinom.sf(k[-1], size, p) * y.size
+    observed = np.bincount(np.minimum(y, k[-1]), minlength=k.size)
+    chi2 = ((observed - expected) ** 2 / expected).sum()
+    assert stats.chi2.sf(chi2, k.size - 1) > P_MIN
+    # ... and not Poisson with the same mean: the test has power to see it.
+    poisson = stats.poisson.pmf(k, 1.5) * y.size
+    poisson[-1] += stats.poisson.sf(k[-1], 1.5) * y.size
+    assert stats.chi2.sf(((observed - poisson) ** 2 / poisson).sum(), k.size - 1) < 1e-10
+
+
+def test_dispersion_recovered_by_moments_across_replicates():
+    sc = ls.Scenario([ls.Arm("only")], n_per_arm=5000, baseline_flare_rate=1.0, dispersion=0.8, followup_years=1.0)
+    y = ls.simulate_trials(sc, 40, rng=5).n_flares.astype(float)
+    m, v = y.mean(axis=1), y.var(axis=1, ddof=1)
+    alpha_hat = (v - m) / m**2
+    se = alpha_hat.std(ddof=1) / math.sqrt(alpha_hat.size)
+    assert abs(alpha_hat.mean() - 0.8) < Z * se + 0.01  # + small O(1/n) bias of the ratio estimator
+
+
+def test_poisson_when_dispersion_zero():
+    sc = ls.Scenario([ls.Arm("only")], n_per_arm=20000, baseline_flare_rate=2.0, dispersion=0.0, followup_years=1.0)
+    y = ls.simulate_trials(sc, 1, rng=8).n_flares[0]
+    # Index of dispersion test: sum (y - ybar)^2 / ybar ~ chi2(n - 1) under Poisson.
+    d = ((y - y.mean()) ** 2).sum() / y.mean()
+    p = 2 * min(stats.chi2.cdf(d, y.size - 1), stats.chi2.sf(d, y.size - 1))
+    assert p > P_MIN
+
+
+# ---------------------------------------------------------------------- follow-up
+
+
+def test_dropout_fraction_matches_exponential_hazard():
+    sc = two_arm(dropout_rate=0.3)
+    batch = ls.simulate_trials(sc, 10, rng=21)
+    dropped = ~batch.completed[:, batch.in_arm("treated")]
+    expected = 1 - math.exp(-0.3 * sc.followup_years)
+    assert stats.binomtest(int(dropped.sum()), dropped.size, expected).pvalue > P_MIN
+    assert batch.completed[:, batch.in_arm("control")].all()
+    # Dropouts are observed for less than the planned follow-up; completers for all of it.
+    f = batch.followup_years[:, batch.in_arm("treated")]
+    assert (f[dropped] < sc.followup_years).all() and (f[~dropped] == sc.followup_years).all()
+
+
+def test_treatment_mortality_within_window():
+    sc = two_arm(treatment_mortality=0.1, mortality_window_years=0.25)
+    batch = ls.simulate_trials(sc, 10, rng=22)
+    m = batch.in_arm("treated")
+    died = ~batch.completed[:, m]
+    assert stats.binomtest(int(died.sum()), died.size, 0.1).pvalue > P_MIN
+    assert (batch.followup_years[:, m][died] <= 0.25).all()
+    assert not batch.drug_free_remission[:, m][died].any()
+
+
+def test_exposure_scales_flare_counts():
+    # Rate per patient-year is the same whatever the exposure: dropouts flare at the same rate.
+    sc = two_arm(dropout_rate=1.0)
+    batch = ls.simulate_trials(sc, 40, rng=23)
+    m = batch.in_arm("treated")
+    y, t = batch.n_flares[:, m], batch.followup_years[:, m]
+    rate = y.sum() / t.sum()
+    se = math.sqrt((1.2 * t + 0.5 * (1.2 * t) ** 2).sum()) / t.sum()
+    assert abs(rate - 1.2) < Z * se
+
+
+# ----------------------------------------------------------------------- severity
+
+
+def severity_shares(flares):
+    counts = flares.groupby([C.ARM, C.SEVERITY], observed=False).size().unstack()
+    return counts
+
+
+def test_severity_mix_recovered():
+    sc = two_arm()
+    flares = ls.simulate_cohort(sc, rng=31).flares
+    observed = flares[C.SEVERITY].value_counts().reindex(list(C.SEVERITY_LEVELS)).to_numpy()
+    expected = np.asarray(sc.severity_probs) * observed.sum()
+    assert stats.chisquare(observed, expected).pvalue > P_MIN
+
+
+def test_severity_odds_ratio_is_proportional_odds():
+    sc = two_arm(severity_odds_ratio=2.0)
+    counts = severity_shares(ls.simulate_cohort(sc, rng=32).flares)
+    for cut in (1, 2):  # >= moderate, >= severe
+        hi = counts.iloc[:, cut:].sum(axis=1)
+        lo = counts.iloc[:, :cut].sum(axis=1)
+        log_or = math.log(hi["treated"] / lo["treated"]) - math.log(hi["control"] / lo["control"])
+        se = math.sqrt((1 / hi + 1 / lo).sum())
+        assert abs(log_or - math.log(2.0)) < Z * se
+
+
+def test_frailty_correlated_severity():
+    # Frequent flarers flare harder: the severe share rises with the flare count.
+    sc = two_arm().replace(severity_frailty_log_or=1.0, n_per_arm=3000)
+    patients = ls.simulate_cohort(sc, rng=33).patients
+    flared = patients[patients[C.N_FLARES] > 0]
+    share = flared[C.N_SEVERE_FLARES] / flared[C.N_FLARES]
+    res = stats.spearmanr(flared[C.N_FLARES], share)
+    assert res.statistic > 0 and res.pvalue < 1e-6
+
+
+def test_patient_random_effect_clusters_severity():
+    # Given a patient's count, severe flares are overdispersed relative to binomial.
+    sc = two_arm().replace(severity_patient_sd=1.5, n_per_arm=3000)
+    p = ls.simulate_cohort(sc, rng=34).patients
+    p = p[p[C.N_FLARES] >= 3]
+    share = (p[C.N_SEVERE_FLARES] / p[C.N_FLARES]).to_numpy()
+    pbar = share.mean()
+    binomial_var = (pbar * (1 - pbar) / p[C.N_FLARES]).mean()
+    assert share.var() > 1.5 * binomial_var
+
+
+# -------------------------------------------------------------- remission and AEs
+
+
+def test_remission_among_completers():
+    sc = two_arm(remission_probability=0.4, dropout_rate=0.5)
+    batch = ls.simulate_trials(sc, 10, rng=41)
+    m = batch.in_arm("treated")
+    completers = batch.completed[:, m]
+    remission = batch.drug_free_remission[:, m]
+    assert not remission[~completers].any()
+    assert stats.binomtest(int(remission[completers].sum()), int(completers.sum()), 0.4).pvalue > P_MIN
+
+
+def test_adverse_event_rates_recovered_with_window():
+    sc = two_arm(adverse_events={"infection": 2.0, "alopecia": 0.5}, adverse_event_window_years=0.5, dropout_rate=0.4)
+    batch = ls.simulate_trials(sc, 10, rng=42)
+    m = batch.in_arm("treated")
+    exposure = np.minimum(batch.followup_years[:, m], 0.5)
+    for event, rate in (("infection", 2.0), ("alopecia", 0.5)):
+        counts = batch.adverse_events[event][:, m]
+        # Poisson: the total count is Poisson with mean rate * total exposure.
+        expected = rate * exposure.sum()
+        assert abs(counts.sum() - expected) < Z * math.sqrt(expected)
+        assert (batch.adverse_events[event][:, batch.in_arm("control")] == 0).all()
+
+
+def test_baseline_sledai_matches_bliss():
+    sc = ls.preset("general_cohort", n_per_arm=20000)
+    x = ls.simulate_cohort(sc, rng=43).patients[C.BASELINE_SLEDAI]
+    # BLISS pooled: 9.71 +/- 3.76 and 52.1% with a score >= 10 (DOMAIN.md).
+    assert abs(x.mean() - 9.71) < 0.1
+    assert abs(x.std() - 3.76) < 0.1
+    assert stats.binomtest(int((x >= 10).sum()), x.size, 0.521).pvalue > 1e-4
+    assert x.min() >= 0
+
+
+def test_baseline_sledai_truncation():
+    sc = two_arm().replace(sledai_baseline_min=6, n_per_arm=5000)
+    x = ls.simulate_cohort(sc, rng=44).patients[C.BASELINE_SLEDAI]
+    assert x.min() >= 6
+
+
+# ------------------------------------------------------------------ table shapes
+
+
+def test_cohort_tables_consistent():
+    sc = ls.preset("nephritis_induction")
+    cohort = ls.simulate_cohort(sc, rng=51)
+    p, f = cohort.patients, cohort.flares
+    assert list(p.columns[: len(C.PATIENT_COLUMNS) - 1]) == [c for c in C.PATIENT_COLUMNS if c != C.TRIAL]
+    assert [c for c in p.columns if c.startswith(C.AE_PREFIX)] == [C.ae_column(e) for e in sc.adverse_events]
+    assert list(f.columns) == [c for c in C.FLARE_COLUMNS if c != C.TRIAL]
+    assert list(p[C.ARM].cat.categories) == list(sc.arm_names)
+    assert f[C.SEVERITY].cat.ordered and list(f[C.SEVERITY].cat.categories) == list(C.SEVERITY_LEVELS)
+    assert set(f[C.ORGAN].cat.categories) == set(C.ORGAN_DOMAINS)
+    counts = f.groupby(C.PATIENT).size().reindex(p[C.PATIENT], fill_value=0).to_numpy()
+    np.testing.assert_array_equal(counts, p[C.N_FLARES])
+    severe = (f[C.SEVERITY] == "severe").groupby(f[C.PATIENT]).sum().reindex(p[C.PATIENT], fill_value=0)
+    np.testing.assert_array_equal(severe.to_numpy(), p[C.N_SEVERE_FLARES])
+    merged = f.merge(p[[C.PATIENT, C.FOLLOWUP_YEARS, C.FIRST_FLARE_YEARS, C.ARM]], on=C.PATIENT)
+    assert ((merged[C.TIME_YEARS] > 0) & (merged[C.TIME_YEARS] <= merged[C.FOLLOWUP_YEARS])).all()
+    assert (merged[C.TIME_YEARS] >= merged[C.FIRST_FLARE_YEARS]).all()
+    assert (merged["arm_x"] == merged["arm_y"]).all()
+    assert p[C.FIRST_FLARE_YEARS].isna().eq(p[C.N_FLARES] == 0).all()
+    assert p[C.FIRST_SEVERE_FLARE_YEARS].isna().eq(p[C.N_SEVERE_FLARES] == 0).all()
+    assert (p[C.FIRST_FLARE_YEARS].fillna(np.inf) <= p[C.FIRST_SEVERE_FLARE_YEARS].fillna(np.inf)).all()
+    assert (f[C.SLEDAI_INCREASE] >= 0).all()
+
+
+def test_same_seed_same_tables_and_different_seed_differs():
+    sc = ls.preset("nephritis_induction", n_per_arm=60)
+    a, b = ls.simulate_cohort(sc, rng=7), ls.simulate_cohort(sc, rng=7)
+    pd.testing.assert_frame_equal(a.patients, b.patients)
+    pd.testing.assert_frame_equal(a.flares, b.flares)
+    c = ls.simulate_cohort(sc, rng=8)
+    assert not a.patients.equals(c.patients)
+    t1, t2 = ls.simulate_trials(sc, 5, rng=np.random.SeedSequence(9)), ls.simulate_trials(sc, 5, rng=9)
+    np.testing.assert_array_equal(t1.n_flares, t2.n_flares)
+    np.testing.assert_array_equal(t1.first_flare_years, t2.first_flare_years)
+
+
+def test_generator_is_advanced_not_reset():
+    sc = ls.preset("general_cohort", n_per_arm=30)
+    rng = np.random.default_rng(1)
+    a, b = ls.simulate_cohort(sc, rng=rng), ls.simulate_cohort(sc, rng=rng)
+    assert not a.patients.equals(b.patients)
+
+
+def test_trials_and_cohort_agree_in_distribution():
+    sc = ls.preset("nephritis_induction").replace(n_per_arm=6000, severity_patient_sd=0.7)
+    p = ls.simulate_cohort(sc, rng=61).patients
+    t = ls.simulate_trials(sc, 1, rng=62).to_patients()
+    for col in (C.FOLLOWUP_YEARS, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS, C.BASELINE_SLEDAI):
+        x, y = p[col].dropna(), t[col].dropna()
+        assert stats.ks_2samp(x, y).pvalue > P_MIN, col
+    for col in (C.N_FLARES, C.N_SEVERE_FLARES, "ae_infection", C.DRUG_FREE_REMISSION):
+        table = pd.crosstab(
+            np.r_[np.zeros(len(p)), np.ones(len(t))],
+            np.r_[np.minimum(p[col].astype(int), 6), np.minimum(t[col].astype(int), 6)],
+        )
+        assert stats.chi2_contingency(table).pvalue > P_MIN, col
+
+
+def test_trial_batch_shapes_and_first_times():
+    sc = ls.preset("refractory")
+    batch = ls.simulate_trials(sc, 200, rng=63)
+    shape = (200, sc.n_patients)
+    for name in ("n_flares", "n_severe_flares", "followup_years", "first_flare_years", "completed"):
+        assert getattr(batch, name).shape == shape
+    assert batch.arm.shape == (sc.n_patients,)
+    np.testing.assert_array_equal(np.bincount(batch.arm), sc.n_per_arm)
+    first = batch.first_flare_years
+    assert np.array_equal(np.isnan(first), batch.n_flares == 0)
+    ok = ~np.isnan(first)
+    assert (first[ok] > 0).all() and (first[ok] <= batch.followup_years[ok]).all()
+    assert (np.fmin(first, np.inf) <= np.nan_to_num(batch.first_severe_flare_years, nan=np.inf)).all()
+    assert (batch.n_severe_flares + batch.n_moderate_flares <= batch.n_flares).all()
+
+
+def test_first_flare_time_distribution():
+    # Poisson process with constant follow-up: P(first flare > t) = E exp(-rate u t).
+    sc = ls.Scenario([ls.Arm("only")], n_per_arm=50000, baseline_flare_rate=1.0, dispersion=0.5, followup_years=2.0)
+    batch = ls.simulate_trials(sc, 1, rng=64)
+    t = np.nan_to_num(batch.first_flare_years[0], nan=np.inf)
+    for s in (0.25, 0.5, 1.0, 2.0):
+        expected = (1 + 0.5 * 1.0 * s) ** (-1 / 0.5)  # gamma frailty Laplace transform
+        assert stats.binomtest(int((t > s).sum()), t.size, expected).pvalue > P_MIN
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.lists(st.integers(1, 40), min_size=1, max_size=3),
+    rate=st.floats(0.01, 5.0),
+    dispersion=st.floats(0.0, 3.0),
+    followup=st.floats(0.05, 3.0),
+    dropout=st.floats(0.0, 2.0),
+    mortality=st.floats(0.0, 0.5),
+    sev_or=st.floats(0.1, 10.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_invariants_hold_for_any_valid_scenario(n, rate, dispersion, followup, dropout, mortality, sev_or, seed):
+    arms = [ls.Arm(f"arm{i}", dropout_rate=dropout, treatment_mortality=mortality, severity_odds_ratio=sev_or,
+                   adverse_events={"infection": rate}) for i in range(len(n))]
+    sc = ls.Scenario(arms, n_per_arm=n, baseline_flare_rate=rate, dispersion=dispersion, followup_years=followup,
+                     severity_patient_sd=0.5)
+    cohort = ls.simulate_cohort(sc, rng=seed)
+    p, f = cohort.patients, cohort.flares
+    assert len(p) == sum(n) and p[C.PATIENT].is_unique
+    assert (p[C.FOLLOWUP_YEARS] > 0).all() and (p[C.FOLLOWUP_YEARS] <= followup).all()
+    assert p[C.COMPLETED].eq(p[C.FOLLOWUP_YEARS] == followup).all()
+    assert len(f) == p[C.N_FLARES].sum()
+    assert not f.isna().any().any() and not p[C.N_FLARES].isna().any()
+    batch = ls.simulate_trials(sc, 3, rng=seed)
+    assert batch.n_flares.shape == (3, sum(n)) and (batch.n_flares >= 0).all()
