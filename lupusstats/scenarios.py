@@ -422,6 +422,9 @@ class Scenario:
         provenance = dict(kwargs.pop("provenance"))
         for key in changes:
             provenance.pop(key, None)
+        sizes = kwargs["n_per_arm"]
+        if "arms" in changes and "n_per_arm" not in changes and len(set(sizes)) == 1:
+            kwargs["n_per_arm"] = sizes[0]  # equal allocation carries over to a new set of arms
         kwargs.update(changes)
         return Scenario(kwargs.pop("arms"), provenance=provenance, **kwargs)
 

@@ -85,9 +85,11 @@ class TrialBatch:
 
     Attributes
     ----------
-    n_flares, n_severe_flares, n_moderate_flares : ndarray of int
-        Flare counts per patient (``n_moderate_flares`` is needed for ordinal
-        worst-flare endpoints).
+    n_flares, n_severe_flares : ndarray of int
+        Flare counts per patient.
+    worst_severity : ndarray of int8
+        Most severe flare per patient: -1 none, 0 mild, 1 moderate, 2 severe
+        (the patient-level ordinal endpoint).
     followup_years : ndarray of float
         Observed follow-up (exposure).
     first_flare_years, first_severe_flare_years : ndarray of float
@@ -104,7 +106,7 @@ class TrialBatch:
 
     n_flares: np.ndarray
     n_severe_flares: np.ndarray
-    n_moderate_flares: np.ndarray
+    worst_severity: np.ndarray
     followup_years: np.ndarray
     first_flare_years: np.ndarray
     first_severe_flare_years: np.ndarray
@@ -226,19 +228,36 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         np.minimum(followup, death_time, out=followup)
     completed = followup >= scenario.followup_years
 
-    # Flare counts split by severity (independent Poisson processes given the patient).
+    # Flare counts; the severe ones are a binomial thinning (severity is
+    # independent of time given the patient).
     mean = pp["rate"] * frailty * followup
     n_flares = rng.poisson(mean)
     p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
     n_severe = rng.binomial(n_flares, p_sev)
-    n_moderate = rng.binomial(n_flares - n_severe, p_mod_given_not_sev)
 
-    # Time of the first flare: min of uniform times on (0, followup).  Severe and
-    # non-severe flare times are independent given the counts, so drawing the
-    # first of each and taking the minimum reproduces the joint distribution.
-    first_severe = _first_uniform(n_severe, followup, rng)
-    first_other = _first_uniform(n_flares - n_severe, followup, rng)
-    first_flare = np.fmin(first_severe, first_other)
+    # First flare: the minimum of n uniform times on (0, followup).  It is severe
+    # with probability n_severe / n; otherwise the other n - 1 flares are uniform
+    # on (t, followup) and the first severe one is the minimum of n_severe of them.
+    first_flare = _first_uniform(n_flares, followup, rng)
+    first_severe = np.full(shape, np.nan)
+    idx = np.flatnonzero(n_severe)
+    if idx.size:
+        n_i, s_i = n_flares.ravel()[idx], n_severe.ravel()[idx]
+        t_i, f_i = first_flare.ravel()[idx], followup.ravel()[idx]
+        first_is_severe = rng.random(idx.size) * n_i < s_i
+        later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
+        first_severe.ravel()[idx] = np.where(first_is_severe, t_i, later)
+
+    # Worst flare (ordinal patient-level endpoint): -1 none, 0 mild, 1 moderate, 2 severe.
+    # With no severe flare, P(at least one moderate among k non-severe) = 1 - (1 - q)^k.
+    worst = (n_flares > 0).astype(np.int8) - 1
+    worst[n_severe > 0] = 2
+    idx = np.flatnonzero((n_severe == 0) & (n_flares > 0))
+    if idx.size:
+        rows, cols = np.divmod(idx, shape[1])
+        q = np.broadcast_to(p_mod_given_not_sev, shape)[rows, cols]  # no copy of a broadcast view
+        any_moderate = rng.random(idx.size) < -np.expm1(n_flares.ravel()[idx] * np.log1p(-np.minimum(q, 1 - 1e-16)))
+        worst.ravel()[idx[any_moderate]] = 1
 
     if np.any(pp["remission"] > 0):
         remission = completed & (rng.random(shape) < pp["remission"])
@@ -260,7 +279,8 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         "completed": completed,
         "n_flares": n_flares,
         "n_severe": n_severe,
-        "n_moderate": n_moderate,
+        "p_mod_given_not_sev": p_mod_given_not_sev,
+        "worst": worst,
         "first_flare": first_flare,
         "first_severe": first_severe,
         "remission": remission,
@@ -290,13 +310,16 @@ def _severity_probabilities(scenario, pp, frailty, rng):
     if scenario.severity_patient_sd > 0:
         eta = eta + scenario.severity_patient_sd * rng.standard_normal(frailty.shape)
         varying = True
-    if not varying:
-        eta = np.broadcast_to(eta, frailty.shape)
+    # Without patient-level terms the probabilities vary by arm only: compute
+    # them per patient column and broadcast (no work per trial).
     sev = _expit(theta_sev + eta)
     modplus = _expit(theta_modplus + eta)
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.where(sev < 1.0, (modplus - sev) / (1.0 - sev), 0.0)
-    return sev, np.clip(q, 0.0, 1.0)
+    q = np.clip(q, 0.0, 1.0)
+    if not varying:
+        return np.broadcast_to(sev, frailty.shape), np.broadcast_to(q, frailty.shape)
+    return sev, q
 
 
 def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -311,17 +334,34 @@ def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator
 
 
 def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:
-    """Rounded normal, truncated below at ``sledai_baseline_min`` and at 0, by inverse CDF."""
+    """Rounded normal, truncated below at ``sledai_baseline_min`` (and 0), above at 105.
+
+    Truncation by rejection: values rounding below the minimum are redrawn
+    until none is left (exact, and cheap because the excluded tail is small
+    for published parameters; a tail heavier than 50% falls back to the
+    inverse CDF).
+    """
     mean, sd = scenario.sledai_baseline_mean, scenario.sledai_baseline_sd
     low = max(scenario.sledai_baseline_min, 0)
     if sd == 0:
         return np.full(shape, int(np.clip(round(mean), low, _SLEDAI_MAX)), dtype=np.int64)
-    from scipy.special import ndtr, ndtri
+    cut = low - 0.5
+    if (cut - mean) / sd > 0:  # more than half the mass excluded: inverse CDF
+        from scipy.special import ndtr, ndtri
 
-    a = ndtr((low - 0.5 - mean) / sd)
-    u = a + (1.0 - a) * rng.random(shape)
-    x = mean + sd * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
-    return np.clip(np.rint(x), low, _SLEDAI_MAX).astype(np.int64)
+        a = ndtr((cut - mean) / sd)
+        x = mean + sd * ndtri(np.clip(a + (1.0 - a) * rng.random(shape), 1e-300, 1 - 1e-16))
+    else:
+        x = mean + sd * rng.standard_normal(shape)
+        bad = np.flatnonzero(x < cut)
+        flat = x.ravel()
+        while bad.size:
+            flat[bad] = mean + sd * rng.standard_normal(bad.size)
+            bad = bad[flat[bad] < cut]
+    np.rint(x, out=x)
+    np.maximum(x, low, out=x)
+    np.minimum(x, _SLEDAI_MAX, out=x)
+    return x.astype(np.int64)
 
 
 def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatch:
@@ -359,7 +399,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
     return TrialBatch(
         n_flares=d["n_flares"],
         n_severe_flares=d["n_severe"],
-        n_moderate_flares=d["n_moderate"],
+        worst_severity=d["worst"],
         followup_years=d["followup"],
         first_flare_years=d["first_flare"],
         first_severe_flare_years=d["first_severe"],
@@ -410,7 +450,8 @@ def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
     code = d["code"]
     n_patients = scenario.n_patients
     followup = d["followup"][0]
-    n_flares, n_severe, n_moderate = d["n_flares"][0], d["n_severe"][0], d["n_moderate"][0]
+    n_flares, n_severe = d["n_flares"][0], d["n_severe"][0]
+    n_moderate = rng.binomial(n_flares - n_severe, d["p_mod_given_not_sev"][0])
     n_mild = n_flares - n_severe - n_moderate
     arm_cat = pd.CategoricalDtype(list(scenario.arm_names), ordered=False)
     sev_cat = pd.CategoricalDtype(list(C.SEVERITY_LEVELS), ordered=True)

@@ -284,7 +284,9 @@ def test_trial_batch_shapes_and_first_times():
     ok = ~np.isnan(first)
     assert (first[ok] > 0).all() and (first[ok] <= batch.followup_years[ok]).all()
     assert (np.fmin(first, np.inf) <= np.nan_to_num(batch.first_severe_flare_years, nan=np.inf)).all()
-    assert (batch.n_severe_flares + batch.n_moderate_flares <= batch.n_flares).all()
+    assert (batch.n_severe_flares <= batch.n_flares).all()
+    worst = batch.worst_severity
+    assert np.array_equal(worst == -1, batch.n_flares == 0) and np.array_equal(worst == 2, batch.n_severe_flares > 0)
 
 
 def test_first_flare_time_distribution():
