@@ -184,7 +184,9 @@ class Arm:
         if unknown:
             raise TypeError(f"Arm has no parameter(s) {sorted(unknown)}; known: {sorted(kwargs)}.")
         provenance = dict(kwargs.pop("provenance"))
-        for key in changes:
+        for key, value in changes.items():
+            if not _differs(value, kwargs.get(key, getattr(self, key))):
+                continue
             if key == "adverse_events":
                 provenance = {k: s for k, s in provenance.items() if not k.startswith("adverse_events.")}
             provenance.pop(key, None)
@@ -420,8 +422,12 @@ class Scenario:
         if unknown:
             raise TypeError(f"Scenario has no parameter(s) {sorted(unknown)}; known: {sorted(kwargs)}.")
         provenance = dict(kwargs.pop("provenance"))
-        for key in changes:
-            provenance.pop(key, None)
+        for key, value in changes.items():
+            current = kwargs[key]
+            if key == "n_per_arm" and not isinstance(value, Sequence):
+                value = (value,) * len(current)
+            if _differs(value, current):
+                provenance.pop(key, None)
         sizes = kwargs["n_per_arm"]
         if "arms" in changes and "n_per_arm" not in changes and len(set(sizes)) == 1:
             kwargs["n_per_arm"] = sizes[0]  # equal allocation carries over to a new set of arms
@@ -501,6 +507,18 @@ _ARM_PARAMETERS = (
     "remission_probability",
     "adverse_event_window_years",
 )
+
+
+def _differs(new: Any, old: Any) -> bool:
+    """True unless `new` equals `old` (sequences compared element-wise)."""
+    try:
+        if isinstance(new, (Sequence, Mapping)) and not isinstance(new, str):
+            if isinstance(new, Mapping):
+                return dict(new) != dict(old)
+            return tuple(new) != tuple(old)
+        return bool(new != old)
+    except (TypeError, ValueError):
+        return True
 
 
 def _check_provenance(provenance: Mapping[str, Source] | None) -> Mapping[str, Source]:

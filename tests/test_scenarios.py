@@ -66,6 +66,11 @@ def test_preset_overrides_are_tagged_user():
     row = table[table["parameter"] == "n_per_arm"].iloc[0]
     assert row["evidence_tag"] == "user" and row["value"] == 50
     assert (table[table["parameter"] == "dispersion"]["evidence_tag"] == "D").all()
+    # Setting a parameter to its published value keeps the source.
+    same = ls.preset("nephritis_induction", n_per_arm=185).sources()
+    assert (same[same["parameter"] == "n_per_arm"]["evidence_tag"] == "V").all()
+    arm = ls.preset("nephritis_induction").arm("standard care")
+    assert arm.replace(remission_probability=0.562).provenance["remission_probability"].tag == "V"
     changed = ls.preset("nephritis_induction").with_arm("IV cyclophosphamide", flare_rate_ratio=0.5)
     t = changed.sources()
     row = t[(t["arm"] == "IV cyclophosphamide") & (t["parameter"] == "flare_rate_ratio")].iloc[0]

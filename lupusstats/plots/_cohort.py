@@ -64,7 +64,7 @@ def plot_flare_counts(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
     width = 0.4
     ax.bar(k - width / 2, observed, width=width, color="#4c72b0", label="observed")
     ax.bar(k + width / 2, expected, width=width, color="#bbbbbb", label="Poisson, same rate")
-    ax.set_xlabel(f"{count.replace('_', ' ')} per patient")
+    ax.set_xlabel(f"{count.removeprefix('n_').replace('_', ' ')} per patient")
     ax.set_ylabel("share of patients")
     ax.legend(frameon=False)
     return ax
@@ -167,5 +167,8 @@ def plot_organ_mix(flares, *, group=C.ARM, organ=C.ORGAN, ax=None):
     shares = _share_table(flares, organ, C.ORGAN_DOMAINS, group)
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Blues", vmin=0, cbar=False, ax=ax)
     ax.set_xlabel("organ domain")
+    ax.tick_params(axis="x", rotation=30)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
     ax.set_ylabel("")
     return ax
