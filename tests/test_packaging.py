@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def _normalise(req: str) -> tuple[str, str]:
     req = req.strip()
-    m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    m = re.match(r"^([A-Za-z0-9_.\-]+(?:\[[^\]]+\])?)\s*(.*)$", req)
     assert m, req
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 
@@ -23,9 +23,16 @@ def _normalise(req: str) -> tuple[str, str]:
 def _pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(meta["dependencies"])
-    for extra in ("notebooks", "test"):
-        reqs += meta["optional-dependencies"][extra]
-    return dict(_normalise(r) for r in reqs)
+    for extra in meta["optional-dependencies"].values():
+        reqs += extra
+    out = {}
+    for name, spec in (_normalise(r) for r in reqs):
+        if name == "dask[distributed]":
+            # conda-forge splits the extra into two packages with the same bounds.
+            out["dask"] = out["distributed"] = spec
+        else:
+            out[name] = spec
+    return out
 
 
 def _conda_requirements() -> tuple[dict[str, str], str, list]:
