@@ -18,6 +18,8 @@ that need them; ``lupusstats.plots`` is imported on first use.
 from __future__ import annotations
 
 from . import columns
+from .calibration import *  # noqa: F403
+from .calibration import __all__ as _calibration_all
 from .datasets import *  # noqa: F403
 from .datasets import __all__ as _datasets_all
 from .effects import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ = [
     *_meta_all,
     *_power_all,
     *_datasets_all,
+    *_calibration_all,
 ]
 
 
