@@ -325,7 +325,8 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
     scale = np.ones(T)
     converged = conv_p.copy()
     score0 = 0.5 * (w * ((yf - mu_p) ** 2 - yf)).sum(axis=1)
-    boundary = ~(score0 > 0) | all_empty
+    # a score within rounding of 0 counts as the boundary (e.g. exactly equidispersed arms)
+    boundary = ~(score0 > 1e-9 * np.maximum((w * yf).sum(axis=1), 1.0)) | all_empty
     ll = ll_pois.copy()
 
     if model == "negbin":
@@ -338,6 +339,9 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
             )
             beta[idx], alpha[idx] = b, a
             converged[idx] = ok
+            zero = idx[a == 0.0]
+            boundary[zero] = True
+            beta[zero] = beta_p[zero]
             mu = np.exp(offset + _xdot(X, beta))
             c1, _, _ = _alpha_terms(alpha, C)
             ll = c1 + _beta_loglik(yf, mu, w, alpha) - const
@@ -423,6 +427,10 @@ def _profile_alpha(y, offset, X, XX, w, C, beta, mu, frozen, score0, tol):
         beta[act] = beta[act] + d_b
         alpha[act] = new
         done = ok & (np.abs(d_a) <= tol * np.maximum(al, 1e-8)) & (np.abs(d_b).max(axis=1) <= tol)
+        # profile still decreasing at a negligible alpha: the maximum is the boundary
+        at_zero = (new < 1e-10) & (score <= 0)
+        alpha[act[at_zero]] = 0.0
+        done |= at_zero
         converged[act[done]] = True
         act = act[~done]
         if act.size == 0:
