@@ -30,7 +30,8 @@ from .power import *  # noqa: F403
 from .power import __all__ as _power_all
 from .rates import *  # noqa: F403
 from .rates import __all__ as _rates_all
-from .scenarios import Arm, Scenario, Source, list_presets, preset
+from .presets import list_presets, preset
+from .scenarios import Arm, Scenario, Source
 from .severity import *  # noqa: F403
 from .severity import __all__ as _severity_all
 from .simulate import Cohort, TrialBatch, simulate_cohort, simulate_trials

@@ -20,7 +20,7 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_presets(args) -> int:
-    from .scenarios import list_presets
+    from .presets import list_presets
 
     print(list_presets().to_string(index=False))
     return 0
