@@ -1349,6 +1349,8 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
         fit_kw.update(cov_type="cluster", cov_kwds={"groups": cl_codes})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        start = model.fit(method="bfgs", disp=0, maxiter=1000).params
+        fit_kw.update(method="newton", start_params=start, maxiter=100)  # polish: BFGS stops early
         fit = model.fit(**fit_kw)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught) or not fit.mle_retvals.get("converged", True):
         warnings.warn("the proportional-odds fit did not converge (separation? an arm with flares at one level "
