@@ -29,6 +29,8 @@ from .meta import __all__ as _meta_all
 from .power import *  # noqa: F403
 from .power import __all__ as _power_all
 from .rates import *  # noqa: F403
+from .readers import *  # noqa: F403
+from .readers import __all__ as _readers_all
 from .rates import __all__ as _rates_all
 from .presets import list_presets, preset
 from .scenarios import Arm, Scenario, Source
@@ -60,6 +62,7 @@ __all__ = [
     *_power_all,
     *_datasets_all,
     *_calibration_all,
+    *_readers_all,
 ]
 
 
