@@ -280,3 +280,29 @@ def test_effect_sizes_errors():
         ls.effect_sizes({"xi": [1], "ni": [2]}, measure="PR")
     with pytest.raises(TypeError, match="must be numeric"):
         ls.effect_sizes(pd.DataFrame({"xi": ["a"], "ni": [2]}), measure="PR")
+
+
+# --- plots ---------------------------------------------------------------------------------------
+
+def test_forest_and_funnel_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = REF["data"]["bcg"]
+    res = ls.meta_analysis(data["yi"], data["vi"], labels=[f"trial {i}" for i in range(1, 14)])
+    ax = ls.plots.plot_forest(res, transform=np.exp, xlabel="risk ratio", xscale="log")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:13] == [f"trial {i}" for i in range(1, 14)] and labels[-1] == "Pooled"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "risk ratio"
+    pl, ph = np.exp(res.prediction_interval())
+    lo, hi = ax.get_xlim()
+    assert lo < pl and ph < hi  # the prediction interval is inside the frame
+    ax2 = ls.plots.plot_funnel(res, xlabel="log risk ratio")
+    assert ax2.get_ylim()[0] > ax2.get_ylim()[1]  # se axis inverted
+    with pytest.raises(TypeError, match="MetaAnalysisResult"):
+        ls.plots.plot_forest(pd.DataFrame())
+    with pytest.raises(ValueError, match="xscale='log' needs positive"):
+        ls.plots.plot_forest(res, xscale="log")
+    plt.close("all")
