@@ -353,7 +353,10 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
     if model == "quasipoisson":
         pearson = (w * (yf - mu) ** 2 / mu).sum(axis=1)
         scale = pearson / df_resid if df_resid > 0 else np.full(T, np.nan)
-        cov = cov * scale[:, None, None]
+        with np.errstate(invalid="ignore"):
+            cov = cov * scale[:, None, None]
+        idx = np.arange(p)
+        cov[:, idx, idx] = np.where(frozen, np.inf, cov[:, idx, idx])
     elif model == "robust":
         meat = _xt_w_x(X, w * (yf - mu) ** 2, XX)
         bread = cov
@@ -363,6 +366,9 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
         cov[:, idx, idx] = np.where(frozen, np.inf, cov[:, idx, idx])
     if model != "negbin":
         boundary = np.zeros(T, dtype=bool) if model != "poisson" else boundary
+    # excluded patients (arms without events) have fitted mean 0 at the maximum
+    mu = np.where(w > 0, mu, 0.0)
+    mu_p = np.where(w > 0, mu_p, 0.0)
     return GLMFit(
         beta=beta, cov=cov, alpha=alpha, scale=scale, loglik=ll, loglik_poisson=ll_pois, mu=mu,
         mu_poisson=mu_p, boundary=boundary & (model == "negbin"), converged=converged, frozen=frozen,

@@ -786,7 +786,8 @@ def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.F
         return OverdispersionResult(statistic=lr, pvalue=float(p), dispersion=float(fit.alpha[0]),
                                     method="likelihood ratio, NB2 vs Poisson (chi-bar-square p)")
     mu = fit.mu_poisson[0]
-    aux = ((y - mu) ** 2 - y) / mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aux = np.where(mu > 0, ((y - mu) ** 2 - y) / mu, 0.0)  # patients of arms without events: mu = 0
     coef = float(np.sum(aux * mu) / np.sum(mu**2))
     resid = aux - coef * mu
     s2 = float(np.sum(resid**2) / (len(y) - 1))

@@ -1,5 +1,150 @@
-"""Figures for rates results (filled in by its issue)."""
+"""Figures for flare frequency: rates per arm, rate-ratio forest, over-dispersion, mean cumulative function."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+
+from .. import _validation as _v
+from .. import columns as C
+
+__all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_mcf"]
+
+_PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def plot_flare_rates(rates, *, ax=None):
+    """Flare rate per arm with its confidence interval (from :func:`lupusstats.flare_rates`).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Output of ``ls.flare_rates`` (columns ``arm, rate, ci_low, ci_high``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _v.check_columns("rates", rates, ["arm", "rate", "ci_low", "ci_high"])
+    ax = _axes(ax)
+    y = np.arange(len(rates))[::-1]
+    ax.errorbar(rates["rate"], y, xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
+                fmt="o", color="#333333", ecolor="#4c72b0", elinewidth=2, capsize=3)
+    ax.set_yticks(y, [str(a) for a in rates["arm"]])
+    ax.set_xlabel("flares per patient-year (95% CI)" if "confidence_level" not in rates else "flares per patient-year")
+    ax.set_xlim(left=0)
+    ax.set_ylim(-0.7, len(rates) - 0.3)
+    return ax
+
+
+def plot_rate_ratios(comparison, *, ax=None):
+    """Forest plot of rate ratios (from :func:`lupusstats.compare_rates`, one or several models).
+
+    Rows of several models (e.g. ``pd.concat`` of ``compare_rates`` with
+    ``model="negbin"`` and ``"poisson"``) are drawn side by side per arm, so the
+    narrower Poisson intervals are visible next to the negative-binomial ones.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        Columns ``arm, rate_ratio, ci_low, ci_high`` and optionally ``model``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _v.check_columns("comparison", comparison, ["arm", "rate_ratio", "ci_low", "ci_high"])
+    ax = _axes(ax)
+    frame = comparison.reset_index(drop=True)
+    models = list(dict.fromkeys(frame["model"])) if "model" in frame else [""]
+    arms = list(dict.fromkeys(frame["arm"]))
+    height = 0.8 / len(models)
+    for m_i, model in enumerate(models):
+        sub = frame if model == "" else frame[frame["model"] == model]
+        pos = np.array([len(arms) - 1 - arms.index(a) for a in sub["arm"]]) + 0.4 - (m_i + 0.5) * height
+        rr = sub["rate_ratio"].to_numpy(dtype=float)
+        lo = np.clip(sub["ci_low"].to_numpy(dtype=float), 1e-3, None)
+        hi = np.clip(sub["ci_high"].to_numpy(dtype=float), None, 1e3)
+        ok = np.isfinite(rr) & (rr > 0)
+        ax.errorbar(rr[ok], pos[ok], xerr=[rr[ok] - lo[ok], hi[ok] - rr[ok]], fmt="s", ms=5,
+                    color=_PALETTE[m_i % len(_PALETTE)], elinewidth=2, capsize=3, label=model or None)
+    ax.axvline(1.0, color="#888888", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_yticks(np.arange(len(arms))[::-1], [str(a) for a in arms])
+    ax.set_ylim(-0.6, len(arms) - 0.4)
+    ref = frame["reference"].iloc[0] if "reference" in frame else "reference"
+    ax.set_xlabel(f"flare rate ratio vs {ref} (log scale)")
+    if models != [""]:
+        ax.legend(frameon=False, title="model", loc="upper left", bbox_to_anchor=(1, 1))
+    return ax
+
+
+def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None,
+                        ax=None):
+    """Observed count frequencies against the fitted Poisson and negative-binomial models.
+
+    Bars: numbers of patients with 0, 1, 2, ... flares; lines: the numbers
+    expected under the Poisson and NB2 fits (:func:`lupusstats.count_frequencies`).
+    The title gives the likelihood-ratio over-dispersion test
+    (:func:`lupusstats.overdispersion_test`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .. import rates
+
+    ax = _axes(ax)
+    freq = rates.count_frequencies(patients, count=count, exposure=exposure, group=group, covariates=covariates)
+    test = rates.overdispersion_test(patients, count=count, exposure=exposure, group=group, covariates=covariates)
+    k = freq["count"].to_numpy()
+    ax.bar(k, freq["observed"], color="#bbbbbb", label="observed")
+    ax.plot(k, freq["poisson"], "o-", color="#c44e52", label="Poisson fit")
+    ax.plot(k, freq["negbin"], "s-", color="#4c72b0", label="negative binomial fit")
+    ax.set_xlabel(f"{count.replace('_', ' ')} per patient")
+    ax.set_ylabel("patients")
+    p = test.pvalue
+    ptxt = "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
+    ax.set_title(f"over-dispersion LR test {ptxt}; dispersion {test.dispersion:.2g}", fontsize="medium")
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_mcf(mcf, *, ax=None):
+    """Mean cumulative number of flares per patient, per arm, with its pointwise band.
+
+    Parameters
+    ----------
+    mcf : DataFrame
+        Output of :func:`lupusstats.mean_cumulative_function`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _v.check_columns("mcf", mcf, ["arm", "time", "mcf", "ci_low", "ci_high"])
+    ax = _axes(ax)
+    arms = list(mcf["arm"].cat.categories) if hasattr(mcf["arm"], "cat") else list(dict.fromkeys(mcf["arm"]))
+    for i, arm in enumerate(arms):
+        sub = mcf[mcf["arm"] == arm]
+        if sub.empty:
+            continue
+        colour = _PALETTE[i % len(_PALETTE)]
+        ax.step(sub["time"], sub["mcf"], where="post", color=colour, lw=2, label=str(arm))
+        ax.fill_between(sub["time"], sub["ci_low"], sub["ci_high"], step="post", color=colour, alpha=0.2, lw=0)
+    ax.set_xlabel("years since randomisation")
+    ax.set_ylabel("mean cumulative flares per patient")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left")
+    return ax
