@@ -122,6 +122,21 @@ def _g(x: np.ndarray) -> np.ndarray:
     )
 
 
+def _h_and_g(x: np.ndarray):
+    """_h(x) and _g(x) sharing one log1p (the hot spot of the alpha iteration)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = x / (1.0 + x)
+        f = np.log1p(x) - q
+        x2 = x * x
+        h = f / x2
+        g = (q * q - 2.0 * f) / (x2 * x)
+    small = x < 1e-3
+    if small.any():
+        h[small] = _h(x[small])
+        g[small] = _g(x[small])
+    return h, g
+
+
 def _count_table(y: np.ndarray) -> np.ndarray:
     """C[t, k] = number of patients of trial t with y > k, k = 0..K-1 (K = max y)."""
     T = y.shape[0]
@@ -254,7 +269,7 @@ def _newton_beta(y, offset, X, XX, w, alpha, beta, frozen, *, steps, tol=_TOL):
 # The fit
 
 
-def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFit:
+def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=True) -> GLMFit:
     """Fit a log-linear rate model with offset log(exposure) to every trial.
 
     Parameters
@@ -313,14 +328,35 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
                                                      start[ref_empty][:, None])
 
     zeros = np.zeros(T)
-    beta, mu, conv_p = _newton_beta(yf, offset, X, XX, w, zeros, beta, frozen, steps=_MAX_INNER, tol=tol)
+    arms_only = X.shape[-1] == 1 + len(arm_cols) and X.ndim == 2
+    if arms_only:
+        # Design of arm indicators only: the Poisson MLE is each arm's pooled rate.
+        in_ref = X[:, arm_cols].sum(axis=1) == 0
+        groups = [in_ref] + [X[:, j] > 0 for j in arm_cols]
+        log_rate = []
+        for g in groups:
+            yy, tt = yf[:, g].sum(axis=1), exposure[:, g].sum(axis=1)
+            with np.errstate(divide="ignore"):
+                log_rate.append(np.where(yy > 0, np.log(np.where(yy > 0, yy, 1.0) / tt), 0.0))
+        beta = np.zeros((T, p))
+        beta[:, 0] = np.where(frozen[:, 0], 0.0, log_rate[0])
+        for j, lr in zip(arm_cols, log_rate[1:]):
+            beta[:, j] = np.where(frozen[:, j], 0.0, np.where(frozen[:, 0], lr, lr - log_rate[0]))
+        mu = np.exp(offset + _xdot(X, beta))
+        conv_p = np.ones(T, dtype=bool)
+    else:
+        beta, mu, conv_p = _newton_beta(yf, offset, X, XX, w, zeros, beta, frozen, steps=_MAX_INNER, tol=tol)
     beta_p, mu_p = beta.copy(), mu.copy()
     C = _count_table(np.where(w > 0, y, 0))
-    ll_pois = (w * (np.where(y > 0, yf * np.log(np.where(mu_p > 0, mu_p, 1.0)), 0.0) - mu_p)).sum(axis=1)
-    from scipy.special import gammaln
-
-    const = (w * gammaln(yf + 1.0)).sum(axis=1)
-    ll_pois = ll_pois - const
+    if loglik:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogmu = yf * np.log(mu_p)
+        ylogmu[y == 0] = 0.0
+        # sum_i lgamma(y_i + 1) = sum_k C_k log(k + 1)
+        const = (C * np.log(np.arange(1, C.shape[1] + 1))).sum(axis=1)
+        ll_pois = (w * (ylogmu - mu_p)).sum(axis=1) - const
+    else:
+        const = ll_pois = np.full(T, np.nan)
     alpha = np.zeros(T)
     scale = np.ones(T)
     converged = conv_p.copy()
@@ -343,8 +379,9 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL) -> GLMFi
             boundary[zero] = True
             beta[zero] = beta_p[zero]
             mu = np.exp(offset + _xdot(X, beta))
-            c1, _, _ = _alpha_terms(alpha, C)
-            ll = c1 + _beta_loglik(yf, mu, w, alpha) - const
+            if loglik:
+                c1, _, _ = _alpha_terms(alpha, C)
+                ll = c1 + _beta_loglik(yf, mu, w, alpha) - const
     a = alpha[:, None]
     info = _xt_w_x(X, w * mu / (1.0 + a * mu), XX)
     cov = _inverse(info, frozen)
@@ -405,8 +442,11 @@ def _profile_alpha(y, offset, X, XX, w, C, beta, mu, frozen, score0, tol):
         h_bb = -_xt_w_x(Xa, wa * m * (1.0 + a * ya) / denom**2, XX)
         h_ab = np.where(fr, 0.0, _xt_vec(Xa, -wa * m * resid / denom))
         _, s1, d1 = _alpha_terms(al, C[act])
-        s_a = s1 + (wa * (m**2 * _h(x) - ya * m / denom)).sum(axis=1)
-        h_aa = d1 + (wa * (m**3 * _g(x) + ya * (m / denom) ** 2)).sum(axis=1)
+        hx, gx = _h_and_g(x)
+        m_d = m / denom
+        m2 = m * m
+        s_a = s1 + (wa * (m2 * hx - ya * m_d)).sum(axis=1)
+        h_aa = d1 + (wa * (m2 * m * gx + ya * m_d * m_d)).sum(axis=1)
         uv = _solve_two(h_bb, g_b, h_ab, fr)
         u, v = uv[..., 0], uv[..., 1]
         score = s_a - (h_ab * u).sum(axis=1)

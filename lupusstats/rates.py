@@ -591,6 +591,8 @@ class BatchRateComparison:
         Quasi-Poisson scale (1 otherwise).
     boundary, zero_events, converged : ndarray of bool
         Dispersion on the Poisson boundary; an arm without events; fit converged.
+    log_rate_reference : ndarray
+        Fitted log rate of the reference arm (the intercept; ``-inf`` without events).
     model : str
     confidence_level : float
     """
@@ -610,8 +612,10 @@ class BatchRateComparison:
     model: str
     confidence_level: float
 
+    log_rate_reference: np.ndarray = dataclasses.field(default=None)
+
     _ARRAYS = ("log_rate_ratio", "se", "statistic", "pvalue", "rate_ratio", "ci_low", "ci_high", "dispersion",
-               "scale", "boundary", "zero_events", "converged")
+               "scale", "boundary", "zero_events", "converged", "log_rate_reference")
 
     def __getitem__(self, key):
         if key not in self._ARRAYS:
@@ -700,7 +704,7 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", co
         X = np.column_stack([np.ones(n), tr.astype(float)])
     else:
         X = np.stack([np.ones((T, n)), tr.astype(float)], axis=-1)
-    fit = fit_rates(y, t, X, model=model, arm_cols=[1])
+    fit = fit_rates(y, t, X, model=model, arm_cols=[1], loglik=False)
     beta, se = _arm_effects(fit, 1)
     stat, p, low, high = _wald(beta, se, model, fit.df_resid, cl)
     with np.errstate(over="ignore"):
@@ -710,6 +714,7 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", co
         log_rate_ratio=beta, se=se, statistic=stat, pvalue=p, rate_ratio=rr, ci_low=low, ci_high=high,
         dispersion=disp, scale=fit.scale, boundary=fit.boundary, zero_events=fit.frozen[:, 1] | fit.ref_empty,
         converged=fit.converged, model=model, confidence_level=cl,
+        log_rate_reference=np.where(fit.ref_empty, -np.inf, fit.beta[:, 0]),
     )
 
 
