@@ -85,8 +85,8 @@ class TrialBatch:
 
     Attributes
     ----------
-    n_flares, n_severe_flares : ndarray of int
-        Flare counts per patient.
+    n_flares, n_severe_flares, n_moderate_flares : ndarray of int
+        Flare counts per patient (mild = the rest).
     worst_severity : ndarray of int8
         Most severe flare per patient: -1 none, 0 mild, 1 moderate, 2 severe
         (the patient-level ordinal endpoint).
@@ -106,6 +106,7 @@ class TrialBatch:
 
     n_flares: np.ndarray
     n_severe_flares: np.ndarray
+    n_moderate_flares: np.ndarray
     worst_severity: np.ndarray
     followup_years: np.ndarray
     first_flare_years: np.ndarray
@@ -248,16 +249,19 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
         first_severe.ravel()[idx] = np.where(first_is_severe, t_i, later)
 
-    # Worst flare (ordinal patient-level endpoint): -1 none, 0 mild, 1 moderate, 2 severe.
-    # With no severe flare, P(at least one moderate among k non-severe) = 1 - (1 - q)^k.
-    worst = (n_flares > 0).astype(np.int8) - 1
-    worst[n_severe > 0] = 2
-    idx = np.flatnonzero((n_severe == 0) & (n_flares > 0))
+    # Moderate flares among the non-severe ones (binomial thinning again), drawn
+    # only where there are any, and the worst flare per patient (the ordinal
+    # patient-level endpoint): -1 none, 0 mild, 1 moderate, 2 severe.
+    n_other = n_flares - n_severe
+    n_moderate = np.zeros(shape, dtype=n_flares.dtype)
+    idx = np.flatnonzero(n_other)
     if idx.size:
         rows, cols = np.divmod(idx, shape[1])
         q = np.broadcast_to(p_mod_given_not_sev, shape)[rows, cols]  # no copy of a broadcast view
-        any_moderate = rng.random(idx.size) < -np.expm1(n_flares.ravel()[idx] * np.log1p(-np.minimum(q, 1 - 1e-16)))
-        worst.ravel()[idx[any_moderate]] = 1
+        n_moderate.ravel()[idx] = rng.binomial(n_other.ravel()[idx], q)
+    worst = (n_flares > 0).astype(np.int8) - 1
+    worst[n_moderate > 0] = 1
+    worst[n_severe > 0] = 2
 
     if np.any(pp["remission"] > 0):
         remission = completed & (rng.random(shape) < pp["remission"])
@@ -279,7 +283,7 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         "completed": completed,
         "n_flares": n_flares,
         "n_severe": n_severe,
-        "p_mod_given_not_sev": p_mod_given_not_sev,
+        "n_moderate": n_moderate,
         "worst": worst,
         "first_flare": first_flare,
         "first_severe": first_severe,
@@ -399,6 +403,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
     return TrialBatch(
         n_flares=d["n_flares"],
         n_severe_flares=d["n_severe"],
+        n_moderate_flares=d["n_moderate"],
         worst_severity=d["worst"],
         followup_years=d["followup"],
         first_flare_years=d["first_flare"],
@@ -450,8 +455,7 @@ def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
     code = d["code"]
     n_patients = scenario.n_patients
     followup = d["followup"][0]
-    n_flares, n_severe = d["n_flares"][0], d["n_severe"][0]
-    n_moderate = rng.binomial(n_flares - n_severe, d["p_mod_given_not_sev"][0])
+    n_flares, n_severe, n_moderate = d["n_flares"][0], d["n_severe"][0], d["n_moderate"][0]
     n_mild = n_flares - n_severe - n_moderate
     arm_cat = pd.CategoricalDtype(list(scenario.arm_names), ordered=False)
     sev_cat = pd.CategoricalDtype(list(C.SEVERITY_LEVELS), ordered=True)

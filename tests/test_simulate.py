@@ -136,6 +136,14 @@ def test_severity_mix_recovered():
     assert stats.chisquare(observed, expected).pvalue > P_MIN
 
 
+def test_severity_counts_in_trials_recovered():
+    sc = two_arm()
+    batch = ls.simulate_trials(sc, 3, rng=35)
+    severe, moderate = batch.n_severe_flares.sum(), batch.n_moderate_flares.sum()
+    observed = np.array([batch.n_flares.sum() - severe - moderate, moderate, severe])
+    assert stats.chisquare(observed, np.asarray(sc.severity_probs) * observed.sum()).pvalue > P_MIN
+
+
 def test_severity_odds_ratio_is_proportional_odds():
     sc = two_arm(severity_odds_ratio=2.0)
     counts = severity_shares(ls.simulate_cohort(sc, rng=32).flares)
@@ -284,9 +292,10 @@ def test_trial_batch_shapes_and_first_times():
     ok = ~np.isnan(first)
     assert (first[ok] > 0).all() and (first[ok] <= batch.followup_years[ok]).all()
     assert (np.fmin(first, np.inf) <= np.nan_to_num(batch.first_severe_flare_years, nan=np.inf)).all()
-    assert (batch.n_severe_flares <= batch.n_flares).all()
+    assert (batch.n_severe_flares + batch.n_moderate_flares <= batch.n_flares).all()
     worst = batch.worst_severity
     assert np.array_equal(worst == -1, batch.n_flares == 0) and np.array_equal(worst == 2, batch.n_severe_flares > 0)
+    assert np.array_equal(worst == 1, (batch.n_moderate_flares > 0) & (batch.n_severe_flares == 0))
 
 
 def test_first_flare_time_distribution():
