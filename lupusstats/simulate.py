@@ -211,8 +211,10 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
     shape = (n_trials, scenario.n_patients)
     alpha = scenario.dispersion
 
-    # Frailty: Gamma with mean 1 and variance alpha (NB2 counts).
-    if alpha > 0:
+    # Frailty: Gamma with mean 1 and variance alpha (NB2 counts).  Below
+    # alpha = 1e-12 the gamma shape 1/alpha overflows the sampler and the
+    # frailty equals 1 to double precision anyway: Poisson.
+    if alpha > 1e-12:
         frailty = rng.gamma(1.0 / alpha, alpha, size=shape)
     else:
         frailty = np.ones(shape)
@@ -304,7 +306,7 @@ def _severity_probabilities(scenario, pp, frailty, rng):
     theta_modplus = _logit(p_mod + p_sev)
     eta = pp["log_or"]
     varying = False
-    if scenario.severity_frailty_log_or != 0.0 and scenario.dispersion > 0:
+    if scenario.severity_frailty_log_or != 0.0 and scenario.dispersion > 1e-12:
         from scipy.special import digamma
 
         k = 1.0 / scenario.dispersion

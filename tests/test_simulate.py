@@ -87,6 +87,13 @@ def test_poisson_when_dispersion_zero():
 # ---------------------------------------------------------------------- follow-up
 
 
+def test_tiny_dispersion_is_poisson_not_an_error():
+    # Found by hypothesis: a denormal dispersion overflowed the gamma sampler.
+    sc = ls.Scenario([ls.Arm("only")], n_per_arm=50, baseline_flare_rate=1.0, dispersion=2.2e-313,
+                     followup_years=1.0, severity_frailty_log_or=1.0)
+    assert ls.simulate_cohort(sc, rng=0).patients[C.N_FLARES].notna().all()
+
+
 def test_dropout_fraction_matches_exponential_hazard():
     sc = two_arm(dropout_rate=0.3)
     batch = ls.simulate_trials(sc, 10, rng=21)
