@@ -386,3 +386,13 @@ def test_rates_and_adjust_bad_input():
         ls.adjust_pvalues([0.2], method="sidak_magic")
     with pytest.raises(ValueError, match="`outcome` must be one of"):
         ls.number_needed_to_treat(1, 10, 2, 10, outcome="good")
+
+
+def test_plot_effect_card_needs_an_arm(card):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    with pytest.raises(ValueError, match="`arm` is required"):
+        ls.plots.plot_effect_card(card)
+    with pytest.raises(TypeError, match="returned by ls.effect_card"):
+        ls.plots.plot_effect_card(card[["arm"]])

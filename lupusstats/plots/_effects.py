@@ -35,6 +35,14 @@ def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion with
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> km = ls.kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], ["a", "a", "b", "b"])
+    >>> ax = ls.plots.plot_kaplan_meier(km)
+    >>> ax.get_xlabel()
+    'years since randomisation'
     """
     import pandas as pd
 
@@ -91,6 +99,14 @@ def plot_effect_card(card, *, arm=None, ax=None):
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> card = ls.effect_card(ls.simulate_cohort(ls.preset("nephritis_induction"), rng=1))
+    >>> ax = ls.plots.plot_effect_card(card, arm="IV cyclophosphamide")
+    >>> ax.get_title()
+    'IV cyclophosphamide vs standard care'
     """
     import pandas as pd
 
