@@ -1,0 +1,271 @@
+"""Tests for lupusstats.power: formula against statsmodels, simulation against the formula,
+grids identical on every backend, reproducible seeds, vectorised log-rank, bad input.
+
+Simulation checks use Monte Carlo bounds with a stated failure probability
+(z = 4.4: two-sided 1e-5 per check), never numbers drawn from one seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import lupusstats as ls
+from lupusstats.power import _info_per_patient, _logrank_batch
+
+Z_FAIL = 4.4  # two-sided failure probability ~1e-5 per Monte Carlo check
+
+
+def two_arm(rate_ratio=0.7, n=100, rate=1.0, dispersion=0.5, followup=1.0, dropout=0.0, **arm):
+    return ls.Scenario(
+        [ls.Arm("standard care", dropout_rate=dropout), ls.Arm("new drug", flare_rate_ratio=rate_ratio,
+                                                                 dropout_rate=dropout, **arm)],
+        n_per_arm=n, baseline_flare_rate=rate, dispersion=dispersion, followup_years=followup,
+    )
+
+
+# --------------------------------------------------------------------------- formula
+@pytest.mark.parametrize("method_var", ["alt", "ftotal"])
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_power_formula_against_statsmodels(method_var, alternative):
+    # statsmodels.stats.rates.power_negbin_ratio_2indep: group 1 = treated (rate1, nobs1),
+    # nobs2 = nobs_ratio * nobs1 = reference
+    from statsmodels.stats.rates import power_negbin_ratio_2indep
+
+    sm_alt = {"two-sided": "two-sided", "less": "smaller", "greater": "larger"}[alternative]
+    for rr in (0.5, 0.75, 1.4):
+        for alloc in (1.0, 2.0, 0.5):
+            for disp in (0.0, 0.42, 1.0):
+                ours = ls.power_rate_ratio(rr, n_per_arm=80, baseline_rate=1.8, followup_years=0.75,
+                                           dispersion=disp, allocation=alloc, alternative=alternative,
+                                           method_var=method_var)
+                ref = power_negbin_ratio_2indep(1.8 * rr, 1.8, 80 * alloc, nobs_ratio=1 / alloc, exposure=0.75,
+                                                dispersion=disp, alternative=sm_alt, method_var=method_var,
+                                                return_results=False)
+                assert ours == pytest.approx(float(ref), rel=1e-10, abs=1e-12)
+
+
+def test_power_formula_vectorised_and_monotone():
+    n = np.array([50, 100, 200, 400])
+    p = ls.power_rate_ratio(0.7, n_per_arm=n, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+    assert p.shape == (4,) and np.all(np.diff(p) > 0)
+    grid = ls.power_rate_ratio(np.array([0.5, 0.7])[:, None], n_per_arm=n, baseline_rate=1.0, followup_years=1.0,
+                               dispersion=0.5)
+    assert grid.shape == (2, 4) and np.all(grid[0] > grid[1])
+    # over-dispersion and dropout cost power
+    base = dict(n_per_arm=150, baseline_rate=1.0, followup_years=1.0)
+    assert (ls.power_rate_ratio(0.7, dispersion=0.0, **base) > ls.power_rate_ratio(0.7, dispersion=0.5, **base)
+            > ls.power_rate_ratio(0.7, dispersion=0.5, dropout_rate=0.5, **base))
+
+
+def test_expected_information_under_dropout_and_variable_followup():
+    # E[mu t / (1 + a mu t)] with t = min(Exp(d), T): Gauss-Legendre against scipy.integrate.quad
+    from scipy.integrate import quad
+
+    mu, a, d, T = 1.7, 0.5, 0.4, 2.0
+    g = lambda t: mu * t / (1 + a * mu * t)  # noqa: E731
+    exact = quad(lambda s: g(s) * d * math.exp(-d * s), 0, T)[0] + g(T) * math.exp(-d * T)
+    assert float(_info_per_patient(mu, [T], a, d)) == pytest.approx(exact, rel=1e-10)
+    # variable follow-up: equally weighted planned follow-ups
+    fus = np.array([0.5, 1.0, 2.0])
+    assert float(_info_per_patient(mu, fus, a, 0.0)) == pytest.approx(np.mean(g(fus)), rel=1e-12)
+    # with a single follow-up, variable-follow-up power equals the fixed one
+    kw = dict(n_per_arm=90, baseline_rate=1.0, dispersion=0.5)
+    assert ls.power_rate_ratio(0.7, followup_years=[1.0, 1.0], **kw) == pytest.approx(
+        ls.power_rate_ratio(0.7, followup_years=1.0, **kw))
+
+
+def test_sample_size_is_the_smallest_reaching_the_target():
+    kw = dict(baseline_rate=1.0, followup_years=1.0, dispersion=0.5, dropout_rate=(0.1, 0.2), allocation=1.5)
+    res = ls.sample_size_rate_ratio(0.7, power=0.9, **kw)
+    n0, n1 = res.n_per_arm
+    assert n1 == math.ceil(1.5 * n0) and res.n_total == n0 + n1
+    assert res.power >= 0.9
+    below = ls.power_rate_ratio(0.7, n_per_arm=n0 - 1, allocation=math.ceil(1.5 * (n0 - 1)) / (n0 - 1),
+                                **{k: v for k, v in kw.items() if k != "allocation"})
+    assert below < 0.9
+    frame = res.to_frame()
+    assert list(frame.columns[:3]) == ["n_reference", "n_treated", "n_total"]
+
+
+def test_sample_size_closed_form_zhu_lakkis():
+    # fixed follow-up, equal allocation: n = (z_a/2 + z_b)^2 (2/(mu t) ... ) / log(RR)^2 (Zhu & Lakkis 2014, method 1)
+    r0, rr, t, a = 1.2, 0.75, 1.0, 0.6
+    v = 1 / (r0 * t) + 1 / (r0 * rr * t) + 2 * a
+    n = (stats.norm.isf(0.025) + stats.norm.isf(0.2)) ** 2 * v / math.log(rr) ** 2
+    res = ls.sample_size_rate_ratio(rr, power=0.8, baseline_rate=r0, followup_years=t, dispersion=a)
+    assert res.n_per_arm[0] in (math.ceil(n) - 1, math.ceil(n))  # the opposite tail can save one patient
+
+
+# --------------------------------------------------------------------------- simulation vs formula
+@pytest.mark.parametrize("dropout,followup", [(0.0, 1.0), (0.5, 1.5)])
+def test_simulated_power_agrees_with_formula(dropout, followup):
+    # Large arms, NB counts, exponential dropout: the formula's assumptions hold.
+    sc = two_arm(rate_ratio=0.75, n=150, dispersion=0.5, followup=followup, dropout=dropout)
+    res = ls.simulate_power(sc, n_trials=2000, rng=np.random.SeedSequence(11))
+    f = ls.power_rate_ratio(0.75, n_per_arm=150, baseline_rate=1.0, followup_years=followup, dispersion=0.5,
+                            dropout_rate=dropout)
+    se = math.sqrt(f * (1 - f) / res.n_trials)
+    assert abs(res.power - f) < Z_FAIL * se, (res.power, f)
+    assert res.mc_se == pytest.approx(math.sqrt(res.power * (1 - res.power) / 2000))
+    lo, hi = res.confidence_interval()
+    assert lo < res.power < hi
+
+
+@pytest.mark.parametrize("endpoint", ["time_to_first_flare", "severity", "severe_flare_rate"])
+def test_type_one_error_of_the_other_endpoints(endpoint):
+    sc = two_arm(rate_ratio=1.0, n=80, dispersion=0.5, dropout=0.3)
+    res = ls.simulate_power(sc, n_trials=2000, endpoint=endpoint, rng=5)
+    se = math.sqrt(0.05 * 0.95 / 2000)
+    assert abs(res.power - 0.05) < Z_FAIL * se + 0.01, res.power  # +0.01: asymptotic tests at n = 80
+
+
+def test_endpoints_detect_their_effects():
+    sc = two_arm(rate_ratio=0.6, n=100, dispersion=0.3)
+    for endpoint in ("flare_rate", "time_to_first_flare", "severity"):
+        res = ls.simulate_power(sc, n_trials=300, endpoint=endpoint, rng=1, alternative="less")
+        assert res.power > 0.5, endpoint
+        assert ls.simulate_power(sc, n_trials=300, endpoint=endpoint, rng=1, alternative="greater").power < 0.05
+
+
+def test_arm_option_and_other_arms_ignored():
+    sc = ls.preset("nephritis_induction", n_per_arm=60)
+    res = ls.simulate_power(sc, n_trials=50, arm="MSC + standard care", rng=1)
+    assert res.arm == "MSC + standard care" and res.reference == "standard care"
+    assert ls.simulate_power(sc, n_trials=50, rng=1).arm == "IV cyclophosphamide"
+
+
+# --------------------------------------------------------------------------- vectorised log-rank
+def test_logrank_batch_equals_logrank_per_trial():
+    batch = ls.simulate_trials(two_arm(rate_ratio=0.7, n=40, dropout=0.4), 25, rng=3)
+    time = np.where(np.isnan(batch.first_flare_years), batch.followup_years, batch.first_flare_years)
+    time = np.round(time, 1)  # ties between events, and between events and censorings
+    event = ~np.isnan(batch.first_flare_years)
+    treated = batch.arm == 1
+    stat, z, p = _logrank_batch(time, event, treated)
+    for i in range(batch.n_trials):
+        r = ls.logrank(time[i], event[i].astype(int), treated.astype(int))
+        assert stat[i] == pytest.approx(r.statistic, rel=1e-10, abs=1e-12)
+        assert p[i] == pytest.approx(r.pvalue, rel=1e-10, abs=1e-12)
+        assert np.sign(z[i]) == np.sign(r.observed[1] - r.expected[1])
+
+
+# --------------------------------------------------------------------------- sample size by simulation
+def test_simulated_sample_size_near_formula():
+    sc = two_arm(rate_ratio=0.6, n=50, dispersion=0.5)
+    res = ls.simulate_sample_size(sc, power=0.8, n_trials=400, rng=4)
+    f = ls.sample_size_rate_ratio(0.6, power=0.8, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+    assert 0.75 * f.n_per_arm[0] < res.n_per_arm[0] < 1.3 * f.n_per_arm[0]
+    steps = res.steps.set_index("n_reference")
+    assert steps.loc[res.n_per_arm[0], "power"] >= 0.8
+    # bisection resolved to one patient: one fewer was evaluated and fell short
+    assert steps.loc[res.n_per_arm[0] - 1, "power"] < 0.8
+
+
+# --------------------------------------------------------------------------- seeds and backends
+def test_seeds_reproducible():
+    sc = two_arm(n=60)
+    a = ls.simulate_power(sc, n_trials=300, rng=7)
+    b = ls.simulate_power(sc, n_trials=300, rng=7)
+    c = ls.simulate_power(sc, n_trials=300, rng=8)
+    assert np.array_equal(a.pvalues, b.pvalues)
+    assert not np.array_equal(a.pvalues, c.pvalues)
+    d = ls.simulate_power(sc, n_trials=300, rng=np.random.default_rng(7), progress=True)
+    e = ls.simulate_power(sc, n_trials=300, rng=np.random.default_rng(7))
+    assert np.array_equal(d.pvalues, e.pvalues)  # the progress bar does not change the numbers
+
+
+def test_grid_identical_on_every_backend():
+    from dask.distributed import Client, LocalCluster
+
+    sc = two_arm(n=40)
+    kw = dict(n_per_arm=[40, 80], rate_ratio=[0.6, 0.9], n_trials=150, rng=21, vary={"dispersion": [0.3, 0.8]})
+    serial = ls.power_grid(sc, **kw)
+    assert len(serial) == 8 and serial["power"].nunique() > 1
+    processes = ls.power_grid(sc, backend="processes", n_workers=2, **kw)
+    # threads keep the test fast; processes=True is the same code path for dask (cloud-pickled cells)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask2 = ls.power_grid(sc, backend="dask", client=client, **kw)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask1 = ls.power_grid(sc, backend="dask", client=client, **kw)
+    for other in (processes, dask2, dask1):
+        assert other.equals(serial)
+
+
+def test_grid_cells_match_simulate_power_and_formula_column():
+    sc = two_arm(n=50, dropout=0.2)
+    grid = ls.power_grid(sc, n_per_arm=[50], rate_ratio=[0.7], n_trials=100, rng=3,
+                         vary={"*:dropout_rate": [0.0, 0.4], "followup_years": [1.0]})
+    assert list(grid.columns[:4]) == ["n_per_arm", "rate_ratio", "*:dropout_rate", "followup_years"]
+    f = ls.power_rate_ratio(0.7, n_per_arm=50, baseline_rate=1.0, followup_years=1.0, dispersion=0.5, dropout_rate=0.4)
+    assert grid["power_formula"].iloc[1] == pytest.approx(f)
+    # cell i draws from the i-th spawned stream
+    stream = np.random.default_rng(3).spawn(2)[1]
+    direct = ls.simulate_power(sc.replace(arms=[a.replace(dropout_rate=0.4, flare_rate_ratio=r)
+                                                for a, r in zip(sc.arms, (1.0, 0.7))]), n_trials=100, rng=stream)
+    assert grid["power"].iloc[1] == direct.power
+
+
+# --------------------------------------------------------------------------- bad input
+FORMULA = dict(n_per_arm=100, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 1.5])
+def test_bad_power(bad):
+    with pytest.raises(ValueError, match="`power` must be > 0.0 and < 1.0"):
+        ls.sample_size_rate_ratio(0.7, power=bad, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+    with pytest.raises(ValueError, match="`power` must be"):
+        ls.simulate_sample_size(two_arm(), power=bad, n_trials=10)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.05, 2.0])
+def test_bad_alpha(bad):
+    with pytest.raises(ValueError, match="`alpha` must be > 0.0 and < 1.0"):
+        ls.power_rate_ratio(0.7, alpha=bad, **FORMULA)
+    with pytest.raises(ValueError, match="`alpha` must be"):
+        ls.simulate_power(two_arm(), n_trials=10, alpha=bad)
+
+
+def test_bad_n_trials():
+    with pytest.raises(ValueError, match="`n_trials` must be an integer >= 1, got 0"):
+        ls.simulate_power(two_arm(), n_trials=0)
+    with pytest.raises(TypeError, match="`n_trials` must be an integer"):
+        ls.power_grid(two_arm(), n_per_arm=[10], rate_ratio=[0.5], n_trials=10.0)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5])
+def test_bad_rate_ratio(bad):
+    with pytest.raises(ValueError, match="`rate_ratio` must be > 0"):
+        ls.power_rate_ratio(bad, **FORMULA)
+    with pytest.raises(ValueError, match="`rate_ratio` must be > 0"):
+        ls.power_grid(two_arm(), n_per_arm=[10], rate_ratio=[0.5, bad], n_trials=10)
+    with pytest.raises(ValueError, match="`rate_ratio` must be > 0"):
+        ls.sample_size_rate_ratio(bad, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+
+
+def test_bad_dispersion_and_other_values():
+    with pytest.raises(ValueError, match="`dispersion` must be >= 0.0, got -0.1"):
+        ls.power_rate_ratio(0.7, n_per_arm=100, baseline_rate=1.0, followup_years=1.0, dispersion=-0.1)
+    with pytest.raises(ValueError, match="`rate_ratio` must differ from 1"):
+        ls.sample_size_rate_ratio(1.0, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+    with pytest.raises(ValueError, match="`n_per_arm` must be >= 2"):
+        ls.power_rate_ratio(0.7, n_per_arm=1, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
+    with pytest.raises(ValueError, match="`dropout_rate` must be one number or a pair"):
+        ls.power_rate_ratio(0.7, dropout_rate=[0.1, 0.2, 0.3], **FORMULA)
+    with pytest.raises(ValueError, match="`endpoint` must be one of"):
+        ls.simulate_power(two_arm(), n_trials=10, endpoint="sledai")
+    with pytest.raises(ValueError, match="`arm` must be a non-reference arm"):
+        ls.simulate_power(two_arm(), n_trials=10, arm="standard care")
+    with pytest.raises(TypeError, match="`scenario` must be a lupusstats.Scenario"):
+        ls.simulate_power("nephritis_induction", n_trials=10)
+    with pytest.raises(ValueError, match="`backend` must be one of"):
+        ls.power_grid(two_arm(), n_per_arm=[10], rate_ratio=[0.5], n_trials=10, backend="spark")
+    with pytest.raises(TypeError, match="Scenario has no parameter"):
+        ls.power_grid(two_arm(), n_per_arm=[10], rate_ratio=[0.5], n_trials=10, vary={"dispersal": [0.1]})
+    with pytest.raises(TypeError, match="`n_per_arm` must be a list"):
+        ls.power_grid(two_arm(), n_per_arm=10, rate_ratio=[0.5], n_trials=10)
