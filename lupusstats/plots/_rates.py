@@ -39,7 +39,7 @@ def plot_flare_rates(rates, *, ax=None):
     ax.errorbar(rates["rate"], y, xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
                 fmt="o", color="#333333", ecolor="#4c72b0", elinewidth=2, capsize=3)
     ax.set_yticks(y, [str(a) for a in rates["arm"]])
-    ax.set_xlabel("flares per patient-year (95% CI)" if "confidence_level" not in rates else "flares per patient-year")
+    ax.set_xlabel("flares per patient-year (point and confidence interval)")
     ax.set_xlim(left=0)
     ax.set_ylim(-0.7, len(rates) - 0.3)
     return ax
@@ -79,6 +79,14 @@ def plot_rate_ratios(comparison, *, ax=None):
                     color=_PALETTE[m_i % len(_PALETTE)], elinewidth=2, capsize=3, label=model or None)
     ax.axvline(1.0, color="#888888", ls="--", lw=1)
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+
+    lo_x, hi_x = ax.get_xlim()
+    nice = [t for t in (0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.33, 1.5, 2, 3, 4, 5, 10, 20)
+            if lo_x <= t <= hi_x]
+    ax.xaxis.set_major_locator(FixedLocator(nice))
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(np.arange(len(arms))[::-1], [str(a) for a in arms])
     ax.set_ylim(-0.6, len(arms) - 0.4)
     ref = frame["reference"].iloc[0] if "reference" in frame else "reference"
