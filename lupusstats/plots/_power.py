@@ -1,5 +1,125 @@
-"""Figures for power results (filled in by its issue)."""
+"""Figures for power results: power curves (formula vs simulation) and a power heat map over a grid."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import numpy as np
+
+from .. import _validation as _v
+
+__all__ = ["plot_power_curve", "plot_power_heatmap"]
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def _label(name):
+    return {"n_per_arm": "patients per arm", "rate_ratio": "flare rate ratio", "power": "power",
+            "power_formula": "power (formula)"}.get(name, name.replace("_", " "))
+
+
+def _fmt(v):
+    return f"{v:g}" if isinstance(v, (int, float, np.floating, np.integer)) else str(v)
+
+
+def plot_power_curve(grid, *, x="n_per_arm", hue="rate_ratio", target=0.8, ax=None):
+    """Simulated power (points with 95% Monte Carlo intervals) against the formula (lines).
+
+    Parameters
+    ----------
+    grid : DataFrame
+        Output of :func:`lupusstats.power_grid` (columns `x`, `hue`, ``power``,
+        ``ci_low``, ``ci_high`` and, for lines, ``power_formula``), with one row
+        per (`x`, `hue`) pair.
+    x : str, default "n_per_arm"
+        Column on the horizontal axis.
+    hue : str or None, default "rate_ratio"
+        One curve per value of this column.
+    target : float or None, default 0.8
+        Draws a dotted reference line at this power.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    cols = [x, "power", "ci_low", "ci_high"] + ([hue] if hue else [])
+    _v.check_columns("grid", grid, cols)
+    keys = [x] + ([hue] if hue else [])
+    if grid.duplicated(keys).any():
+        raise ValueError(f"`grid` has several rows per {keys}; filter the other grid columns first.")
+    ax = _axes(ax)
+    import matplotlib.pyplot as plt
+
+    groups = [(None, grid)] if not hue else list(grid.groupby(hue, sort=True))
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(groups), 1)))
+    for colour, (value, part) in zip(colours, groups):
+        part = part.sort_values(x)
+        xs = part[x].to_numpy(dtype=float)
+        label = "" if value is None else f"{_label(hue)} {_fmt(value)}"
+        if "power_formula" in part and part["power_formula"].notna().all():
+            ax.plot(xs, part["power_formula"], color=colour, lw=1.6, label=f"{label} formula".strip())
+        err = np.vstack([part["power"] - part["ci_low"], part["ci_high"] - part["power"]])
+        ax.errorbar(xs, part["power"], yerr=err, fmt="o", ms=4, color=colour, capsize=2,
+                    label=f"{label} simulated".strip())
+    if target is not None:
+        ax.axhline(target, color="grey", ls=":", lw=1)
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel("power")
+    ax.set_ylim(0, 1.02)
+    ax.legend(frameon=False, fontsize="small")
+    return ax
+
+
+def plot_power_heatmap(grid, *, x="n_per_arm", y="rate_ratio", value="power", target=0.8, annotate=True, ax=None):
+    """Power over a two-way grid as a heat map, with the cells reaching `target` outlined.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        Output of :func:`lupusstats.power_grid` with one row per (`x`, `y`) pair.
+    x, y : str
+        Grid columns on the horizontal and vertical axes.
+    value : str, default "power"
+        Column coloured (e.g. ``"power_formula"``).
+    target : float or None, default 0.8
+        Cells with ``value >= target`` get a white outline.
+    annotate : bool, default True
+        Print the value (two decimals) in each cell.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    _v.check_columns("grid", grid, [x, y, value])
+    if grid.duplicated([x, y]).any():
+        raise ValueError(f"`grid` has several rows per ({x}, {y}); filter the other grid columns first.")
+    ax = _axes(ax)
+    table = grid.pivot(index=y, columns=x, values=value).sort_index(ascending=False)
+    data = table.to_numpy(dtype=float)
+    im = ax.imshow(data, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), [_fmt(c) for c in table.columns])
+    ax.set_yticks(range(table.shape[0]), [_fmt(r) for r in table.index])
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(_label(y))
+    ax.figure.colorbar(im, ax=ax, label=_label(value))
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            v = data[i, j]
+            if annotate and np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="small",
+                        color="black" if v > 0.6 else "white")
+            if target is not None and np.isfinite(v) and v >= target:
+                ax.add_patch(_rect(j, i))
+    return ax
+
+
+def _rect(j, i):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="white", lw=2)
