@@ -20,6 +20,8 @@ from __future__ import annotations
 from . import columns
 from .calibration import *  # noqa: F403
 from .calibration import __all__ as _calibration_all
+from .card import *  # noqa: F403
+from .card import __all__ as _card_all
 from .datasets import *  # noqa: F403
 from .datasets import __all__ as _datasets_all
 from .effects import *  # noqa: F403
@@ -57,6 +59,7 @@ __all__ = [
     *_rates_all,
     *_severity_all,
     *_effects_all,
+    *_card_all,
     *_survival_all,
     *_meta_all,
     *_power_all,
