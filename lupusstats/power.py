@@ -527,7 +527,9 @@ def _wilson(k, n, level):
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return min(low, p), max(high, p)
 
 
 def _two_arm(scenario, arm):
@@ -670,17 +672,20 @@ def _power_result(p, est, n_trials, endpoint, model, arm, reference, alpha, alte
 # =========================================================================== sample size by simulation
 @dataclasses.dataclass(frozen=True)
 class SimulatedSampleSizeResult(ResultBase):
-    """Smallest reference-arm size whose simulated power reaches the target.
+    """Reference-arm size reaching the target power, from a probit fit to simulated power.
 
     Attributes
     ----------
     n_per_arm : tuple of int
         ``(n_reference, n_treated)`` at the answer.
     power, mc_se : float
-        Simulated power there and its Monte Carlo SE.
+        Simulated power at the answer (an independent run) and its Monte Carlo SE.
     target_power : float
+    intercept, slope : float
+        The fitted power curve ``Phi(intercept + slope * sqrt(n_reference))``.
     steps : DataFrame
-        Every size evaluated: ``n_reference, n_treated, power, mc_se, ci_low, ci_high``.
+        Every size evaluated: ``n_reference, n_treated, power, mc_se, ci_low,
+        ci_high, fitted``.
     """
 
     n_per_arm: tuple
@@ -690,6 +695,8 @@ class SimulatedSampleSizeResult(ResultBase):
     n_trials: int
     endpoint: str
     model: str
+    intercept: float
+    slope: float
     steps: object = dataclasses.field(repr=False, compare=False)
 
     def to_frame(self):
@@ -701,17 +708,45 @@ class SimulatedSampleSizeResult(ResultBase):
         return pd.DataFrame([row])
 
 
-def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_rate", model="negbin", alpha=0.05,
-                         rng=None, arm=None, alternative="two-sided", n_start=None, n_max=5000, progress=False):
-    """Sample size for a target power by simulation (bisection on the reference-arm size).
+def _probit_fit(n, k, m):
+    """Binomial ML fit of P(reject) = Phi(a + b sqrt(n)) to k rejections of m trials at each size n."""
+    from scipy import optimize
+    from scipy.special import log_ndtr, ndtri
 
-    Every size is evaluated with the *same* random seed (common random
-    numbers), which makes the estimated power curve nearly monotone; the search
-    doubles from `n_start` until the target is reached and then bisects to the
-    smallest size whose simulated power reaches it.  The allocation ratio of
-    the scenario (treated : reference) is kept.  The answer carries Monte Carlo
-    error: near the answer the power changes by roughly ``mc_se`` per few
-    patients, so read it with ``steps`` (every size evaluated).
+    x = np.sqrt(np.asarray(n, dtype=float))
+    k = np.asarray(k, dtype=float)
+    m = np.asarray(m, dtype=float)
+    p = np.clip((k + 0.5) / (m + 1.0), 1e-4, 1 - 1e-4)
+    b0, a0 = np.polyfit(x, ndtri(p), 1) if np.unique(x).size > 1 else (0.0, float(ndtri(p[0])))
+
+    def nll(theta):
+        eta = theta[0] + theta[1] * x
+        return -float(np.sum(k * log_ndtr(eta) + (m - k) * log_ndtr(-eta)))
+
+    res = optimize.minimize(nll, np.array([a0, b0]), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+    return float(res.x[0]), float(res.x[1])
+
+
+def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_rate", model="negbin", alpha=0.05,
+                         rng=None, arm=None, alternative="two-sided", n_start=None, n_max=5000, n_rounds=3,
+                         progress=False):
+    """Sample size for a target power by simulation, from a probit fit to simulated power.
+
+    Bisection on noisy power estimates stops at a lucky crossing (near 80% the
+    power curve is flat, so one Monte Carlo SE moves the crossing by many
+    patients).  Instead every evaluated size uses its own independent stream,
+    and all of them inform one fitted curve ``power(n) = Phi(a + b sqrt(n))``
+    -- the large-sample form of a Wald test's power, ``Phi(|effect| sqrt(n) /
+    sd - z)`` -- fitted by binomial maximum likelihood:
+
+    1. bracket the target: start at `n_start`, halve or double until one size
+       is below and one above the target;
+    2. fit, solve ``a + b sqrt(n) = Phi^-1(power)``, simulate at that size, refit
+       (`n_rounds` times, stopping when the answer repeats);
+    3. report the fitted size and an independent simulated power there.
+
+    The allocation ratio of the scenario (treated : reference) is kept.
 
     Parameters
     ----------
@@ -728,7 +763,10 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
         endpoint, else 50).
     n_max : int, default 5000
         Give up above this reference-arm size (``ValueError``).
+    n_rounds : int, default 3
+        Refinement rounds after bracketing.
     progress : bool
+        One tqdm bar per evaluated size.
 
     Returns
     -------
@@ -744,57 +782,71 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
     True
     """
     import pandas as pd
+    from scipy.special import ndtr, ndtri
 
     target = _check_target_power(power)
     n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
     n_max = _v.check_int("n_max", n_max, minimum=3)
+    n_rounds = _v.check_int("n_rounds", n_rounds, minimum=1)
     sc2, arm = _two_arm(scenario, arm)
     ratio = sc2.n_per_arm[1] / sc2.n_per_arm[0]
-    seed = np.random.default_rng(rng).spawn(1)[0].bit_generator.seed_seq
+    root = np.random.default_rng(rng)
     if n_start is None:
         n_start = 50
         if endpoint == "flare_rate":
             f = _formula_for(sc2)
-            if f is not None and f["rate_ratio"] != 1.0:
+            if f["rate_ratio"] != 1.0:
                 try:
                     n_start = sample_size_rate_ratio(f.pop("rate_ratio"), power=target, alpha=alpha,
                                                      alternative=alternative, **f).n_per_arm[0]
                 except ValueError:
                     n_start = 50
     n_start = min(max(_v.check_int("n_start", n_start, minimum=2), 2), n_max)
-    cache = {}
+    evals = []
 
     def evaluate(n):
-        if n not in cache:
-            n1 = max(1, math.ceil(ratio * n - 1e-9))
-            sc = sc2.replace(n_per_arm=(n, n1))
-            p, est = _simulate_pvalues(sc, n_trials, endpoint, model, alternative, np.random.default_rng(seed), False)
-            cache[n] = (n1, _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha,
-                                          alternative, 0.95))
-        return cache[n][1].power
+        n1 = max(1, math.ceil(ratio * n - 1e-9))
+        p, est = _simulate_pvalues(sc2.replace(n_per_arm=(n, n1)), n_trials, endpoint, model, alternative,
+                                   root.spawn(1)[0], progress)
+        res = _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha, alternative, 0.95)
+        evals.append((n, n1, res))
+        return res.power
 
-    lo, hi = 1, n_start
-    while evaluate(hi) < target:
-        lo = hi
-        if hi >= n_max:
-            raise ValueError(f"the simulated power stays below {target} up to n_max={n_max} patients per arm; "
-                             "raise `n_max` or check the assumed effect.")
-        hi = min(2 * hi, n_max)
-    if lo == 1 and hi > 2:
-        lo = max(2, hi // 2)
-        while lo > 2 and evaluate(lo) >= target:
-            hi, lo = lo, max(2, lo // 2)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if evaluate(mid) >= target:
-            hi = mid
-        else:
-            lo = mid
+    # 1. bracket
+    n, p = n_start, evaluate(n_start)
+    if p < target:
+        while p < target:
+            if n >= n_max:
+                raise ValueError(f"the simulated power stays below {target} up to n_max={n_max} patients per arm; "
+                                 "raise `n_max` or check the assumed effect.")
+            n = min(2 * n, n_max)
+            p = evaluate(n)
+    else:
+        while p >= target and n > 2:
+            n = max(2, n // 2)
+            p = evaluate(n)
+    # 2. fit and refine
+    answer = None
+    a = b = math.nan
+    for _ in range(n_rounds):
+        ns = [e[0] for e in evals]
+        a, b = _probit_fit(ns, [e[2].n_rejected for e in evals], [n_trials] * len(evals))
+        if not b > 0:
+            raise ValueError("the simulated power does not increase with the sample size here; "
+                             "check the scenario (is there an effect?) or raise `n_trials`.")
+        new = min(max(2, math.ceil(((ndtri(target) - a) / b) ** 2)), n_max)
+        if new == answer:
+            break
+        answer = new
+        evaluate(answer)
+    # 3. report the fitted size with its own simulated power
+    last = [e for e in evals if e[0] == answer][-1]
     steps = pd.DataFrame([{"n_reference": n, "n_treated": n1, "power": r.power, "mc_se": r.mc_se,
-                           "ci_low": r.ci_low, "ci_high": r.ci_high} for n, (n1, r) in sorted(cache.items())])
-    n1, best = cache[hi]
-    return SimulatedSampleSizeResult(n_per_arm=(hi, n1), power=best.power, mc_se=best.mc_se, target_power=target,
-                                     n_trials=n_trials, endpoint=endpoint, model=model, steps=steps)
+                           "ci_low": r.ci_low, "ci_high": r.ci_high, "fitted": float(ndtr(a + b * math.sqrt(n)))}
+                          for n, n1, r in evals])
+    return SimulatedSampleSizeResult(n_per_arm=(answer, last[1]), power=last[2].power, mc_se=last[2].mc_se,
+                                     target_power=target, n_trials=n_trials, endpoint=endpoint, model=model,
+                                     intercept=a, slope=b, steps=steps)
 
 
 # =========================================================================== grids

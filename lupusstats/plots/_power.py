@@ -57,21 +57,30 @@ def plot_power_curve(grid, *, x="n_per_arm", hue="rate_ratio", target=0.8, ax=No
 
     groups = [(None, grid)] if not hue else list(grid.groupby(hue, sort=True))
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(groups), 1)))
+    has_formula = "power_formula" in grid and grid["power_formula"].notna().all()
     for colour, (value, part) in zip(colours, groups):
         part = part.sort_values(x)
         xs = part[x].to_numpy(dtype=float)
-        label = "" if value is None else f"{_label(hue)} {_fmt(value)}"
-        if "power_formula" in part and part["power_formula"].notna().all():
-            ax.plot(xs, part["power_formula"], color=colour, lw=1.6, label=f"{label} formula".strip())
-        err = np.vstack([part["power"] - part["ci_low"], part["ci_high"] - part["power"]])
-        ax.errorbar(xs, part["power"], yerr=err, fmt="o", ms=4, color=colour, capsize=2,
-                    label=f"{label} simulated".strip())
+        label = "simulated" if value is None else f"{_label(hue)} {_fmt(value)}"
+        if has_formula:
+            ax.plot(xs, part["power_formula"], color=colour, lw=1.6)
+        err = np.clip(np.vstack([part["power"] - part["ci_low"], part["ci_high"] - part["power"]]), 0.0, None)
+        ax.errorbar(xs, part["power"], yerr=err, fmt="o", ms=4, color=colour, capsize=2, label=label,
+                    ls="none")
+    if has_formula:
+        from matplotlib.lines import Line2D
+
+        ax.add_artist(ax.legend(handles=[Line2D([], [], color="black", lw=1.6, label="formula"),
+                                         Line2D([], [], color="black", marker="o", ls="none",
+                                                label="simulated, 95% MC interval")],
+                                frameon=False, fontsize="small", loc="upper left", ncols=2))
     if target is not None:
         ax.axhline(target, color="grey", ls=":", lw=1)
     ax.set_xlabel(_label(x))
     ax.set_ylabel("power")
-    ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False, fontsize="small")
+    ax.set_ylim(0, 1.12 if has_formula else 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
     return ax
 
 
