@@ -148,7 +148,9 @@ def execute_notebook(path, *, parameters: dict | None = None, timeout: int = 600
 
 
 def _describe_error(nb, err) -> str:
-    for i, cell in enumerate(nb.cells):
+    # numbered as in the notebook on disk (the injected-parameters cell is not counted)
+    cells = [c for c in nb.cells if INJECTED_TAG not in c.get("metadata", {}).get("tags", [])]
+    for i, cell in enumerate(cells):
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if out.get("output_type") == "error":
                 return f"cell {i + 1}: {out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
