@@ -28,8 +28,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 ## make report: execute every notebook headless, write reports/<notebook>.html and reports/index.html
+## Optional: make report PRESET=refractory SEED=3 N_PER_ARM=50 sets those names in each notebook's
+## `parameters` cell, only in notebooks that define them.
 report: $(STAMP)
-	$(BIN)/python -m lupusstats report --out reports
+	$(BIN)/python -m lupusstats report --out reports $(if $(PRESET),--preset '$(PRESET)') $(if $(SEED),--seed '$(SEED)') $(if $(N_PER_ARM),--n-per-arm '$(N_PER_ARM)')
 
 ## make test: unit tests, doctests and nbval on every notebook
 test: $(STAMP)
