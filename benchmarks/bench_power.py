@@ -16,6 +16,8 @@ the boundary may differ).
 Run: ``python benchmarks/bench_power.py`` (prints a markdown table).
 Scale-out check: ``python benchmarks/bench_power.py --grid`` also times a 4 x 4
 power grid on the serial, processes and Dask backends.
+The precise validation report: ``python benchmarks/bench_power.py --validate [N]``
+runs ``ls.validate_methods(n_trials=N)`` (default 5000; minutes) and prints it.
 """
 
 from __future__ import annotations
@@ -87,6 +89,14 @@ def main() -> None:
         grid_timings(sc)
 
 
+def validate(n_trials):
+    t0 = time.perf_counter()
+    table = ls.validate_methods(n_trials=n_trials, rng=2026)
+    cols = ["method", "criterion", "estimate", "mc_low", "mc_high", "n", "verdict", "expected_valid"]
+    print(f"\nvalidate_methods(n_trials={n_trials}) in {time.perf_counter() - t0:.0f} s\n")
+    print(table[cols].round(4).to_string(index=False))
+
+
 def grid_timings(sc):
     kw = dict(n_per_arm=[50, 100, 150, 200], rate_ratio=[0.5, 0.6, 0.7, 0.8], n_trials=1000, rng=1)
     print("\n| power_grid backend (16 cells x 1000 trials) | time | identical to serial |")
@@ -101,4 +111,8 @@ def grid_timings(sc):
 
 
 if __name__ == "__main__":
-    main()
+    if "--validate" in sys.argv:
+        i = sys.argv.index("--validate")
+        validate(int(sys.argv[i + 1]) if len(sys.argv) > i + 1 else 5000)
+    else:
+        main()

@@ -60,6 +60,14 @@ def test_count_models_calibrated():
     assert float(pois["estimate"].iloc[0]) > 0.05
 
 
+def test_per_family_trials():
+    table = ls.validate_methods(n_trials={"severity": 30, "rate_models": 20}, rng=1)
+    assert list(dict.fromkeys(table["family"])) == ["rate_models", "severity"]
+    assert set(table.loc[table["family"] == "severity", "n"] + table.loc[table["family"] == "severity",
+                                                                         "n_undefined"]) == {30}
+    assert set(table.loc[table["family"] == "rate_models", "n"]) == {20}
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="`n_trials` must be an integer >= 1, got 0"):
         ls.validate_methods(n_trials=0)
@@ -69,5 +77,7 @@ def test_bad_input():
         ls.validate_methods(n_trials=5, families="severity")
     with pytest.raises(ValueError, match="`alpha` must be > 0.0 and < 1.0"):
         ls.validate_methods(n_trials=5, alpha=1.0)
+    with pytest.raises(ValueError, match="`n_trials key` must be one of"):
+        ls.validate_methods(n_trials={"bayes": 10})
     with pytest.raises(ValueError, match="`mc_level` must be"):
         ls.validate_methods(n_trials=5, mc_level=1.5)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _validation as _v
 
-__all__ = ["plot_power_curve", "plot_power_heatmap"]
+__all__ = ["plot_power_curve", "plot_power_heatmap", "plot_validation"]
 
 
 def _axes(ax):
@@ -132,3 +132,48 @@ def _rect(j, i):
     from matplotlib.patches import Rectangle
 
     return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="white", lw=2)
+
+
+def plot_validation(table, *, criterion="type I error", ax=None):
+    """Estimated type I error (or coverage) per method with its Monte Carlo interval, against the nominal value.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`lupusstats.validate_methods`.
+    criterion : {"type I error", "coverage"}
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One row per method and scenario: a dot with its Monte Carlo interval,
+        filled when the method's assumptions hold (``expected_valid``), open
+        when the data violate them on purpose; red when the nominal value lies
+        outside the interval.
+    """
+    _v.check_columns("table", table, ["method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high",
+                                      "flag", "expected_valid"])
+    _v.check_choice("criterion", criterion, ("type I error", "coverage"))
+    part = table[table["criterion"] == criterion].reset_index(drop=True)
+    if part.empty:
+        raise ValueError(f"`table` has no rows with criterion {criterion!r}.")
+    ax = _axes(ax)
+    y = np.arange(len(part))[::-1]
+    for yi, (_, r) in zip(y, part.iterrows()):
+        colour = "#c44e52" if r["flag"] else "#4c72b0"
+        ax.plot([r["mc_low"], r["mc_high"]], [yi, yi], color=colour, lw=2, solid_capstyle="butt")
+        ax.plot(r["estimate"], yi, "o", ms=6, color=colour, mfc=colour if r["expected_valid"] else "white")
+    nominal = float(part["nominal"].iloc[0])
+    ax.axvline(nominal, color="grey", ls="--", lw=1)
+    labels = [m if ev else f"{m} (violated)" for m, ev in zip(part["method"], part["expected_valid"])]
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_ylim(-0.7, len(part) - 0.3)
+    ax.set_xlabel(f"{criterion} (dashed line: nominal {nominal:g})")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="#4c72b0", marker="o", lw=2, label="assumptions met"),
+               Line2D([], [], color="#4c72b0", marker="o", mfc="white", lw=2, label="assumptions violated on purpose"),
+               Line2D([], [], color="#c44e52", marker="o", lw=2, label="nominal outside the MC interval")]
+    ax.legend(handles=handles, frameon=False, fontsize="x-small", loc="best")
+    return ax
