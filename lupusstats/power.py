@@ -957,7 +957,9 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
         More grid axes.  Keys: a Scenario parameter (``"dispersion"``,
         ``"followup_years"``, ``"baseline_flare_rate"`` ...); ``"<arm name>:<arm
         parameter>"`` for one arm (e.g. ``"standard care:dropout_rate"``);
-        ``"*:<arm parameter>"`` for every arm (e.g. ``"*:dropout_rate"``).
+        ``"*:<arm parameter>"`` for every arm (e.g. ``"*:dropout_rate"``);
+        ``"<treated>:<arm parameter>"`` for the compared arm (e.g.
+        ``"<treated>:severity_odds_ratio"``).  Grid columns carry these keys.
     endpoint, model, alpha, arm, alternative
         As in :func:`simulate_power`.
     n_workers : int, optional

@@ -213,6 +213,33 @@ def test_grid_cells_match_simulate_power_and_formula_column():
     assert grid["power"].iloc[1] == direct.power
 
 
+# --------------------------------------------------------------------------- plots and results
+def test_plots_and_result_frames():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sc = two_arm(n=40)
+    grid = ls.power_grid(sc, n_per_arm=[40, 80], rate_ratio=[0.6, 0.8], n_trials=40, rng=1,
+                         vary={"<treated>:severity_odds_ratio": [1.0, 0.5]}, endpoint="severity")
+    assert grid["power_formula"].isna().all()  # no formula for the severity endpoint
+    one = grid[grid["<treated>:severity_odds_ratio"] == 0.5]
+    ax = ls.plots.plot_power_curve(one)
+    assert len(ax.get_lines()) >= 1 and ax.get_ylabel() == "power"
+    ax = ls.plots.plot_power_heatmap(one, value="power")
+    assert len(ax.texts) == 4
+    with pytest.raises(ValueError, match="several rows per"):
+        ls.plots.plot_power_heatmap(grid)
+    plt.close("all")
+    res = ls.simulate_power(sc, n_trials=30, rng=1)
+    frame = res.to_frame()
+    assert {"power", "mc_se", "ci_low", "ci_high", "n_trials"} <= set(frame.columns)
+    assert "pvalues" not in frame.columns and "<strong>PowerResult" in res._repr_html_()
+    lo, hi = res.confidence_interval(0.99)
+    assert lo <= res.confidence_interval().low and hi >= res.confidence_interval().high
+
+
 # --------------------------------------------------------------------------- bad input
 FORMULA = dict(n_per_arm=100, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
 

@@ -46,6 +46,16 @@ def plot_power_curve(grid, *, x="n_per_arm", hue="rate_ratio", target=0.8, ax=No
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug")], n_per_arm=50,
+    ...                  baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> grid = ls.power_grid(sc, n_per_arm=[50, 100], rate_ratio=[0.6, 0.8], n_trials=50, rng=1)
+    >>> ax = ls.plots.plot_power_curve(grid)
+    >>> ax.get_xlabel()
+    'patients per arm'
     """
     cols = [x, "power", "ci_low", "ci_high"] + ([hue] if hue else [])
     _v.check_columns("grid", grid, cols)
@@ -104,6 +114,16 @@ def plot_power_heatmap(grid, *, x="n_per_arm", y="rate_ratio", value="power", ta
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug")], n_per_arm=50,
+    ...                  baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> grid = ls.power_grid(sc, n_per_arm=[50, 100], rate_ratio=[0.6, 0.8], n_trials=50, rng=1)
+    >>> ax = ls.plots.plot_power_heatmap(grid)
+    >>> ax.get_ylabel()
+    'flare rate ratio'
     """
     _v.check_columns("grid", grid, [x, y, value])
     if grid.duplicated([x, y]).any():
@@ -151,6 +171,14 @@ def plot_validation(table, *, criterion="type I error", ax=None):
         filled when the method's assumptions hold (``expected_valid``), open
         when the data violate them on purpose; red when the nominal value lies
         outside the interval.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> table = ls.validate_methods(n_trials=50, rng=1, families=["rate_models"])
+    >>> ax = ls.plots.plot_validation(table, criterion="coverage")
+    >>> len(ax.get_yticks())
+    4
     """
     _v.check_columns("table", table, ["method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high",
                                       "flag", "expected_valid"])
