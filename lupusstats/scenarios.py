@@ -92,8 +92,12 @@ class Arm:
         Window for treatment-related death (transplant series report 100-day
         mortality).
     remission_probability : float, default 0.0
-        Probability of drug-free remission (as the source defines remission) for
-        a patient alive and in follow-up at the end of the study.
+        Probability of drug-free remission (as the source defines remission)
+        among *all randomised* patients, the way trials report it: patients who
+        drop out or die count as non-remitters, so a patient who completes
+        follow-up remits with probability
+        ``remission_probability / P(complete follow-up)``.  A scenario whose
+        arm asks for more remission than it has completers is an error.
     adverse_events : mapping of str to float, optional
         Adverse-event rates per patient-year, e.g. ``{"infection": 2.1}``.
         Counts are Poisson over the exposure window below.
@@ -174,6 +178,23 @@ class Arm:
             raise TypeError(f"`description` must be a string, got {type(description).__name__}.")
         set_(self, "description", description)
         set_(self, "provenance", _check_provenance(provenance))
+
+    def completion_probability(self, followup_years: float) -> float:
+        """Probability of completing `followup_years` without dropout or treatment-related death.
+
+        ``exp(-dropout_rate * followup) * (1 - treatment_mortality * min(1, followup / window))``:
+        dropout is exponential and independent of a death that is uniform over
+        the mortality window.
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> round(ls.Arm("x", dropout_rate=0.2).completion_probability(1.0), 4)
+        0.8187
+        """
+        followup = _v.check_positive("followup_years", followup_years)
+        died_before_end = self.treatment_mortality * min(1.0, followup / self.mortality_window_years)
+        return math.exp(-self.dropout_rate * followup) * (1.0 - died_before_end)
 
     def replace(self, **changes: Any) -> Arm:
         """Return a copy with some parameters changed (validated again).
@@ -336,6 +357,15 @@ class Scenario:
         set_(self, "baseline_flare_rate", _v.check_positive("baseline_flare_rate", baseline_flare_rate))
         set_(self, "dispersion", _v.check_positive("dispersion", dispersion, allow_zero=True))
         set_(self, "followup_years", _v.check_positive("followup_years", followup_years))
+        for arm in arms:
+            completing = arm.completion_probability(self.followup_years)
+            if arm.remission_probability > completing + 1e-12:
+                raise ValueError(
+                    f"arm {arm.name!r}: `remission_probability` {arm.remission_probability:g} is the share of all "
+                    f"randomised patients in remission, but only {completing:.3g} complete {self.followup_years:g} "
+                    "years of follow-up under its dropout and mortality (non-completers count as non-remitters); "
+                    "lower it, or lower the dropout or mortality."
+                )
 
         sev = _MCELHONE_SEVERITY if severity_probs is None else severity_probs
         set_(self, "severity_probs", tuple(float(p) for p in _v.check_probability_vector("severity_probs", sev, length=3)))

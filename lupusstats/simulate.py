@@ -16,8 +16,9 @@ The generative model (see ``ARCHITECTURE.md``):
   the flare process into independent Poisson processes;
 * **organ** domain per flare (categorical), **SLEDAI increase** per flare
   (``min + Poisson(mean - min)`` by severity), **baseline SLEDAI** (rounded
-  normal, truncated below), **drug-free remission** (Bernoulli among patients
-  who complete follow-up; dropouts and deaths count as non-remission),
+  normal, truncated below), **drug-free remission** (the arm's probability is
+  for all randomised patients, as trials report it: dropouts and deaths count
+  as non-remitters, and completers remit with probability p / P(complete)),
   **adverse events** (Poisson counts at the arm's rate over its exposure window).
 
 :func:`simulate_cohort` returns the patients and flares tables of one study;
@@ -189,7 +190,10 @@ def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
         "dropout": expand([a.dropout_rate for a in arms]),
         "mortality": expand([a.treatment_mortality for a in arms]),
         "mortality_window": expand([a.mortality_window_years for a in arms]),
-        "remission": expand([a.remission_probability for a in arms]),
+        # Remission is counted among completers; the arm's probability is per
+        # randomised patient (intention to treat), so rescale by P(complete).
+        "remission": expand([a.remission_probability / a.completion_probability(scenario.followup_years)
+                             if a.remission_probability > 0 else 0.0 for a in arms]),
         "ae_window": expand(window),
         "ae_rates": {
             event: expand([a.adverse_events.get(event, 0.0) for a in arms]) for event in scenario.adverse_events

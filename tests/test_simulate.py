@@ -186,14 +186,23 @@ def test_patient_random_effect_clusters_severity():
 # -------------------------------------------------------------- remission and AEs
 
 
-def test_remission_among_completers():
-    sc = two_arm(remission_probability=0.4, dropout_rate=0.5)
+def test_remission_is_per_randomised_patient():
+    # Trials report remission among all randomised patients, non-completers counting as
+    # non-remitters; the simulated share of all patients must match the arm's probability.
+    sc = two_arm(remission_probability=0.4, dropout_rate=0.5, treatment_mortality=0.05)
     batch = ls.simulate_trials(sc, 10, rng=41)
     m = batch.in_arm("treated")
     completers = batch.completed[:, m]
     remission = batch.drug_free_remission[:, m]
     assert not remission[~completers].any()
-    assert stats.binomtest(int(remission[completers].sum()), int(completers.sum()), 0.4).pvalue > P_MIN
+    assert stats.binomtest(int(remission.sum()), remission.size, 0.4).pvalue > P_MIN
+    expected_completion = sc.arm("treated").completion_probability(sc.followup_years)
+    assert stats.binomtest(int(completers.sum()), completers.size, expected_completion).pvalue > P_MIN
+
+
+def test_remission_above_completion_is_an_error():
+    with pytest.raises(ValueError, match="remission_probability.*0.9.*complete"):
+        two_arm(remission_probability=0.9, dropout_rate=0.5)
 
 
 def test_adverse_event_rates_recovered_with_window():
