@@ -179,6 +179,14 @@ class Arm:
         set_(self, "description", description)
         set_(self, "provenance", _check_provenance(provenance))
 
+    def __reduce__(self):
+        # Read-only mapping fields cannot be pickled; rebuild from plain dicts
+        # (needed to send scenarios to worker processes).
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["adverse_events"] = dict(fields["adverse_events"])
+        fields["provenance"] = dict(fields["provenance"])
+        return (_rebuild_arm, (fields,))
+
     def completion_probability(self, followup_years: float) -> float:
         """Probability of completing `followup_years` without dropout or treatment-related death.
 
@@ -409,6 +417,11 @@ class Scenario:
         set_(self, "flare_definition", flare_definition)
         set_(self, "provenance", _check_provenance(provenance))
 
+    def __reduce__(self):
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["provenance"] = dict(fields["provenance"])
+        return (_rebuild_scenario, (fields,))
+
     # ------------------------------------------------------------------ views
     @property
     def arm_names(self) -> tuple[str, ...]:
@@ -538,6 +551,16 @@ _ARM_PARAMETERS = (
     "remission_probability",
     "adverse_event_window_years",
 )
+
+
+def _rebuild_arm(fields: dict[str, Any]) -> Arm:
+    fields = dict(fields)
+    return Arm(fields.pop("name"), **fields)
+
+
+def _rebuild_scenario(fields: dict[str, Any]) -> Scenario:
+    fields = dict(fields)
+    return Scenario(fields.pop("arms"), **fields)
 
 
 def _differs(new: Any, old: Any) -> bool:

@@ -196,3 +196,13 @@ def test_unequal_allocation():
     sc = scenario(n_per_arm=[5, 15])
     batch = ls.simulate_trials(sc, 2, rng=0)
     np.testing.assert_array_equal(np.bincount(batch.arm), [5, 15])
+
+
+def test_scenarios_pickle_for_worker_processes():
+    import pickle
+
+    sc = ls.preset("nephritis_induction").with_arm("IV cyclophosphamide", flare_rate_ratio=0.8)
+    back = pickle.loads(pickle.dumps(sc))
+    assert back == sc
+    assert back.sources().equals(sc.sources())
+    assert back.arm("IV cyclophosphamide").adverse_events == sc.arm("IV cyclophosphamide").adverse_events
