@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all report test unit notebooks-test bench clean venv
+.PHONY: all report test bench figures clean venv
 
 all: test
 
@@ -36,6 +36,10 @@ report: $(STAMP)
 ## make test: unit tests, doctests and nbval on every notebook
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
+
+## make figures: copy each notebook's main figure to docs/figures/ (used by the README)
+figures: $(STAMP)
+	$(BIN)/python docs/make_figures.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

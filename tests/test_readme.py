@@ -1,0 +1,30 @@
+"""The README's code runs as printed and its Quick start shows the two commands."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_readme_library_example_runs():
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks, "the README has no python example"
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert "cohort" in namespace and len(namespace["cohort"].patients) == 555
+
+
+def test_readme_quick_start_has_exactly_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    quick = text.split("## Quick start", 1)[1].split("```", 2)[1]
+    commands = [line.split("#")[0].strip() for line in quick.strip().splitlines()]
+    assert commands == ["make report", "make test"]
+
+
+def test_readme_figures_exist():
+    text = (ROOT / "README.md").read_text()
+    for target in re.findall(r"!\[\]\((docs/figures/[^)]+)\)", text):
+        assert (ROOT / target).is_file(), target
