@@ -39,6 +39,41 @@ midp_ci <- function(x, T, conf.level = 0.95) {
 }
 out$poisson_midp <- list(midp_ci(10, 4.5), midp_ci(0, 2), midp_ci(1, 0.7), midp_ci(57, 31.25, 0.9))
 
+# score test of two rates (Gu et al. 2008, W2A) and its inverted interval, two ways:
+# (1) by hand: z(r) = (x1 - x2 s) / sqrt((x1 + x2) s), s = r T1 / T2; the interval is the set of r with
+#     -z_high <= z(r) <= z_low, limits by uniroot on log r; a limit is 0 (Inf) when no small (large) r
+#     is rejected -- decided from z, not from the counts;
+# (2) by prop.test(x1, x1 + x2, p0, correct = FALSE): the same test is the binomial score (Wilson)
+#     test of x1 given the total, p = r T1 / (r T1 + T2); the Wilson limits map to r = p / (1 - p) T2 / T1.
+score_two <- function(x, T, r = 1, alternative = "two.sided", conf.level = 0.95) {
+  z <- function(rr) { s <- rr * T[1] / T[2]; (x[1] - x[2] * s) / sqrt(sum(x) * s) }
+  tail <- 1 - conf.level
+  a_low <- switch(alternative, two.sided = tail / 2, greater = tail, less = 0)
+  a_high <- switch(alternative, two.sided = tail / 2, less = tail, greater = 0)
+  lim <- function(target, side) {
+    if (side == "low" && z(exp(-60)) <= target) return(0)
+    if (side == "high" && z(exp(60)) >= target) return(Inf)
+    exp(uniroot(function(lr) z(exp(lr)) - target, c(-60, 60), tol = 1e-14)$root)
+  }
+  ci <- c(if (a_low > 0) lim(qnorm(a_low, lower.tail = FALSE), "low") else 0,
+          if (a_high > 0) lim(-qnorm(a_high, lower.tail = FALSE), "high") else Inf)
+  zr <- z(r)
+  p <- switch(alternative, two.sided = 2 * pnorm(-abs(zr)), less = pnorm(zr), greater = pnorm(zr, lower.tail = FALSE))
+  pt <- suppressWarnings(prop.test(x[1], sum(x), p = r * T[1] / (r * T[1] + T[2]), alternative = alternative,
+                                   conf.level = conf.level, correct = FALSE))
+  wilson <- pt$conf.int[1:2] / (1 - pt$conf.int[1:2]) * T[2] / T[1]
+  stopifnot(isTRUE(all.equal(ci, wilson, tolerance = 1e-9)), isTRUE(all.equal(p, pt$p.value, tolerance = 1e-12)))
+  list(x = x, T = T, r = r, alternative = alternative, conf_level = conf.level,
+       statistic = zr, pvalue = p, ci = ci)
+}
+out$score_two <- list(
+  score_two(c(12, 25), c(10.3, 11.1)), score_two(c(12, 25), c(10.3, 11.1), alternative = "less"),
+  score_two(c(12, 25), c(10.3, 11.1), alternative = "greater", conf.level = 0.9),
+  score_two(c(0, 5), c(12, 10)), score_two(c(0, 5), c(12, 10), alternative = "less"),
+  score_two(c(0, 1), c(1, 1)), score_two(c(3, 0), c(12, 10)), score_two(c(3, 0), c(12, 10), alternative = "greater"),
+  score_two(c(0, 7), c(5, 6), r = 0.5, conf.level = 0.9), score_two(c(1, 30), c(7.3, 2.1)),
+  score_two(c(40, 41), c(50.5, 49.2), r = 1.5))
+
 # ---------------------------------------------------------------- count data sets
 set.seed(20261125)
 make_data <- function(n_per_arm, rates, theta, covariate = FALSE, zero_arm = NA) {
