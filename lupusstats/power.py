@@ -11,8 +11,8 @@ Two routes to the same question -- how many patients give a trial enough power?
 * **Simulation** (:func:`simulate_power`, :func:`simulate_sample_size`,
   :func:`power_grid`): many trials drawn by :func:`lupusstats.simulate_trials`
   and analysed all at once -- NB2 regression by
-  :func:`lupusstats.compare_rates_batch`, a log-rank test vectorised over trials
-  (written here; equal to :func:`lupusstats.logrank` per trial) and the
+  :func:`lupusstats.compare_rates_batch`, the log-rank test vectorised over
+  trials (:func:`lupusstats.logrank_batch`) and the
   patient-level ordinal test of :func:`lupusstats.compare_severity_batch`.
   Grids run serially, on local processes or on a Dask cluster and give the same
   numbers on every backend: each grid cell draws from its own
@@ -379,57 +379,6 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
 
 
 # =========================================================================== batch tests
-def _logrank_batch(time, event, treated):
-    """Two-group log-rank test for many trials at once (rows of `time`).
-
-    Equal to :func:`lupusstats.logrank` (R ``survdiff``) on each row, ties
-    included: after sorting each row by time, every row carries the numbers at
-    risk, the events at its time (its tie block) and the treated share at risk,
-    so the sums over distinct event times become sums over event rows.
-
-    Parameters
-    ----------
-    time : (T, n) float; event : (T, n) bool; treated : (n,) or (T, n) bool.
-
-    Returns
-    -------
-    statistic (chi-square, 1 df), z (signed: > 0 when the treated arm has more
-    events than expected), pvalue, each of shape (T,).
-    """
-    from scipy import stats
-
-    time = np.asarray(time, dtype=float)
-    T, n = time.shape
-    treated = np.broadcast_to(np.asarray(treated, dtype=bool), (T, n))
-    order = np.argsort(time, axis=1, kind="stable")
-    ts = np.take_along_axis(time, order, axis=1)
-    es = np.take_along_axis(np.asarray(event, dtype=bool), order, axis=1).astype(float)
-    gs = np.take_along_axis(treated, order, axis=1).astype(float)
-    pos = np.broadcast_to(np.arange(n), (T, n))
-    start = np.ones((T, n), dtype=bool)
-    start[:, 1:] = ts[:, 1:] != ts[:, :-1]
-    first = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
-    end = np.ones((T, n), dtype=bool)
-    end[:, :-1] = start[:, 1:]
-    last = np.minimum.accumulate(np.where(end, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
-    cum_e = np.concatenate([np.zeros((T, 1)), np.cumsum(es, axis=1)], axis=1)
-    cum_g = np.concatenate([np.zeros((T, 1)), np.cumsum(gs, axis=1)], axis=1)
-    at_risk = n - first
-    at_risk_1 = cum_g[:, -1:] - np.take_along_axis(cum_g, first, axis=1)
-    d = np.take_along_axis(cum_e, last + 1, axis=1) - np.take_along_axis(cum_e, first, axis=1)
-    share = at_risk_1 / at_risk
-    observed = (es * gs).sum(axis=1)
-    expected = (es * share).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(at_risk > 1, (at_risk - d) / (at_risk - 1), 0.0)
-    var = (es * w * share * (1.0 - share)).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(var > 0, (observed - expected) / np.sqrt(var), np.nan)
-    stat = z**2
-    p = np.where(np.isfinite(z), stats.chi2.sf(stat, 1), np.nan)
-    return stat, z, p
-
-
 def _first_event(first, followup):
     event = ~np.isnan(first)
     return np.where(event, first, followup), event
@@ -439,6 +388,7 @@ def _analyse(batch, treated, endpoint, model, alternative):
     """p-values and signed statistics (> 0: treated worse) of one batch of trials."""
     from . import rates as _rates
     from . import severity as _severity
+    from . import survival as _survival
 
     if endpoint in ("flare_rate", "severe_flare_rate"):
         y = batch.n_flares if endpoint == "flare_rate" else batch.n_severe_flares
@@ -458,13 +408,8 @@ def _analyse(batch, treated, endpoint, model, alternative):
     if endpoint in ("time_to_first_flare", "time_to_first_severe_flare"):
         first = batch.first_flare_years if endpoint == "time_to_first_flare" else batch.first_severe_flare_years
         time, event = _first_event(first, batch.followup_years)
-        _, z, p = _logrank_batch(time, event, treated)
-        if alternative != "two-sided":
-            from scipy.special import ndtr
-
-            zz = np.where(np.isfinite(z), z, 0.0)
-            p = np.where(np.isfinite(z), ndtr(zz) if alternative == "less" else ndtr(-zz), np.nan)
-        return p, z, np.full(z.shape, np.nan)
+        res = _survival.logrank_batch(time, event, treated, alternative=alternative)
+        return res.pvalue, res.z, np.full(res.z.shape, np.nan)
     # severity: worst flare per patient, none < mild < moderate < severe (Brunner-Munzel)
     worst = batch.worst_severity
     counts = (worst[..., None] == np.arange(3)).astype(np.int64)

@@ -1,5 +1,6 @@
 """Tests for lupusstats.power: formula against statsmodels, simulation against the formula,
-grids identical on every backend, reproducible seeds, vectorised log-rank, bad input.
+grids identical on every backend, reproducible seeds, bad input (the vectorised log-rank
+is tested in test_survival.py).
 
 Simulation checks use Monte Carlo bounds with a stated failure probability
 (z = 4.4: two-sided 1e-5 per check), never numbers drawn from one seed.
@@ -14,7 +15,7 @@ import pytest
 from scipy import stats
 
 import lupusstats as ls
-from lupusstats.power import _info_per_patient, _logrank_batch
+from lupusstats.power import _info_per_patient
 
 Z_FAIL = 4.4  # two-sided failure probability ~1e-5 per Monte Carlo check
 
@@ -136,21 +137,6 @@ def test_arm_option_and_other_arms_ignored():
     res = ls.simulate_power(sc, n_trials=50, arm="MSC + standard care", rng=1)
     assert res.arm == "MSC + standard care" and res.reference == "standard care"
     assert ls.simulate_power(sc, n_trials=50, rng=1).arm == "IV cyclophosphamide"
-
-
-# --------------------------------------------------------------------------- vectorised log-rank
-def test_logrank_batch_equals_logrank_per_trial():
-    batch = ls.simulate_trials(two_arm(rate_ratio=0.7, n=40, dropout=0.4), 25, rng=3)
-    time = np.where(np.isnan(batch.first_flare_years), batch.followup_years, batch.first_flare_years)
-    time = np.round(time, 1)  # ties between events, and between events and censorings
-    event = ~np.isnan(batch.first_flare_years)
-    treated = batch.arm == 1
-    stat, z, p = _logrank_batch(time, event, treated)
-    for i in range(batch.n_trials):
-        r = ls.logrank(time[i], event[i].astype(int), treated.astype(int))
-        assert stat[i] == pytest.approx(r.statistic, rel=1e-10, abs=1e-12)
-        assert p[i] == pytest.approx(r.pvalue, rel=1e-10, abs=1e-12)
-        assert np.sign(z[i]) == np.sign(r.observed[1] - r.expected[1])
 
 
 # --------------------------------------------------------------------------- sample size by simulation

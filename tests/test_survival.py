@@ -190,6 +190,89 @@ def test_logrank_type_one_error_in_simulated_trials():
     assert lo <= rejections / batch.n_trials <= hi
 
 
+def _first_flare_batch(dropout=0.4, n=40, n_trials=25, rng=3):
+    sc = ls.Scenario([ls.Arm("standard care", dropout_rate=dropout),
+                      ls.Arm("new drug", flare_rate_ratio=0.7, dropout_rate=dropout)],
+                     n_per_arm=n, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    batch = ls.simulate_trials(sc, n_trials, rng=rng)
+    time = np.where(np.isnan(batch.first_flare_years), batch.followup_years, batch.first_flare_years)
+    return batch, time, ~np.isnan(batch.first_flare_years)
+
+
+def test_logrank_batch_equals_logrank_per_trial():
+    batch, time, event = _first_flare_batch()
+    time = np.round(time, 1)  # ties between events, and between events and censorings
+    treated = batch.arm == 1
+    res = ls.logrank_batch(time, event, treated)
+    assert res.pvalue.shape == (batch.n_trials,)
+    for i in range(batch.n_trials):
+        r = ls.logrank(time[i], event[i].astype(int), treated.astype(int))
+        assert res.statistic[i] == pytest.approx(r.statistic, rel=1e-10, abs=1e-12)
+        assert res.pvalue[i] == pytest.approx(r.pvalue, rel=1e-10, abs=1e-12)
+        assert res.observed[i] == r.observed[1]
+        assert res.expected[i] == pytest.approx(r.expected[1], rel=1e-12)
+        assert np.sign(res.z[i]) == np.sign(r.observed[1] - r.expected[1])
+    # per-trial group codes (shuffled patients) give the same per-trial tests
+    rng = np.random.default_rng(0)
+    perm = np.argsort(rng.random(time.shape), axis=1)
+    shuffled = ls.logrank_batch(np.take_along_axis(time, perm, 1), np.take_along_axis(event, perm, 1),
+                                treated[perm].astype(int))
+    np.testing.assert_allclose(shuffled.statistic, res.statistic, rtol=1e-10)
+    frame = res.to_frame()
+    assert list(frame.columns) == ["statistic", "z", "pvalue", "observed", "expected"] and len(frame) == 25
+
+
+def test_logrank_batch_one_sided_and_no_information():
+    batch, time, event = _first_flare_batch(n_trials=40)
+    two = ls.logrank_batch(time, event, batch.arm)
+    less = ls.logrank_batch(time, event, batch.arm, alternative="less")
+    greater = ls.logrank_batch(time, event, batch.arm, alternative="greater")
+    np.testing.assert_allclose(less.pvalue, stats.norm.cdf(two.z), rtol=1e-12)
+    np.testing.assert_allclose(less.pvalue + greater.pvalue, 1.0, rtol=1e-12)
+    np.testing.assert_allclose(two.pvalue, 2 * np.minimum(less.pvalue, greater.pvalue), rtol=1e-9)
+    # the only event with one patient at risk: no information, as ls.logrank (statistic 0, p NaN)
+    r = ls.logrank([1, 2, 3, 4], [0, 0, 0, 1], [0, 1, 0, 1])
+    res = ls.logrank_batch([[1, 2, 3, 4], [1, 2, 3, 4]], [[0, 0, 0, 1], [0, 0, 0, 0]], [0, 1, 0, 1])
+    assert r.statistic == 0.0 and math.isnan(r.pvalue)
+    np.testing.assert_array_equal(res.statistic, [0.0, 0.0])
+    assert np.isnan(res.pvalue).all() and np.isnan(res.z).all()
+
+
+def test_logrank_batch_type_one_error():
+    # standard care vs MSC + standard care in the nephritis preset: same flare rate, so H0 holds
+    batch = ls.simulate_trials(ls.preset("nephritis_induction"), 4000, rng=13)
+    keep = batch.in_arm("standard care") | batch.in_arm("MSC + standard care")
+    first, fu = batch.first_flare_years[:, keep], batch.followup_years[:, keep]
+    event = ~np.isnan(first)
+    p = ls.logrank_batch(np.where(event, first, fu), event, batch.in_arm("MSC + standard care")[keep]).pvalue
+    lo, hi = mc_interval(p.size, 0.05)
+    assert lo <= np.mean(p < 0.05) <= hi
+
+
+def test_logrank_batch_bad_input():
+    t, e, g = np.ones((2, 4)), np.ones((2, 4)), [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="`time` must be 2-dimensional"):
+        ls.logrank_batch(np.ones(4), e, g)
+    with pytest.raises(ValueError, match="`time` must be >= 0"):
+        ls.logrank_batch(-t, e, g)
+    with pytest.raises(ValueError, match="`time` must be finite"):
+        ls.logrank_batch(t * np.inf, e, g)
+    with pytest.raises(ValueError, match="`event` must be 0/1"):
+        ls.logrank_batch(t, 2 * e, g)
+    with pytest.raises(ValueError, match="same shape"):
+        ls.logrank_batch(t, np.ones((2, 3)), g)
+    with pytest.raises(ValueError, match="`group_codes` must have shape"):
+        ls.logrank_batch(t, e, [0, 1, 0])
+    with pytest.raises(ValueError, match="`group_codes` must be 0/1"):
+        ls.logrank_batch(t, e, [0, 1, 2, 1])
+    with pytest.raises(ValueError, match="both groups; .* in 1 trial"):
+        ls.logrank_batch(t, e, [[0, 1, 0, 1], [1, 1, 1, 1]])
+    with pytest.raises(TypeError, match="array-like of numbers"):
+        ls.logrank_batch(t, e, ["a", "b", "a", "b"])
+    with pytest.raises(ValueError, match="`alternative` must be one of"):
+        ls.logrank_batch(t, e, g, alternative="two.sided")
+
+
 # ---------------------------------------------------------------------------
 # bad input
 # ---------------------------------------------------------------------------
