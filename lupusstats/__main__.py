@@ -164,7 +164,7 @@ def format_effect_card(card, confidence_level: float = 0.95) -> str:
 
 
 def _cmd_analyze(args) -> int:
-    from .effects import effect_card
+    from .card import effect_card
     from .readers import read_cohort
 
     folder = pathlib.Path(args.directory)

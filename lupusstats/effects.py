@@ -19,7 +19,7 @@ Conventions used throughout:
   infinity when the risk-difference interval includes zero.
 
 The effect card (:func:`effect_card`) composes the analyses, so it lives on top of
-them in :mod:`lupusstats.card`; ``from lupusstats.effects import effect_card`` still works.
+them in :mod:`lupusstats.card`.
 """
 
 from __future__ import annotations
@@ -86,20 +86,6 @@ from ._effects_smd import (  # noqa: E402, F401
     hedges_g,
     hedges_g_from_stats,
 )
-
-_CARD_NAMES = ("effect_card", "_CARD_COLUMNS", "_favours")
-
-
-def __getattr__(name: str):
-    # The effect card composes rates, severity and survival, so it sits on top of
-    # the analyses in ``lupusstats.card``; it is loaded on first access here so
-    # that this analysis module never imports it at import time.
-    if name in _CARD_NAMES:
-        from . import card
-
-        return getattr(card, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 # ---------------------------------------------------------------------------
 # conversions and multiplicity
