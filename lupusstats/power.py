@@ -820,35 +820,9 @@ def _apply_change(scenario, key, value, arm):
     return scenario.replace(**{key: value})
 
 
-def _scenario_recipe(scenario):
-    """A picklable description of a Scenario (its mapping fields are read-only proxies, which pickle refuses)."""
-    def plain(obj):
-        out = {}
-        for f in dataclasses.fields(obj):
-            v = getattr(obj, f.name)
-            out[f.name] = dict(v) if isinstance(v, Mapping) else v
-        return out
-
-    fields = plain(scenario)
-    fields["arms"] = [plain(a) for a in scenario.arms]
-    return fields
-
-
-def _from_recipe(recipe):
-    from .scenarios import Arm, Scenario
-
-    recipe = dict(recipe)
-    arms = []
-    for a in recipe.pop("arms"):
-        a = dict(a)
-        arms.append(Arm(a.pop("name"), **a))
-    return Scenario(arms, **recipe)
-
-
 def _grid_cell(payload):
     """Simulate one grid cell (runs in a worker): returns the cell's row."""
-    recipe, changes, options, stream = payload
-    sc = _from_recipe(recipe)
+    sc, changes, options, stream = payload
     arm = options["arm"]
     for key, value in changes.items():
         if key == "rate_ratio":
@@ -956,10 +930,9 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
         n_workers = _v.check_int("n_workers", n_workers, minimum=1)
     cells = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     streams = np.random.default_rng(rng).spawn(len(cells))
-    recipe = _scenario_recipe(scenario)
     options = {"arm": arm, "n_trials": n_trials, "endpoint": endpoint, "model": model, "alpha": alpha,
                "alternative": alternative}
-    payloads = [(recipe, cell, options, stream) for cell, stream in zip(cells, streams)]
+    payloads = [(scenario, cell, options, stream) for cell, stream in zip(cells, streams)]  # Scenario pickles
     rows = _run(payloads, backend, n_workers, client, progress)
     frame = pd.DataFrame([{**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **r}
                           for c, r in zip(cells, rows)])

@@ -185,6 +185,14 @@ def test_grid_identical_on_every_backend():
         assert other.equals(serial)
 
 
+def test_grid_sends_a_preset_scenario_to_worker_processes():
+    # presets carry read-only mappings (provenance, adverse events): the Scenario itself is pickled
+    sc = ls.preset("nephritis_induction", n_per_arm=30)
+    kw = dict(n_per_arm=[30], rate_ratio=[0.6], n_trials=40, rng=5, arm="MSC + standard care",
+              vary={"<treated>:dropout_rate": [0.0, 0.2]})
+    assert ls.power_grid(sc, backend="processes", n_workers=2, **kw).equals(ls.power_grid(sc, **kw))
+
+
 def test_grid_cells_match_simulate_power_and_formula_column():
     sc = two_arm(n=50, dropout=0.2)
     grid = ls.power_grid(sc, n_per_arm=[50], rate_ratio=[0.7], n_trials=100, rng=3,
