@@ -24,13 +24,11 @@ them in :mod:`lupusstats.card`.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from . import _validation as _v
-from ._results import ConfidenceInterval, EstimateResult, ResultBase
 
 __all__ = [
     "cohens_d",
@@ -54,15 +52,8 @@ __all__ = [
 # Standardised mean differences and 2x2/NNT/rate measures live in private modules
 # (the ~500-line rule); every name is re-exported here, so ``from
 # lupusstats.effects import X`` keeps working for each name importable before.
-from ._effects_2x2 import (  # noqa: E402, F401
+from ._effects_2x2 import (
     NNTResult,
-    _cells,
-    _counts_iv,
-    _newcombe,
-    _nnt_from_difference,
-    _rates_iv,
-    _wald_result,
-    _zc_note,
     number_needed_to_treat,
     number_needed_to_treat_rate,
     odds_ratio,
@@ -70,15 +61,7 @@ from ._effects_2x2 import (  # noqa: E402, F401
     risk_difference,
     risk_ratio,
 )
-from ._effects_smd import (  # noqa: E402, F401
-    _level_for,
-    _ncp_interval,
-    _normal_pvalue,
-    _one_sided,
-    _smd,
-    _smd_data,
-    _smd_stats,
-    _z,
+from ._effects_smd import (
     cohens_d,
     cohens_d_from_stats,
     glass_delta,

@@ -32,18 +32,7 @@ __all__ = ["effect_sizes", "meta_analysis", "back_transform", "MetaAnalysisResul
 
 # Effect sizes (the escalc step) live in a private module (the ~500-line rule);
 # every name is re-exported here, so ``from lupusstats.meta import X`` keeps working.
-from ._meta_effect_sizes import (  # noqa: E402, F401
-    _ADD_MEASURES,
-    _TO,
-    MEASURES,
-    _check_rows,
-    _column,
-    _counts,
-    _positive,
-    _zero_rule,
-    back_transform,
-    effect_sizes,
-)
+from ._meta_effect_sizes import MEASURES, back_transform, effect_sizes
 
 _METHODS = ("FE", "DL", "REML", "ML", "PM")
 _TESTS = ("z", "knha")

@@ -22,24 +22,15 @@ Power estimates carry their Monte Carlo standard error ``sqrt(p (1 - p) / n_tria
 and a Wilson interval.
 
 The code lives in private modules -- ``_power_formula`` (formulas),
-``_power_sim`` (simulation) and ``_power_grid`` (grids and backends) -- and every
-name is importable from here.
+``_power_sim`` (simulation) and ``_power_grid`` (grids and backends); the public
+names are re-exported here.
 """
 
 from __future__ import annotations
 
-from ._power_formula import (  # noqa: F401  (private names kept importable from lupusstats.power)
-    ENDPOINTS, power_rate_ratio, sample_size_rate_ratio, SampleSizeResult, _BACKENDS, _CELLS_PER_CHUNK,
-    _check_alpha, _check_target_power, _dropout_pair, _formula_iv, _GL_W, _GL_X, _info_per_patient,
-    _mean_exposure, _METHOD_VAR, _normal_power, _positive_array, _RATE_MODELS, _variances
-)
-from ._power_sim import (  # noqa: F401  (private names kept importable from lupusstats.power)
-    PowerResult, simulate_power, simulate_sample_size, SimulatedSampleSizeResult, _analyse, _first_event,
-    _formula_for, _power_result, _probit_fit, _sim_iv, _simulate_pvalues, _two_arm, _wilson
-)
-from ._power_grid import (  # noqa: F401  (private names kept importable from lupusstats.power)
-    power_grid, _apply_change, _grid_cell, _grid_values, _run
-)
+from ._power_formula import ENDPOINTS, SampleSizeResult, power_rate_ratio, sample_size_rate_ratio
+from ._power_sim import PowerResult, simulate_power, simulate_sample_size, SimulatedSampleSizeResult
+from ._power_grid import power_grid
 
 __all__ = [
     "power_rate_ratio",

@@ -23,7 +23,7 @@ Severe flares are analysed with the same functions and ``count="n_severe_flares"
 The rate-ratio regressions live here; one and two Poisson rates in
 ``_rates_poisson``, the over-dispersion test, count frequencies and the mean
 cumulative function in ``_rates_describe``, table-to-array helpers in
-``_rates_tables``.  Every name is importable from this module.
+``_rates_tables``.  The public names are all re-exported here.
 """
 
 from __future__ import annotations
@@ -35,15 +35,13 @@ import numpy as np
 
 from . import _validation as _v
 from . import columns as C
-from ._rates_poisson import (  # noqa: F401  (every name stays importable from lupusstats.rates)
-    poisson_rate_ci, rate_ratio_test, RateRatioResult, _binom_midp_ci, _bisect, _CI_METHODS, _ratio_from_p,
-    _scalar_or_array, _score_ratio_bound
-)
-from ._rates_tables import (  # noqa: F401  (every name stays importable from lupusstats.rates)
-    _counts_exposure, _covariate_matrix, _design, _group_codes
-)
-from ._rates_describe import (  # noqa: F401  (every name stays importable from lupusstats.rates)
-    count_frequencies, mean_cumulative_function, overdispersion_test, OverdispersionResult, _mean_model
+from ._rates_poisson import poisson_rate_ci, rate_ratio_test, RateRatioResult
+from ._rates_tables import _counts_exposure, _design, _group_codes
+from ._rates_describe import (
+    count_frequencies,
+    mean_cumulative_function,
+    overdispersion_test,
+    OverdispersionResult,
 )
 
 __all__ = [

@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import _validation as _v
-from .columns import ORGAN_DOMAINS, SEVERITY_LEVELS
+from .columns import ORGAN_DOMAINS
 
 __all__ = ["Source", "Arm", "Scenario"]
 

@@ -31,7 +31,6 @@ wrong; see ``notebooks/03_flare_severity.ipynb``.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 
@@ -40,21 +39,13 @@ import numpy as np
 from . import _ordinal as _o
 from . import _validation as _v
 from . import columns as C
-from ._results import ConfidenceInterval, EstimateResult, ResultBase  # noqa: F401  (re-exported as before the split)
 
 # Descriptive tables and two-sample tests live in private modules (the ~500-line
-# rule); every name is re-exported here, so ``from lupusstats.severity import X``
-# keeps working for each name that was importable before.
-from ._severity_tables import (  # noqa: F401
-    NO_FLARE,
-    _check_missing,
-    _check_single_trial,
+# rule); their public names are re-exported here.
+from ._severity_tables import (
     _cluster_counts,
     _group_levels,
-    _ordered_codes,
     _prepare_flares,
-    _show,
-    _sledai_values,
     organ_table,
     patient_severity,
     severity_counts,
@@ -62,14 +53,10 @@ from ._severity_tables import (  # noqa: F401
     sledai_ecdf,
     sledai_summary,
 )
-from ._severity_tests import (  # noqa: F401
+from ._severity_tests import (
     ContingencyTestResult,
     SeverityComparison,
-    _ci_superiority,
-    _cluster_rows,
-    _count_table,
     _superiority_result,
-    _two_sample_counts,
     cliffs_delta,
     cochran_armitage,
     contingency_test,
