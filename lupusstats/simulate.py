@@ -226,7 +226,7 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
     # Observed follow-up: planned, cut by dropout and treatment-related death.
     followup = np.full(shape, scenario.followup_years)
     if np.any(pp["dropout"] > 0):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
             dropout_time = rng.standard_exponential(shape) / pp["dropout"]
         np.minimum(followup, dropout_time, out=followup)
     if np.any(pp["mortality"] > 0):
