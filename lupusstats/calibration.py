@@ -84,7 +84,7 @@ def _rate_tests(rng, n_trials, alpha, cl):
         name = f"rate_ratio_test(method={method!r})"
         note = {"exact": "discrete conditional test: conservative by construction at small counts",
                 "midp": "mid-p: close to nominal on average, not guaranteed",
-                "score": "asymptotic score test and interval (statsmodels)",
+                "score": "score test (statsmodels p-value); the interval inverts it exactly, lower limit 0 at a zero count",
                 "wald": "undefined with a zero count (counted in n_undefined)"}[method]
         k, n, u = _reject(null[:, 0], alpha)
         rows.append(_row("rate_tests", name, "type I error", scen + ", RR 1", k, n, alpha, n_undefined=u, note=note))
