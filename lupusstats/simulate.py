@@ -335,12 +335,17 @@ def _severity_probabilities(scenario, pp, frailty, rng):
 def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Minimum of `n` uniform times on (0, followup); NaN where n == 0.
 
-    The minimum of n uniforms is ``1 - U**(1/n)``, computed as ``-expm1(log(U)/n)``.
+    The minimum of n uniforms is ``1 - U**(1/n)``, computed as
+    ``-expm1(log(U)/n)`` only where n > 0 (one uniform is drawn per patient
+    either way, so the random stream does not depend on the counts).
     """
     u = rng.random(n.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = -np.expm1(np.log(u) / n) * followup
-    return np.where(n > 0, t, np.nan)
+    out = np.full(n.shape, np.nan)
+    idx = np.flatnonzero(n)
+    if idx.size:
+        f = followup.ravel()[idx] if followup.ndim else followup
+        out.ravel()[idx] = -np.expm1(np.log(u.ravel()[idx]) / n.ravel()[idx]) * f
+    return out
 
 
 def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:
@@ -362,7 +367,9 @@ def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.
         a = ndtr((cut - mean) / sd)
         x = mean + sd * ndtri(np.clip(a + (1.0 - a) * rng.random(shape), 1e-300, 1 - 1e-16))
     else:
-        x = mean + sd * rng.standard_normal(shape)
+        x = rng.standard_normal(shape)
+        x *= sd
+        x += mean
         bad = np.flatnonzero(x < cut)
         flat = x.ravel()
         while bad.size:
