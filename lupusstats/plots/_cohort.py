@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _validation as _v
 from .. import columns as C
+from ._common import SEVERITY_PALETTE, _axes
 
 __all__ = [
     "plot_flare_counts",
@@ -14,16 +15,7 @@ __all__ = [
     "plot_organ_mix",
 ]
 
-#: Colours for mild / moderate / severe (colour-blind safe, light to dark).
-SEVERITY_PALETTE = {"mild": "#fdd49e", "moderate": "#fc8d59", "severe": "#b30000"}
 
-
-def _axes(ax):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_flare_counts(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, ax=None):

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from ._common import _axes
 
 __all__ = ["plot_kaplan_meier", "plot_effect_card"]
 
 _BENEFIT, _HARM = "#2b6ca3", "#c0392b"
 
-
-def _axes(ax):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion without the event",

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from ._common import _axes
 
 __all__ = ["plot_forest", "plot_funnel"]
 
-
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _check_result(result):

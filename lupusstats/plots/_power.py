@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as _v
+from ._common import _axes
 
 __all__ = ["plot_power_curve", "plot_power_heatmap", "plot_validation"]
 
-
-def _axes(ax):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def _label(name):

@@ -6,18 +6,12 @@ import numpy as np
 
 from .. import _validation as _v
 from .. import columns as C
+from ._common import _axes
 
 __all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_mcf"]
 
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
-
-def _axes(ax):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
 
 
 def plot_flare_rates(rates, *, ax=None):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import columns as C
 from .. import severity as _sev
-from ._cohort import SEVERITY_PALETTE, _axes
+from ._common import SEVERITY_PALETTE, _axes
 
 __all__ = ["plot_severity_bars", "plot_organ_heatmap", "plot_sledai_ecdf"]
 
