@@ -16,8 +16,6 @@ __all__ = [
 ]
 
 
-
-
 def plot_flare_counts(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, ax=None):
     """Observed flare-count distribution against a Poisson with the same rate.
 

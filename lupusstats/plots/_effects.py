@@ -10,7 +10,6 @@ __all__ = ["plot_kaplan_meier", "plot_effect_card"]
 _BENEFIT, _HARM = "#2b6ca3", "#c0392b"
 
 
-
 def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion without the event",
                       xlabel="years since randomisation", ax=None):
     """Step plot of Kaplan-Meier curves with their pointwise confidence bands.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+
 from ._common import _axes
 
 __all__ = ["plot_forest", "plot_funnel"]
-
 
 
 def _check_result(result):

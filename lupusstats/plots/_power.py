@@ -10,7 +10,6 @@ from ._common import _axes
 __all__ = ["plot_power_curve", "plot_power_heatmap", "plot_validation"]
 
 
-
 def _label(name):
     return {"n_per_arm": "patients per arm", "rate_ratio": "flare rate ratio", "power": "power",
             "power_formula": "power (formula)"}.get(name, name.replace("_", " "))

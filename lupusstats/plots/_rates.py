@@ -13,7 +13,6 @@ __all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
 
-
 def plot_flare_rates(rates, *, ax=None):
     """Flare rate per arm with its confidence interval (from :func:`lupusstats.flare_rates`).
 
