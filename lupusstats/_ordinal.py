@@ -123,6 +123,7 @@ def pvalue_from_z(z: np.ndarray, df: np.ndarray | float, alternative: str) -> np
 
 
 def quantile(df: float, confidence_level: float, alternative: str) -> float:
+    """Critical value of a t (or, with infinite `df`, normal) interval at this level and sidedness."""
     from scipy import stats
 
     level = confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
