@@ -11,7 +11,7 @@ import pathlib
 
 import nbformat
 
-from lupusstats._report import main_figure
+from lupusstats.cli.report import main_figure
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -2,70 +2,231 @@
 and treatment effects with statistical tests.
 
 The one flow: a :class:`Scenario` (arms plus published parameters) is simulated
-into a cohort (patients and flares tables) or many trials at once (arrays); the
-analysis modules take those tables -- or a user's own data in the same shape --
-and return small result objects and tidy DataFrames.
+into a :class:`Cohort` (patients and flares tables) or many trials at once (a
+:class:`TrialBatch` of arrays); the analysis families take those tables -- or a
+user's own data in the same shape, read by :func:`read_cohort` -- and return
+small result objects and tidy DataFrames.
 
 >>> import lupusstats as ls
 >>> cohort = ls.simulate_cohort(ls.preset("nephritis_induction"), rng=1)
 >>> cohort.patients.shape[0]
 555
 
+One subpackage per family, each importable on its own:
+
+* ``lupusstats.cohort`` -- column names, :class:`Cohort`, :func:`read_cohort`;
+* ``lupusstats.model`` -- :class:`Arm`, :class:`Scenario`, presets, simulators;
+* ``lupusstats.rates`` -- flare frequency (Poisson, negative binomial, MCF);
+* ``lupusstats.severity`` -- flare severity (tables, rank tests, proportional odds);
+* ``lupusstats.effects`` -- effect sizes (SMD, 2x2, NNT) and multiplicity;
+* ``lupusstats.survival`` -- Kaplan-Meier, log-rank, Cox, RMST;
+* ``lupusstats.evidence`` -- published data sets and meta-analysis;
+* ``lupusstats.power`` -- power and sample size (formula, simulation, grids);
+* ``lupusstats.card``, ``lupusstats.calibration`` -- compositions on top;
+* ``lupusstats.plots`` (imported on first use) and ``lupusstats.cli``.
+
 Heavy libraries (statsmodels, seaborn, dask) are imported only by the functions
-that need them; ``lupusstats.plots`` is imported on first use.
+that need them; ``lupusstats.plots`` is imported on first use.  The map of the
+package is docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from . import columns
-from .calibration import *  # noqa: F403
-from .calibration import __all__ as _calibration_all
-from .card import *  # noqa: F403
-from .card import __all__ as _card_all
-from .datasets import *  # noqa: F403
-from .datasets import __all__ as _datasets_all
-from .effects import *  # noqa: F403
-from .effects import __all__ as _effects_all
-from .meta import *  # noqa: F403
-from .meta import __all__ as _meta_all
-from .power import *  # noqa: F403
-from .power import __all__ as _power_all
-from .rates import *  # noqa: F403
-from .readers import *  # noqa: F403
-from .readers import __all__ as _readers_all
-from .rates import __all__ as _rates_all
-from .presets import list_presets, preset
-from .scenarios import Arm, Scenario, Source
-from .severity import *  # noqa: F403
-from .severity import __all__ as _severity_all
-from .simulate import Cohort, TrialBatch, simulate_cohort, simulate_trials
-from .survival import *  # noqa: F403
-from .survival import __all__ as _survival_all
+from importlib import metadata as _metadata
 
-__version__ = "0.1.0"
+from lupusstats import cohort, effects, evidence, model, power, rates, severity, survival
+from lupusstats._core.results import BatchResult, ConfidenceInterval, EstimateResult, ResultBase
+from lupusstats.calibration import VALIDATION_FAMILIES, validate_methods
+from lupusstats.card import effect_card
+from lupusstats.cohort import Cohort, columns, read_cohort
+from lupusstats.effects import (
+    NNTResult,
+    adjust_pvalues,
+    cohens_d,
+    cohens_d_from_stats,
+    d_to_log_odds_ratio,
+    glass_delta,
+    glass_delta_from_stats,
+    hedges_g,
+    hedges_g_from_stats,
+    log_odds_ratio_to_d,
+    number_needed_to_treat,
+    number_needed_to_treat_rate,
+    odds_ratio,
+    rate_difference,
+    risk_difference,
+    risk_ratio,
+)
+from lupusstats.evidence import (
+    MEASURES,
+    DatasetError,
+    MetaAnalysisResult,
+    back_transform,
+    effect_sizes,
+    list_datasets,
+    load_dataset,
+    meta_analysis,
+    validate_dataset,
+)
+from lupusstats.model import (
+    Arm,
+    Scenario,
+    Source,
+    TrialBatch,
+    list_presets,
+    preset,
+    simulate_cohort,
+    simulate_trials,
+)
+from lupusstats.power import (
+    ENDPOINTS,
+    PowerResult,
+    SampleSizeResult,
+    SimulatedSampleSizeResult,
+    power_grid,
+    power_rate_ratio,
+    sample_size_rate_ratio,
+    simulate_power,
+    simulate_sample_size,
+)
+from lupusstats.rates import (
+    BatchRateComparison,
+    OverdispersionResult,
+    RateRatioResult,
+    compare_rates,
+    compare_rates_batch,
+    count_frequencies,
+    flare_rates,
+    mean_cumulative_function,
+    overdispersion_test,
+    poisson_rate_ci,
+    rate_ratio_test,
+)
+from lupusstats.severity import (
+    ContingencyTestResult,
+    SeverityComparison,
+    cliffs_delta,
+    cochran_armitage,
+    compare_severity,
+    compare_severity_batch,
+    contingency_test,
+    mann_whitney,
+    organ_table,
+    patient_severity,
+    probability_of_superiority,
+    proportional_odds,
+    severity_counts,
+    severity_table,
+    sledai_ecdf,
+    sledai_summary,
+)
+from lupusstats.survival import (
+    LogrankBatchResult,
+    LogrankResult,
+    RMSTResult,
+    cox_hazard_ratio,
+    kaplan_meier,
+    logrank,
+    logrank_batch,
+    rmst_difference,
+    time_to_first_flare,
+)
+
+try:
+    __version__ = _metadata.version("lupusstats")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
-    "columns",
-    "plots",
+    "ENDPOINTS",
+    "MEASURES",
+    "VALIDATION_FAMILIES",
     "Arm",
-    "Scenario",
-    "Source",
-    "preset",
-    "list_presets",
+    "BatchRateComparison",
+    "BatchResult",
     "Cohort",
+    "ConfidenceInterval",
+    "ContingencyTestResult",
+    "DatasetError",
+    "EstimateResult",
+    "LogrankBatchResult",
+    "LogrankResult",
+    "MetaAnalysisResult",
+    "NNTResult",
+    "OverdispersionResult",
+    "PowerResult",
+    "RMSTResult",
+    "RateRatioResult",
+    "ResultBase",
+    "SampleSizeResult",
+    "Scenario",
+    "SeverityComparison",
+    "SimulatedSampleSizeResult",
+    "Source",
     "TrialBatch",
+    "adjust_pvalues",
+    "back_transform",
+    "cliffs_delta",
+    "cochran_armitage",
+    "cohens_d",
+    "cohens_d_from_stats",
+    "columns",
+    "compare_rates",
+    "compare_rates_batch",
+    "compare_severity",
+    "compare_severity_batch",
+    "contingency_test",
+    "count_frequencies",
+    "cox_hazard_ratio",
+    "d_to_log_odds_ratio",
+    "effect_card",
+    "effect_sizes",
+    "flare_rates",
+    "glass_delta",
+    "glass_delta_from_stats",
+    "hedges_g",
+    "hedges_g_from_stats",
+    "kaplan_meier",
+    "list_datasets",
+    "list_presets",
+    "load_dataset",
+    "log_odds_ratio_to_d",
+    "logrank",
+    "logrank_batch",
+    "mann_whitney",
+    "mean_cumulative_function",
+    "meta_analysis",
+    "number_needed_to_treat",
+    "number_needed_to_treat_rate",
+    "odds_ratio",
+    "organ_table",
+    "overdispersion_test",
+    "patient_severity",
+    "plots",
+    "poisson_rate_ci",
+    "power_grid",
+    "power_rate_ratio",
+    "preset",
+    "probability_of_superiority",
+    "proportional_odds",
+    "rate_difference",
+    "rate_ratio_test",
+    "read_cohort",
+    "risk_difference",
+    "risk_ratio",
+    "rmst_difference",
+    "sample_size_rate_ratio",
+    "severity_counts",
+    "severity_table",
     "simulate_cohort",
+    "simulate_power",
+    "simulate_sample_size",
     "simulate_trials",
-    *_rates_all,
-    *_severity_all,
-    *_effects_all,
-    *_card_all,
-    *_survival_all,
-    *_meta_all,
-    *_power_all,
-    *_datasets_all,
-    *_calibration_all,
-    *_readers_all,
+    "sledai_ecdf",
+    "sledai_summary",
+    "time_to_first_flare",
+    "validate_dataset",
+    "validate_methods",
 ]
 
 
@@ -74,5 +235,5 @@ def __getattr__(name: str):
     if name == "plots":
         import importlib
 
-        return importlib.import_module(".plots", __name__)
+        return importlib.import_module("lupusstats.plots")
     raise AttributeError(f"module 'lupusstats' has no attribute {name!r}")

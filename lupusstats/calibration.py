@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import _validation as _v
+from lupusstats._core import validation as _v
 
 __all__ = ["validate_methods", "VALIDATION_FAMILIES"]
 
@@ -52,9 +52,9 @@ def _cover(low, high, truth):
 
 # --------------------------------------------------------------------------- rate-ratio tests (Poisson totals)
 def _rate_tests(rng, n_trials, alpha, cl):
-    from . import rates
-    from .scenarios import Arm, Scenario
-    from .simulate import simulate_trials
+    from lupusstats import rates
+    from lupusstats.model.scenario import Arm, Scenario
+    from lupusstats.model.simulate import simulate_trials
 
     import warnings
 
@@ -114,9 +114,9 @@ def _rate_tests(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- rate models (vectorised)
 def _rate_models(rng, n_trials, alpha, cl):
-    from . import rates
-    from .scenarios import Arm, Scenario
-    from .simulate import simulate_trials
+    from lupusstats import rates
+    from lupusstats.model.scenario import Arm, Scenario
+    from lupusstats.model.simulate import simulate_trials
 
     rr = 0.7
     rows = []
@@ -146,7 +146,7 @@ def _rate_models(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- effect sizes
 def _effect_sizes(rng, n_trials, alpha, cl):
-    from . import effects
+    from lupusstats import effects
 
     rows = []
     n, delta = 20, 0.5
@@ -182,9 +182,9 @@ def _effect_sizes(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- survival
 def _survival(rng, n_trials, alpha, cl):
-    from . import survival
-    from .scenarios import Arm, Scenario
-    from .simulate import simulate_trials
+    from lupusstats import survival
+    from lupusstats.model.scenario import Arm, Scenario
+    from lupusstats.model.simulate import simulate_trials
 
     rows = []
     sc = Scenario([Arm("reference", dropout_rate=0.3), Arm("treated", dropout_rate=0.3)], n_per_arm=50,
@@ -225,9 +225,9 @@ def _survival(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- severity
 def _severity(rng, n_trials, alpha, cl):
-    from . import severity
-    from .scenarios import Arm, Scenario
-    from .simulate import simulate_trials
+    from lupusstats import severity
+    from lupusstats.model.scenario import Arm, Scenario
+    from lupusstats.model.simulate import simulate_trials
 
     sc = Scenario([Arm("reference"), Arm("treated")], n_per_arm=60, baseline_flare_rate=1.8, dispersion=0.5,
                   followup_years=1.0, severity_patient_sd=1.0)
@@ -251,7 +251,7 @@ def _severity(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- meta-analysis
 def _meta_analysis(rng, n_trials, alpha, cl):
-    from . import meta
+    from lupusstats.evidence import meta
 
     k_studies, tau2, mu = 6, 0.05, 0.3
     vi = np.linspace(0.02, 0.2, k_studies)

@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from . import _validation as _v
-from .effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
+from lupusstats._core import validation as _v
+from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
 
 __all__ = ["effect_card"]
 
@@ -117,10 +117,10 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     """
     import pandas as pd
 
-    from . import columns as C
-    from .rates import compare_rates
-    from .severity import compare_severity
-    from .survival import cox_hazard_ratio, time_to_first_flare
+    from lupusstats.cohort import columns as C
+    from lupusstats.rates import compare_rates
+    from lupusstats.severity import compare_severity
+    from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
     patients = getattr(cohort, "patients", None)
     flares = getattr(cohort, "flares", None)

@@ -401,7 +401,7 @@ def report_index(tmp_path_factory):
     built = REPO / "reports" / "index.html"
     if built.exists():
         return built
-    from lupusstats._report import build_report
+    from lupusstats.cli.report import build_report
 
     folder = tmp_path_factory.mktemp("report")
     notebook = folder / "tiny.ipynb"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import lupusstats as ls
-from lupusstats.__main__ import main
+from lupusstats.cli import main
 
 SUBCOMMANDS = ["simulate", "analyze", "report", "presets", "datasets"]
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import lupusstats as ls
-from lupusstats.datasets import SCHEMAS, DatasetError, validate_dataset
+from lupusstats.evidence.datasets import SCHEMAS, DatasetError, validate_dataset
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -205,7 +205,7 @@ def test_built_package_carries_the_data(tmp_path):
     code = textwrap.dedent("""
         import pathlib, sys
         import lupusstats as ls
-        from lupusstats.datasets import _data_dir
+        from lupusstats.evidence.datasets import _data_dir
         site = pathlib.Path(sys.argv[1]).resolve()
         assert pathlib.Path(ls.__file__).resolve().is_relative_to(site), ls.__file__
         csv_file = pathlib.Path(str(_data_dir().joinpath("msc_sle_studies.csv"))).resolve()

@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 import lupusstats as ls
-from lupusstats._power_formula import _info_per_patient
+from lupusstats.power.formula import _info_per_patient
 
 Z_FAIL = 4.4  # two-sided failure probability ~1e-5 per Monte Carlo check
 

@@ -8,8 +8,8 @@ import json
 import nbformat
 import pytest
 
-from lupusstats import _report as R
-from lupusstats.__main__ import main
+from lupusstats.cli import report as R
+from lupusstats.cli import main
 
 _PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 

@@ -297,7 +297,7 @@ def test_cluster_interval_coverage_under_alternative():
     counts = _cohort_counts(sc, 400, seed=7)
     treated = np.repeat([False, True], 100)
     r = ls.compare_severity_batch(counts, treated)
-    from lupusstats import _ordinal
+    from lupusstats.severity import ordinal as _ordinal
 
     pooled = _ordinal.superiority_from_counts(counts[:, treated].reshape(1, -1, 3),
                                               counts[:, ~treated].reshape(1, -1, 3), clustered=False)["p"][0]

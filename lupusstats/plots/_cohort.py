@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as _v
-from .. import columns as C
+from lupusstats._core import validation as _v
+from lupusstats.cohort import columns as C
 from ._common import SEVERITY_PALETTE, _axes
 
 __all__ = [

@@ -59,7 +59,7 @@ def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear"
     """
     from matplotlib.patches import Polygon
 
-    from .. import _validation as _v
+    from lupusstats._core import validation as _v
 
     _check_result(result)
     _v.check_choice("xscale", xscale, ("linear", "log"))
@@ -159,7 +159,7 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     """
     from scipy import stats
 
-    from .. import _validation as _v
+    from lupusstats._core import validation as _v
 
     _check_result(result)
     level = _v.check_confidence_level(confidence_level)

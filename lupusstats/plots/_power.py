@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as _v
+from lupusstats._core import validation as _v
 from ._common import _axes
 
 __all__ = ["plot_power_curve", "plot_power_heatmap", "plot_validation"]

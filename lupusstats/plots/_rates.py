@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as _v
-from .. import columns as C
+from lupusstats._core import validation as _v
+from lupusstats.cohort import columns as C
 from ._common import _axes
 
 __all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_mcf"]
@@ -102,7 +102,7 @@ def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS
     -------
     matplotlib.axes.Axes
     """
-    from .. import rates
+    from lupusstats import rates
 
     ax = _axes(ax)
     freq = rates.count_frequencies(patients, count=count, exposure=exposure, group=group, covariates=covariates)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import columns as C
-from .. import severity as _sev
+from lupusstats.cohort import columns as C
+from lupusstats import severity as _sev
 from ._common import SEVERITY_PALETTE, _axes
 
 __all__ = ["plot_severity_bars", "plot_organ_heatmap", "plot_sledai_ecdf"]
@@ -108,7 +108,7 @@ def plot_organ_heatmap(flares, patients=None, *, value="patient_share", group=C.
     """
     import seaborn as sns
 
-    from .. import _validation as _v
+    from lupusstats._core import validation as _v
 
     value = _v.check_choice("value", value, ("patient_share", "flare_share"))
     table = _sev.organ_table(flares, patients, group=group, organ=organ, patient=patient)

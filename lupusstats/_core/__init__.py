@@ -1,0 +1,11 @@
+"""What every family shares: result classes, argument checks, inference helpers.
+
+``_core`` imports nothing from the rest of the package.  Modules:
+
+* ``results`` -- the frozen result classes (``EstimateResult``, ``BatchResult`` ...);
+* ``validation`` -- the one argument-check framework (messages name the argument,
+  show the value and say what is allowed);
+* ``inference`` -- ``alternative`` handling, normal critical values and p-values,
+  Wald and Wilson intervals: each written once;
+* ``exports`` -- gives each public name its family as its home (``__module__``).
+"""

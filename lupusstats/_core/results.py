@@ -1,0 +1,275 @@
+"""Small frozen result objects, in the style of ``scipy.stats``.
+
+Every test or estimator returns a frozen dataclass with the numbers as fields
+(``estimate``, ``pvalue`` ...), the interval as a method
+(``confidence_interval()``), a tidy one-row ``to_frame()`` and an HTML
+representation for notebooks.  Results never round and never print.
+This module imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = ["BatchResult", "ConfidenceInterval", "EstimateResult", "ResultBase"]
+
+
+class ConfidenceInterval(NamedTuple):
+    """A confidence interval ``(low, high)``."""
+
+    low: float
+    high: float
+
+
+class ResultBase:
+    """Mixin: tidy frame and HTML display built from dataclass fields.
+
+    Fields whose name starts with an underscore are private (for example a
+    function that recomputes the interval at another level) and are not shown.
+    """
+
+    def _public_fields(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            if f.name.startswith("_") or not f.repr:
+                continue
+            out[f.name] = getattr(self, f.name)
+        return out
+
+    def to_frame(self):
+        """Return the result as a one-row tidy ``pandas.DataFrame``."""
+        import pandas as pd
+
+        row = {}
+        for key, value in self._public_fields().items():
+            if isinstance(value, (dict, list, tuple, np.ndarray)) and key not in ("ci",):
+                continue
+            row[key] = value
+        if hasattr(self, "confidence_interval"):
+            try:
+                ci = self.confidence_interval()
+            except (ValueError, NotImplementedError):
+                ci = None
+            if ci is not None:
+                row["ci_low"], row["ci_high"] = ci.low, ci.high
+        return pd.DataFrame([row])
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        title = type(self).__name__
+        return f"<div><strong>{title}</strong>{frame.to_html(index=False)}</div>"
+
+
+@dataclasses.dataclass(frozen=True)
+class EstimateResult(ResultBase):
+    """A point estimate with its confidence interval, test statistic and p-value.
+
+    Attributes
+    ----------
+    estimate : float
+        The point estimate on its natural scale (e.g. a rate ratio).
+    pvalue : float
+        p-value of the test of the null value (NaN when no test applies).
+    statistic : float
+        Test statistic (NaN when the method has none).
+    se : float
+        Standard error on the scale the interval is built on (often log).
+    method : str
+        Name of the method, precise enough to reproduce the numbers.
+    confidence_level : float
+        Level of the interval stored in ``ci_low``/``ci_high``.
+    """
+
+    estimate: float
+    ci_low: float = dataclasses.field(repr=False)
+    ci_high: float = dataclasses.field(repr=False)
+    pvalue: float = math.nan
+    statistic: float = math.nan
+    se: float = math.nan
+    method: str = ""
+    confidence_level: float = 0.95
+    alternative: str = "two-sided"
+    _ci_func: Callable[[float], tuple[float, float]] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
+
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """Return the confidence interval, by default at the stored level.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Another level; recomputed by the same method when the result knows
+            how, otherwise a ``ValueError``.
+        """
+        if confidence_level is None or confidence_level == self.confidence_level:
+            return ConfidenceInterval(self.ci_low, self.ci_high)
+        if not (isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1):
+            raise ValueError(f"`confidence_level` must be in (0, 1), got {confidence_level!r}.")
+        if self._ci_func is None:
+            raise ValueError(
+                f"this result stores only its {self.confidence_level} interval; "
+                "call the function again with `confidence_level=`."
+            )
+        low, high = self._ci_func(float(confidence_level))
+        return ConfidenceInterval(float(low), float(high))
+
+    def to_frame(self):
+        """Return a one-row ``DataFrame``: estimate, ci_low, ci_high, pvalue, ..."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": self.estimate,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "confidence_level": self.confidence_level,
+                    "se": self.se,
+                    "statistic": self.statistic,
+                    "pvalue": self.pvalue,
+                    "alternative": self.alternative,
+                    "method": self.method,
+                }
+            ]
+        )
+
+
+_BATCH_CORE = ("estimate", "se", "ci_low", "ci_high", "statistic", "pvalue")
+
+
+def _read_only(value: Any) -> np.ndarray:
+    # a view, so that the caller's own array (if one was passed through) stays writeable
+    arr = np.asarray(value).view()
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BatchResult:
+    """One treated-versus-reference comparison per simulated trial: read-only arrays of shape ``(n_trials,)``.
+
+    Every batch function (:func:`lupusstats.compare_rates_batch`,
+    :func:`lupusstats.logrank_batch`, :func:`lupusstats.compare_severity_batch`)
+    returns this one type, so power and calibration code treats them alike.
+
+    Attributes
+    ----------
+    estimate : ndarray
+        Point estimate per trial on its natural scale (rate ratio, hazard
+        ratio, probability of superiority ...; ``measure`` says which).
+    se : ndarray
+        Standard error on the scale the test and interval are built on
+        (``scale`` says which: ``"log"`` for ratios).
+    ci_low, ci_high : ndarray
+        Confidence interval at ``confidence_level`` (one-sided intervals have an
+        infinite or boundary end, as the ``alternative`` implies).
+    statistic, pvalue : ndarray
+        Test statistic and p-value for ``alternative``.
+    measure : str
+        What ``estimate`` is, e.g. ``"rate_ratio"``.
+    method : str
+        How it was computed, precise enough to reproduce the numbers.
+    alternative : str
+    confidence_level : float
+    scale : str
+        ``"log"`` or ``"identity"``: the scale of ``se`` and ``statistic``.
+    extra : dict of str to ndarray
+        Family-specific arrays (e.g. ``dispersion``, ``boundary`` for rates);
+        each is also an attribute (``res.dispersion``) and a key (``res["dispersion"]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import lupusstats as ls
+    >>> arms = [ls.Arm("control"), ls.Arm("treated", flare_rate_ratio=0.7)]
+    >>> scenario = ls.Scenario(arms, n_per_arm=50, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> batch = ls.simulate_trials(scenario, 20, rng=1)
+    >>> res = ls.compare_rates_batch(batch.n_flares, batch.followup_years, batch.arm == 1)
+    >>> type(res).__name__, res.pvalue.shape, res.pvalue.flags.writeable
+    ('BatchResult', (20,), False)
+    """
+
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    statistic: np.ndarray
+    pvalue: np.ndarray
+    measure: str
+    method: str
+    alternative: str = "two-sided"
+    confidence_level: float = 0.95
+    scale: str = "log"
+    extra: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in _BATCH_CORE:
+            object.__setattr__(self, name, _read_only(np.asarray(getattr(self, name), dtype=float)))
+        shape = self.pvalue.shape
+        extra = {}
+        for key, value in dict(self.extra).items():
+            if key in _BATCH_CORE or key in {f.name for f in dataclasses.fields(self)}:
+                raise ValueError(f"extra array {key!r} clashes with a field of BatchResult.")
+            extra[key] = _read_only(value)
+        object.__setattr__(self, "extra", extra)
+        for name in _BATCH_CORE:
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"`{name}` has shape {getattr(self, name).shape}, expected {shape}.")
+
+    def __getattr__(self, name: str) -> Any:
+        # only called when normal lookup fails: the family-specific arrays
+        if name.startswith("__") or name == "extra":
+            raise AttributeError(name)
+        extra = self.__dict__.get("extra", {})
+        if name in extra:
+            return extra[name]
+        raise AttributeError(f"'BatchResult' has no attribute {name!r}; arrays are {self.keys()}")
+
+    @property
+    def n_trials(self) -> int:
+        """Number of trials."""
+        return int(self.pvalue.size)
+
+    def keys(self) -> list[str]:
+        """Names of the per-trial arrays (dict-style access: ``res["pvalue"]``)."""
+        return [*_BATCH_CORE, *self.extra]
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in _BATCH_CORE:
+            return getattr(self, key)
+        if key in self.extra:
+            return self.extra[key]
+        raise KeyError(f"{key!r}; keys are {self.keys()}")
+
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """The per-trial intervals ``(ci_low, ci_high)`` as arrays.
+
+        Only the stored level is available (a batch is recomputed by calling the
+        function again with ``confidence_level=``).
+        """
+        if confidence_level is not None and confidence_level != self.confidence_level:
+            raise ValueError(
+                f"this batch stores its {self.confidence_level} intervals only; call the batch function "
+                f"again with confidence_level={confidence_level!r}."
+            )
+        return ConfidenceInterval(self.ci_low, self.ci_high)
+
+    def to_frame(self):
+        """One row per trial: the arrays as columns, plus ``measure`` and ``method``."""
+        import pandas as pd
+
+        frame = pd.DataFrame({k: np.asarray(self[k]) for k in self.keys()})
+        frame["measure"] = self.measure
+        frame["method"] = self.method
+        return frame
+
+    def __repr__(self) -> str:
+        finite = np.isfinite(self.pvalue)
+        return (f"BatchResult(measure={self.measure!r}, n_trials={self.n_trials}, method={self.method!r}, "
+                f"alternative={self.alternative!r}, finite p-values={int(finite.sum())})")

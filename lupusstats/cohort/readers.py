@@ -1,0 +1,501 @@
+"""Reading a user's own cohort data into the patients/flares table shapes.
+
+:func:`read_cohort` turns a patients table and a flares table -- CSV files or
+DataFrames, e.g. exported from a trial database -- into the same shape that
+:func:`ls.simulate_cohort` returns (see ``lupusstats.columns``), so every
+analysis function (and :func:`ls.effect_card`) works on them unchanged.
+
+It is strict on purpose: a clinical table with an impossible row (a flare after
+the patient's follow-up ended, a negative time, a flare of a patient who is not
+in the patients table, a flare count that disagrees with the flares listed) is
+refused with a message naming the file, the line and the column.  No row is
+ever dropped or repaired silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from lupusstats.cohort import columns as C
+from lupusstats.cohort.cohort import Cohort
+
+__all__ = ["read_cohort"]
+
+#: Columns every patients table needs; the rest are optional or computed.
+REQUIRED_PATIENT_COLUMNS: tuple[str, ...] = (C.PATIENT, C.ARM, C.FOLLOWUP_YEARS)
+#: Columns every flares table needs (``arm`` is taken from the patients table when absent).
+REQUIRED_FLARE_COLUMNS: tuple[str, ...] = (C.PATIENT, C.TIME_YEARS, C.SEVERITY)
+# Patient columns that summarise the flares table: computed from it when absent, checked when present.
+_DERIVED = (C.N_FLARES, C.N_SEVERE_FLARES, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS)
+_ORGAN_ALIASES = {"hematological": "haematological", "hematologic": "haematological",
+                  "haematologic": "haematological"}
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+_INTEGER = re.compile(r"^[+-]?\d+$")
+# Times are compared with this absolute tolerance (years; about 30 seconds) so that
+# values written to CSV and read back, or rounded by a database, still match.
+_TIME_TOL = 1e-6
+_MAX_LISTED = 5
+
+
+class _Table:
+    """A table being read: its display name and how to name one of its rows."""
+
+    def __init__(self, name: str, frame, from_file: bool):
+        self.name, self.frame, self.from_file = name, frame, from_file
+
+    def row(self, position: int) -> str:
+        # CSV: the line an editor shows (header is line 1); DataFrame: the index label.
+        if self.from_file:
+            return f"{self.name} line {position + 2}"
+        return f"{self.name} row {self.frame.index[position]!r}"
+
+
+class _Problems:
+    """Impossible values collected per (table, column, kind), raised together as one ValueError."""
+
+    def __init__(self):
+        self.groups: list[tuple[_Table, str, np.ndarray, list[str]]] = []
+
+    def add(self, table: _Table, column: str, positions, details) -> None:
+        positions = np.asarray(positions, dtype=np.int64)
+        if positions.size:
+            self.groups.append((table, column, positions, list(details)))
+
+    def add_mask(self, table: _Table, column: str, mask, detail) -> None:
+        """Rows where `mask` is true; `detail(position)` describes one of them."""
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size:
+            self.add(table, column, positions, [detail(int(positions[0]))])
+
+    def raise_if_any(self) -> None:
+        if not self.groups:
+            return
+        parts = []
+        for table, column, positions, details in self.groups[:3]:
+            text = f"{table.row(int(positions[0]))}, column {column!r}: {details[0]}"
+            if positions.size > 1:
+                more = ", ".join(table.row(int(p)).rsplit(" ", 1)[-1] for p in positions[1:_MAX_LISTED])
+                etc = ", ..." if positions.size > _MAX_LISTED else ""
+                text += f" (and {positions.size - 1} more such row(s): {more}{etc})"
+            parts.append(text)
+        if len(self.groups) > 3:
+            parts.append(f"and {len(self.groups) - 3} more problem(s)")
+        n_rows = sum(g[2].size for g in self.groups)
+        raise ValueError(f"cannot use the cohort data, {n_rows} impossible value(s) (no row was dropped): "
+                         + "; ".join(parts))
+
+
+def _load(name: str, value, sep: str) -> _Table:
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        return _Table(f"`{name}`", value.copy(), from_file=False)
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"`{name}` must be a path to a CSV file or a pandas DataFrame, got {type(value).__name__}.")
+    path = os.fspath(value)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"`{name}`: no such file {path!r}.")
+    if os.path.isdir(path):
+        raise ValueError(f"`{name}` must be a CSV file, got the directory {path!r}.")
+    try:
+        frame = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty; expected a CSV file with a header line.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not a readable CSV file: {str(err).strip()}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return _Table(path, frame, from_file=True)
+
+
+def _require(table: _Table, required: Sequence[str], hint: str) -> None:
+    missing = [c for c in required if c not in table.frame.columns]
+    if missing:
+        raise ValueError(
+            f"{table.name} is missing column(s) {missing}; it has {list(table.frame.columns)}. "
+            f"Required: {list(required)}{hint}."
+        )
+    dup = sorted({c for c in table.frame.columns if list(table.frame.columns).count(c) > 1})
+    if dup:
+        raise ValueError(f"{table.name} has duplicate column name(s) {dup}.")
+
+
+def _present(series) -> np.ndarray:
+    return series.notna().to_numpy().copy()
+
+
+def _numbers(table: _Table, column: str, problems: _Problems, *, whole: bool = False, missing_ok: bool = False):
+    """Parse a column as floats; record text that is not a number, missing values, non-whole values."""
+    import pandas as pd
+
+    raw = table.frame[column]
+    if raw.dtype == bool:
+        problems.add_mask(table, column, np.ones(len(raw), bool), lambda i: f"{raw.iloc[i]!r} is not a number")
+        return raw.astype(float).to_numpy()
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    given = _present(raw)
+    text = raw.astype(str).str.strip() if raw.dtype == object or pd.api.types.is_string_dtype(raw) else None
+    if text is not None:
+        given &= (text != "").to_numpy()
+    problems.add_mask(table, column, given & np.isnan(values), lambda i: f"{raw.iloc[i]!r} is not a number")
+    if not missing_ok:
+        problems.add_mask(table, column, ~given, lambda i: "missing value")
+    problems.add_mask(table, column, np.isinf(values), lambda i: f"{raw.iloc[i]!r} is not finite")
+    if whole:
+        frac = np.isfinite(values) & (values != np.round(values))
+        problems.add_mask(table, column, frac, lambda i: f"{raw.iloc[i]!r} is not a whole number")
+    return values
+
+
+def _booleans(table: _Table, column: str, problems: _Problems) -> np.ndarray:
+    raw = table.frame[column]
+    if raw.dtype == bool:
+        return raw.to_numpy()
+    text = raw.astype(str).str.strip().str.lower()
+    is_true, is_false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
+    problems.add_mask(table, column, ~(is_true | is_false),
+                      lambda i: f"{raw.iloc[i]!r} is not true/false (allowed: True/False, yes/no, 1/0)")
+    return is_true
+
+
+def _labels(table: _Table, column: str, problems: _Problems) -> np.ndarray:
+    """Non-missing text labels, stripped of surrounding spaces."""
+    raw = table.frame[column]
+    missing = ~_present(raw)
+    text = raw.astype(str).str.strip()
+    missing |= (text == "").to_numpy()
+    problems.add_mask(table, column, missing, lambda i: "missing value")
+    return text.to_numpy(dtype=object)
+
+
+def _ids(tables: list[tuple[_Table, str]], problems: _Problems) -> list[np.ndarray]:
+    """Patient (or trial) identifiers: integers when every one is an integer, else text."""
+    import pandas as pd
+
+    out = []
+    for table, column in tables:
+        raw = table.frame[column]
+        if pd.api.types.is_numeric_dtype(raw) and raw.dtype != bool:
+            vals = raw.to_numpy(dtype=float)
+            bad = ~np.isfinite(vals) | (vals != np.round(vals))
+            problems.add_mask(table, column, bad, lambda i, raw=raw: f"{raw.iloc[i]!r} is not a whole-number identifier")
+            out.append(np.array([str(int(v)) if np.isfinite(v) else "" for v in vals], dtype=object))
+        else:
+            out.append(_labels(table, column, problems))
+    if all(all(_INTEGER.match(v) for v in ids if v) for ids in out):
+        return [np.array([int(v) if v else 0 for v in ids], dtype=np.int64) for ids in out]
+    return out
+
+
+def _categories(table, column, values, allowed, problems, aliases=None):
+    text = np.array([str(v).strip().lower() for v in values], dtype=object)
+    if aliases:
+        text = np.array([aliases.get(v, v) for v in text], dtype=object)
+    bad = ~np.isin(text, list(allowed))
+    problems.add_mask(table, column, bad & _present(table.frame[column]),
+                      lambda i: f"{values[i]!r} is not one of {list(allowed)}")
+    return text
+
+
+def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
+    """Read a user's own patients and flares tables into the lupusstats table shapes.
+
+    The patients table needs ``patient``, ``arm`` and ``followup_years``; the
+    flares table needs ``patient``, ``time_years`` (since randomisation, in
+    years) and ``severity`` (mild/moderate/severe).  Every other column of
+    ``lupusstats.columns`` is optional and checked when present: ``completed``
+    and ``drug_free_remission`` (true/false), ``baseline_sledai`` and
+    ``ae_<event>`` counts (whole numbers >= 0), ``organ`` (a BILAG domain;
+    "hematological" is read as "haematological"), ``sledai_increase``.  With
+    a ``trial`` column in both tables, patients are identified by
+    (trial, patient).  Other columns are kept as they are.
+
+    The patient summaries ``n_flares``, ``n_severe_flares``,
+    ``first_flare_years`` and ``first_severe_flare_years`` are computed from
+    the flares table when the patients table lacks them and must agree with it
+    when present (times within 1e-6 years).
+
+    Impossible rows are refused, never dropped: a missing or non-numeric
+    value, a negative or zero follow-up, a negative flare time, a flare after
+    the patient's follow-up ended, a flare of a patient not in the patients
+    table or in another arm than the patient's, a duplicate patient, an
+    unknown severity or organ, a flare count that disagrees with the flares
+    listed.  The error names the file, the line (as an editor shows it; the
+    header is line 1) and the column.
+
+    Parameters
+    ----------
+    patients : str, path or DataFrame
+        The patients table (CSV file or DataFrame).
+    flares : str, path or DataFrame, optional
+        The flares table.  Without it, ``n_flares`` must be in the patients
+        table and ``.flares`` is None (rate analyses work; severity and
+        time-to-flare analyses need the flares).
+    arm_order : sequence of str, optional
+        Order of the arms; the first is the reference arm of the analyses.
+        Default: order of first appearance in the patients table.  Every arm in
+        the data must be listed, and every listed arm must have patients.
+    sep : str
+        CSV field separator (e.g. ``";"``).
+
+    Returns
+    -------
+    Cohort
+        With ``.patients`` and ``.flares`` DataFrames shaped like those of
+        :func:`ls.simulate_cohort`, and ``.arm_names``.
+
+    Raises
+    ------
+    FileNotFoundError
+        A file that does not exist.
+    TypeError
+        A table that is neither a path nor a DataFrame; `arm_order` not a sequence of strings.
+    ValueError
+        An unreadable file, a missing column, an impossible row (see above),
+        an `arm_order` that does not match the arms in the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import lupusstats as ls
+    >>> patients = pd.DataFrame({"patient": [1, 2, 3], "arm": ["placebo", "placebo", "MSC"],
+    ...                          "followup_years": [1.0, 0.5, 1.0]})
+    >>> flares = pd.DataFrame({"patient": [1, 1, 3], "time_years": [0.2, 0.7, 0.4],
+    ...                        "severity": ["mild", "severe", "moderate"]})
+    >>> cohort = ls.read_cohort(patients, flares)
+    >>> cohort.arm_names
+    ('placebo', 'MSC')
+    >>> cohort.patients["n_flares"].tolist()
+    [2, 0, 1]
+    >>> bad = flares.assign(time_years=[0.2, 1.5, 0.4])
+    >>> ls.read_cohort(patients, bad)
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot use the cohort data, 1 impossible value(s) (no row was dropped): `flares` row 1, column 'time_years': flare at 1.5 years is after the end of follow-up of patient 1 (1.0 years; `patients` row 0)
+    """
+    import pandas as pd
+
+    if arm_order is not None:
+        if isinstance(arm_order, str) or not isinstance(arm_order, Sequence) or \
+                not all(isinstance(a, str) for a in arm_order):
+            raise TypeError(f"`arm_order` must be a list of arm names (strings), got {arm_order!r}.")
+        arm_order = [a.strip() for a in arm_order]
+        if len(set(arm_order)) != len(arm_order):
+            raise ValueError(f"`arm_order` must not repeat an arm, got {arm_order}.")
+    if not isinstance(sep, str) or not sep:
+        raise TypeError(f"`sep` must be a non-empty string, got {sep!r}.")
+
+    pt = _load("patients", patients, sep)
+    ft = None if flares is None else _load("flares", flares, sep)
+    if ft is None and C.PATIENT in pt.frame.columns and C.N_FLARES not in pt.frame.columns:
+        raise ValueError(f"{pt.name} has no {C.N_FLARES!r} column and no flares table was given; "
+                         f"pass the flares table or add the flare counts.")
+    _require(pt, REQUIRED_PATIENT_COLUMNS, "")
+    if ft is not None:
+        _require(ft, REQUIRED_FLARE_COLUMNS, "")
+        if C.TRIAL in pt.frame.columns and C.TRIAL not in ft.frame.columns:
+            raise ValueError(f"{pt.name} has a {C.TRIAL!r} column, so {ft.name} needs one too "
+                             f"(patients are identified by trial and patient).")
+    problems = _Problems()
+    P = pt.frame
+    n_p = len(P)
+    if n_p == 0:
+        raise ValueError(f"{pt.name} has no patients (only a header).")
+
+    # -- identifiers --------------------------------------------------------------
+    keys = [C.TRIAL, C.PATIENT] if C.TRIAL in P.columns else [C.PATIENT]
+    id_tables = [(pt, k) for k in keys] + ([(ft, k) for k in keys] if ft is not None else [])
+    id_values = {}
+    for key in keys:
+        pair = [(t, c) for t, c in id_tables if c == key]
+        for (t, _), ids in zip(pair, _ids(pair, problems), strict=True):
+            id_values[(t.name, key)] = ids
+
+    # -- patients columns -----------------------------------------------------------
+    out = {k: id_values[(pt.name, k)] for k in keys}
+    arms = _labels(pt, C.ARM, problems)
+    follow = _numbers(pt, C.FOLLOWUP_YEARS, problems)
+    problems.add_mask(pt, C.FOLLOWUP_YEARS, follow <= 0,
+                      lambda i: f"follow-up must be > 0 years, got {P[C.FOLLOWUP_YEARS].iloc[i]!r}")
+    out[C.ARM], out[C.FOLLOWUP_YEARS] = arms, follow
+    for col in (C.COMPLETED, C.DRUG_FREE_REMISSION):
+        if col in P.columns:
+            out[col] = _booleans(pt, col, problems)
+    counts = [c for c in P.columns if c in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES)
+              or c.startswith(C.AE_PREFIX)]
+    for col in counts:
+        vals = _numbers(pt, col, problems, whole=True)
+        problems.add_mask(pt, col, vals < 0, lambda i, col=col: f"must be >= 0, got {P[col].iloc[i]!r}")
+        out[col] = vals
+    for col in (C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS):
+        if col in P.columns:
+            vals = _numbers(pt, col, problems, missing_ok=True)
+            problems.add_mask(pt, col, vals < 0, lambda i, col=col: f"negative time {P[col].iloc[i]!r}")
+            problems.add_mask(pt, col, vals > follow + _TIME_TOL,
+                              lambda i, col=col: f"{P[col].iloc[i]} years is after the end of follow-up "
+                                                 f"({P[C.FOLLOWUP_YEARS].iloc[i]} years)")
+            out[col] = vals
+    problems.raise_if_any()  # the checks below need clean columns
+
+    key_frame = pd.DataFrame({k: out[k] for k in keys})
+    dup = key_frame.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = int(np.flatnonzero(dup)[0])
+        same = np.flatnonzero((key_frame == key_frame.iloc[first]).all(axis=1).to_numpy())
+        problems.add(pt, C.PATIENT, np.flatnonzero(dup),
+                     [f"patient {_who(key_frame, first)} appears more than once (also "
+                      f"{', '.join(pt.row(int(j)) for j in same[1:4])})"])
+    if C.N_SEVERE_FLARES in out and C.N_FLARES in out:
+        problems.add_mask(pt, C.N_SEVERE_FLARES, out[C.N_SEVERE_FLARES] > out[C.N_FLARES],
+                          lambda i: f"{int(out[C.N_SEVERE_FLARES][i])} severe flares but only "
+                                    f"{int(out[C.N_FLARES][i])} flares")
+    for col, count_col in ((C.FIRST_FLARE_YEARS, C.N_FLARES), (C.FIRST_SEVERE_FLARE_YEARS, C.N_SEVERE_FLARES)):
+        if col in out and count_col in out:
+            has = out[count_col] > 0
+            problems.add_mask(pt, col, has & np.isnan(out[col]),
+                              lambda i, c=count_col: f"missing, but {c} is {int(out[c][i])}")
+            problems.add_mask(pt, col, ~has & ~np.isnan(out[col]),
+                              lambda i, col=col, c=count_col: f"{out[col][i]} but {c} is 0 (leave it empty)")
+    if C.FIRST_FLARE_YEARS in out and C.FIRST_SEVERE_FLARE_YEARS in out:
+        problems.add_mask(pt, C.FIRST_SEVERE_FLARE_YEARS,
+                          out[C.FIRST_SEVERE_FLARE_YEARS] < out[C.FIRST_FLARE_YEARS] - _TIME_TOL,
+                          lambda i: f"first severe flare ({out[C.FIRST_SEVERE_FLARE_YEARS][i]}) before the first "
+                                    f"flare ({out[C.FIRST_FLARE_YEARS][i]})")
+
+    # -- arms -----------------------------------------------------------------------
+    seen = list(dict.fromkeys(arms.tolist()))
+    if arm_order is None:
+        arm_names = seen
+    else:
+        unknown = np.flatnonzero(~np.isin(arms, arm_order))
+        problems.add(pt, C.ARM, unknown, [f"arm {arms[unknown[0]]!r} is not in `arm_order` {arm_order}"]
+                     if unknown.size else [])
+        empty = [a for a in arm_order if a not in seen]
+        if empty:
+            raise ValueError(f"`arm_order` lists arm(s) {empty} that no patient in {pt.name} is in; "
+                             f"the arms in the data are {seen}.")
+        arm_names = list(arm_order)
+
+    # -- flares ---------------------------------------------------------------------
+    flare_frame = None
+    if ft is not None:
+        F = ft.frame
+        fkeys = pd.DataFrame({k: id_values[(ft.name, k)] for k in keys})
+        lookup = pd.Series(np.arange(n_p), index=pd.MultiIndex.from_frame(key_frame)) if len(keys) > 1 \
+            else pd.Series(np.arange(n_p), index=key_frame[keys[0]])
+        if dup.any():
+            lookup = lookup[~lookup.index.duplicated()]
+        where = (lookup.reindex(pd.MultiIndex.from_frame(fkeys)) if len(keys) > 1
+                 else lookup.reindex(fkeys[keys[0]])).to_numpy()
+        orphan = np.isnan(where)
+        problems.add_mask(ft, C.PATIENT, orphan,
+                          lambda i: f"patient {_who(fkeys, i)} is not in {pt.name}")
+        row = np.where(orphan, 0, where).astype(np.int64)
+        times = _numbers(ft, C.TIME_YEARS, problems)
+        problems.add_mask(ft, C.TIME_YEARS, times < 0, lambda i: f"negative flare time {F[C.TIME_YEARS].iloc[i]!r}")
+        late = ~orphan & (times > follow[row] + _TIME_TOL)
+        problems.add_mask(ft, C.TIME_YEARS, late,
+                          lambda i: f"flare at {F[C.TIME_YEARS].iloc[i]} years is after the end of follow-up of "
+                                    f"patient {_who(fkeys, i)} ({P[C.FOLLOWUP_YEARS].iloc[row[i]]} years; "
+                                    f"{pt.row(int(row[i]))})")
+        sev_raw = _labels(ft, C.SEVERITY, problems)
+        severity = _categories(ft, C.SEVERITY, sev_raw, C.SEVERITY_LEVELS, problems)
+        fout = {k: fkeys[k].to_numpy() for k in keys}
+        flare_arm = arms[row]
+        if C.ARM in F.columns:
+            farm = _labels(ft, C.ARM, problems)
+            other = ~orphan & (farm != flare_arm) & np.isin(farm, seen)
+            problems.add_mask(ft, C.ARM, ~np.isin(farm, seen) & (farm != ""),
+                              lambda i: f"unknown arm {farm[i]!r}; the arms in {pt.name} are {seen}")
+            problems.add_mask(ft, C.ARM, other,
+                              lambda i: f"arm {farm[i]!r}, but patient {_who(fkeys, i)} is in arm "
+                                        f"{flare_arm[i]!r} ({pt.row(int(row[i]))})")
+        fout[C.ARM] = flare_arm
+        fout[C.TIME_YEARS] = times
+        fout[C.SEVERITY] = severity
+        if C.ORGAN in F.columns:
+            organ_raw = _labels(ft, C.ORGAN, problems)
+            fout[C.ORGAN] = _categories(ft, C.ORGAN, organ_raw, C.ORGAN_DOMAINS, problems, _ORGAN_ALIASES)
+        if C.SLEDAI_INCREASE in F.columns:
+            inc = _numbers(ft, C.SLEDAI_INCREASE, problems, whole=True)
+            problems.add_mask(ft, C.SLEDAI_INCREASE, inc < 0,
+                              lambda i: f"must be >= 0, got {F[C.SLEDAI_INCREASE].iloc[i]!r}")
+            fout[C.SLEDAI_INCREASE] = inc
+        problems.raise_if_any()
+
+        # summaries from the flares table: computed when absent, checked when present
+        severe = severity == "severe"
+        n_all = np.bincount(row, minlength=n_p)
+        n_sev = np.bincount(row, weights=severe, minlength=n_p).astype(np.int64)
+        first_all = np.full(n_p, np.inf)
+        np.minimum.at(first_all, row, times)
+        first_sev = np.full(n_p, np.inf)
+        np.minimum.at(first_sev, row[severe], times[severe])
+        derived = {C.N_FLARES: n_all, C.N_SEVERE_FLARES: n_sev,
+                   C.FIRST_FLARE_YEARS: np.where(np.isinf(first_all), np.nan, first_all),
+                   C.FIRST_SEVERE_FLARE_YEARS: np.where(np.isinf(first_sev), np.nan, first_sev)}
+        computed = []
+        for col, value in derived.items():
+            if col not in out:
+                out[col] = value
+                computed.append(col)
+                continue
+            given = out[col]
+            if col in (C.N_FLARES, C.N_SEVERE_FLARES):
+                what = "flares" if col == C.N_FLARES else "severe flares"
+                problems.add_mask(pt, col, given != value,
+                                  lambda i, g=given, v=value, w=what: f"{int(g[i])}, but {ft.name} lists {int(v[i])} "
+                                  f"{w} of patient {_who(key_frame, i)}")
+            else:
+                differ = (np.isnan(given) != np.isnan(value)) | (np.abs(given - value) > _TIME_TOL)
+                problems.add_mask(pt, col, differ,
+                                  lambda i, g=given, v=value: f"{g[i]}, but the earliest matching flare in "
+                                  f"{ft.name} is at {v[i]} (remove the column to have it computed from the flares)")
+        flare_frame = pd.DataFrame(fout)
+    else:
+        computed = []
+    problems.raise_if_any()
+
+    # -- assemble with the simulator's dtypes ---------------------------------------------
+    arm_dtype = pd.CategoricalDtype(arm_names, ordered=False)
+    table = {}
+    for col in C.PATIENT_COLUMNS:
+        if col in out:
+            table[col] = out[col]
+    extra_ae = [c for c in out if c.startswith(C.AE_PREFIX)]
+    for col in extra_ae:
+        table[col] = out[col]
+    frame = pd.DataFrame(table)
+    frame[C.ARM] = pd.Categorical(frame[C.ARM].astype(str), dtype=arm_dtype)
+    for col in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES, *extra_ae):
+        if col in frame.columns:
+            frame[col] = frame[col].astype(np.int64)
+    for col in P.columns:  # other columns are kept, unchanged
+        if col not in frame.columns:
+            frame[col] = P[col].to_numpy()
+    if flare_frame is not None:
+        flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
+        flare_frame[C.SEVERITY] = pd.Categorical(flare_frame[C.SEVERITY].astype(str),
+                                                 categories=list(C.SEVERITY_LEVELS), ordered=True)
+        if C.ORGAN in flare_frame.columns:
+            flare_frame[C.ORGAN] = pd.Categorical(flare_frame[C.ORGAN].astype(str),
+                                                  categories=list(C.ORGAN_DOMAINS))
+        if C.SLEDAI_INCREASE in flare_frame.columns:
+            flare_frame[C.SLEDAI_INCREASE] = flare_frame[C.SLEDAI_INCREASE].astype(np.int64)
+        for col in ft.frame.columns:
+            if col not in flare_frame.columns:
+                flare_frame[col] = ft.frame[col].to_numpy()
+    source = (pt.name,) + ((ft.name,) if ft is not None else ())
+    return Cohort(frame, flare_frame, arm_names=tuple(arm_names), source=source, computed=tuple(computed))
+
+
+def _who(keys, i: int) -> str:
+    values = keys.iloc[i].tolist()
+    if len(values) == 1:
+        return repr(values[0]) if isinstance(values[0], str) else str(values[0])
+    return f"{values[1]!r} of trial {values[0]!r}"

@@ -1,0 +1,54 @@
+"""Converting between effect-size scales (standardised mean difference and log odds ratio)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+
+__all__ = ["d_to_log_odds_ratio", "log_odds_ratio_to_d"]
+
+
+
+def d_to_log_odds_ratio(d):
+    """Convert a standardised mean difference to a log odds ratio: ``log OR = d * pi / sqrt(3)``.
+
+    The logistic-distribution conversion of Hasselblad & Hedges (1995) and Chinn
+    (2000), as R ``effectsize::d_to_oddsratio(log=TRUE)``.  Standard errors
+    convert by the same factor (variances by ``pi^2 / 3``).
+
+    Parameters
+    ----------
+    d : float or array-like
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.d_to_log_odds_ratio(0.5), 4)
+    0.9069
+    """
+    arr = _v.as_float_array("d", d)
+    out = arr * math.pi / math.sqrt(3)
+    return float(out) if out.ndim == 0 else out
+
+
+def log_odds_ratio_to_d(log_odds_ratio):
+    """Convert a log odds ratio to a standardised mean difference: ``d = log OR * sqrt(3) / pi``.
+
+    Inverse of :func:`d_to_log_odds_ratio` (R ``effectsize::oddsratio_to_d(log=TRUE)``).
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.log_odds_ratio_to_d(0.9069), 3)
+    0.5
+    """
+    arr = _v.as_float_array("log_odds_ratio", log_odds_ratio)
+    out = arr * math.sqrt(3) / math.pi
+    return float(out) if out.ndim == 0 else out

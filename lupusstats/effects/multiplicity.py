@@ -1,0 +1,47 @@
+"""Multiplicity: adjusting a family of p-values (Holm, Hochberg, Bonferroni, Benjamini-Hochberg)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+
+__all__ = ["adjust_pvalues"]
+
+_ADJUST = {"holm": "holm", "hochberg": "simes-hochberg", "bonferroni": "bonferroni", "fdr_bh": "fdr_bh", "BH": "fdr_bh"}
+
+
+def adjust_pvalues(p, method="holm"):
+    """Adjust p-values for multiple comparisons (statsmodels ``multipletests``).
+
+    Parameters
+    ----------
+    p : array-like of float
+        p-values in [0, 1]; NaN is an error (drop them first and say so).
+    method : {"holm", "hochberg", "bonferroni", "fdr_bh"}
+        Holm (step-down FWER), Hochberg (step-up FWER, valid under independence
+        or positive dependence), Bonferroni, Benjamini-Hochberg FDR (``"BH"`` is
+        an alias).  Same numbers as R ``p.adjust``.
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values in the input order (same shape).
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> ls.adjust_pvalues([0.01, 0.02, 0.03, 0.5]).round(3).tolist()
+    [0.04, 0.06, 0.06, 0.5]
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    method = _v.check_choice("method", method, tuple(_ADJUST))
+    arr = _v.as_float_array("p", p)
+    if ((arr < 0) | (arr > 1)).any():
+        raise ValueError(f"`p` must hold p-values in [0, 1], got {arr[(arr < 0) | (arr > 1)][:5].tolist()}.")
+    if arr.size == 0:
+        return arr.copy()
+    flat = arr.ravel()
+    adjusted = multipletests(flat, method=_ADJUST[method])[1]
+    return np.asarray(adjusted, dtype=float).reshape(arr.shape)

@@ -1,0 +1,302 @@
+"""Standardised mean differences behind :mod:`lupusstats.effects` (private).
+
+This module holds Cohen's d, Hedges' g and Glass's delta with exact intervals
+from the noncentral t distribution (as R ``effectsize``), their
+``*_from_stats`` twins for summary statistics, and the small interval and
+p-value helpers (``_z``, ``_normal_pvalue``, ``_one_sided``, ``_level_for``)
+that the 2x2 measures in :mod:`lupusstats._effects_2x2` share.  It imports only
+``_validation`` and ``_results``.  The public names are re-exported by
+:mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
+that module's docstring).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+from lupusstats._core.results import EstimateResult
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _z(confidence_level: float, alternative: str) -> float:
+    """Normal quantile for a two-sided or one-sided interval."""
+    from scipy import stats
+
+    if alternative == "two-sided":
+        return float(stats.norm.ppf(0.5 + confidence_level / 2))
+    return float(stats.norm.ppf(confidence_level))
+
+
+def _normal_pvalue(z: float, alternative: str) -> float:
+    from scipy import stats
+
+    if not np.isfinite(z):
+        return math.nan
+    if alternative == "two-sided":
+        return float(2 * stats.norm.sf(abs(z)))
+    if alternative == "greater":
+        return float(stats.norm.sf(z))
+    return float(stats.norm.cdf(z))
+
+
+def _one_sided(low: float, high: float, alternative: str, lower_limit: float, upper_limit: float):
+    """Replace the open end of a one-sided interval by the parameter's bound."""
+    if alternative == "greater":
+        return low, upper_limit
+    if alternative == "less":
+        return lower_limit, high
+    return low, high
+
+
+def _level_for(confidence_level: float, alternative: str) -> float:
+    """A one-sided interval at level c is one end of a two-sided one at 2c - 1."""
+    return confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
+
+
+# ---------------------------------------------------------------------------
+# standardised mean differences
+# ---------------------------------------------------------------------------
+
+
+def _ncp_interval(t: float, df: float, confidence_level: float) -> tuple[float, float]:
+    """Noncentrality parameters whose t distributions put `t` at the 1-a/2 and a/2 quantiles.
+
+    R ``effectsize:::.get_ncp_t`` solves the same two equations with ``optim``; a
+    bracketed root finder is used here (P(T <= t | ncp) decreases in ncp).
+    """
+    from scipy import optimize, stats
+
+    a = 1 - confidence_level
+
+    def root(target: float) -> float:
+        f = lambda ncp: stats.nct.cdf(t, df, ncp) - target  # noqa: E731
+        step = max(1.0, abs(t))
+        lo, hi = t - step, t + step
+        while f(lo) < 0:
+            lo -= step
+            step *= 2
+        step = max(1.0, abs(t))
+        while f(hi) > 0:
+            hi += step
+            step *= 2
+        return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
+
+    return root(1 - a / 2), root(a / 2)
+
+
+def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative) -> EstimateResult:
+    """Cohen's d, Hedges' g or Glass's delta from summary statistics (effectsize 0.8 algebra)."""
+    from scipy import special, stats
+
+    diff = mean1 - mean2
+    if kind in ("d", "g"):
+        df = n1 + n2 - 2
+        s = math.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / df)
+        hn = 1 / n1 + 1 / n2
+        se = s * math.sqrt(hn)
+        what = "pooled SD"
+    else:
+        df = n2 - 1
+        s = sd2
+        if s == 0:
+            raise ValueError("Glass's delta needs a reference group (`y`) with a non-zero SD, got SD 0.")
+        hn = 1 / n2 + sd1**2 / (n1 * sd2**2)
+        se = s * math.sqrt(hn)
+        what = "SD of the reference group"
+    if s == 0:
+        raise ValueError(
+            "both groups have zero standard deviation, so a standardised difference is undefined."
+        )
+    estimate = diff / s
+    t = diff / se
+    J = 1.0
+    if kind == "g":
+        # exact small-sample correction, as effectsize (Hedges 1981)
+        J = math.exp(special.gammaln(df / 2) - math.log(math.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
+
+    def ci(level: float) -> tuple[float, float]:
+        lo_ncp, hi_ncp = _ncp_interval(t, df, _level_for(level, alternative))
+        low, high = lo_ncp * math.sqrt(hn) * J, hi_ncp * math.sqrt(hn) * J
+        return _one_sided(low, high, alternative, -math.inf, math.inf)
+
+    low, high = ci(confidence_level)
+    if alternative == "two-sided":
+        p = float(2 * stats.t.sf(abs(t), df))
+    elif alternative == "greater":
+        p = float(stats.t.sf(t, df))
+    else:
+        p = float(stats.t.cdf(t, df))
+    names = {"d": "Cohen's d", "g": "Hedges' g", "delta": "Glass's delta"}
+    test = "Student t-test" if kind != "delta" else f"Welch t statistic with {df} df (reference group)"
+    return EstimateResult(
+        estimate=float(estimate * J),
+        ci_low=float(low),
+        ci_high=float(high),
+        pvalue=p,
+        statistic=float(t),
+        method=f"{names[kind]} ({what}); noncentral-t interval as R effectsize; p from {test}",
+        confidence_level=confidence_level,
+        alternative=alternative,
+        _ci_func=ci,
+    )
+
+
+def _smd_data(kind: str, x, y, confidence_level, alternative) -> EstimateResult:
+    x = _v.as_float_array("x", x, ndim=1)
+    y = _v.as_float_array("y", y, ndim=1)
+    for name, arr in (("x", x), ("y", y)):
+        if arr.size < 2:
+            raise ValueError(f"`{name}` needs at least 2 observations, got {arr.size}.")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"`{name}` must be finite, got infinity.")
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    return _smd(kind, x.mean(), x.std(ddof=1), x.size, y.mean(), y.std(ddof=1), y.size, cl, alt)
+
+
+def _smd_stats(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative) -> EstimateResult:
+    m1 = _v.check_number("mean1", mean1)
+    m2 = _v.check_number("mean2", mean2)
+    s1 = _v.check_positive("sd1", sd1, allow_zero=True)
+    s2 = _v.check_positive("sd2", sd2, allow_zero=True)
+    k1 = _v.check_int("n1", n1, minimum=2)
+    k2 = _v.check_int("n2", n2, minimum=2)
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    return _smd(kind, m1, s1, k1, m2, s2, k2, cl, alt)
+
+
+def cohens_d(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+    """Cohen's d of `x` (treatment) against `y` (reference), pooled SD, with a noncentral-t CI.
+
+    ``d = (mean(x) - mean(y)) / s_pooled``.  The interval inverts the noncentral
+    t distribution of the two-sample t statistic (Steiger & Fouladi 1997), as
+    R ``effectsize::cohens_d``; the p-value is that of Student's t-test, so the
+    interval excludes 0 exactly when p < 1 - confidence_level.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Outcomes of the treatment and reference groups (at least 2 each, no NaN).
+    confidence_level : float
+        Confidence level of the interval.
+    alternative : {"two-sided", "less", "greater"}
+        One-sided intervals are open at -inf or +inf, as effectsize.
+
+    Returns
+    -------
+    EstimateResult
+        ``estimate``, ``confidence_interval()``, ``pvalue``, ``statistic`` (t).
+
+    Raises
+    ------
+    ValueError
+        A group with fewer than 2 values, NaN, or zero variance in both groups.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> r = ls.cohens_d([5, 6, 7, 8, 9], [3, 4, 5, 6, 7])
+    >>> round(r.estimate, 3), [round(v, 3) for v in r.confidence_interval()]
+    (1.265, [-0.147, 2.615])
+    """
+    return _smd_data("d", x, y, confidence_level, alternative)
+
+
+def hedges_g(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+    """Hedges' g: Cohen's d times the exact small-sample correction J(df), with a noncentral-t CI.
+
+    ``J(df) = Gamma(df/2) / (sqrt(df/2) * Gamma((df-1)/2))`` with ``df = n1 + n2 - 2``;
+    the interval is the d interval times J, as R ``effectsize::hedges_g``.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Treatment and reference outcomes (at least 2 each).
+    confidence_level : float
+    alternative : {"two-sided", "less", "greater"}
+
+    Returns
+    -------
+    EstimateResult
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.hedges_g([5, 6, 7, 8, 9], [3, 4, 5, 6, 7]).estimate, 3)
+    1.142
+    """
+    return _smd_data("g", x, y, confidence_level, alternative)
+
+
+def glass_delta(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+    """Glass's delta: the mean difference in units of the reference group's SD (`y`).
+
+    Useful when treatment changes the spread.  The interval follows R
+    ``effectsize::glass_delta`` 0.8: t = difference / sqrt(s_x^2/n_x + s_y^2/n_y)
+    referred to a noncentral t with ``n_y - 1`` df; the p-value uses the same t
+    and df.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Treatment and reference outcomes (at least 2 each; `y` with SD > 0).
+    confidence_level : float
+    alternative : {"two-sided", "less", "greater"}
+
+    Returns
+    -------
+    EstimateResult
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.glass_delta([5, 6, 7, 8, 9], [3, 4, 5, 6, 7]).estimate, 3)
+    1.265
+    """
+    return _smd_data("delta", x, y, confidence_level, alternative)
+
+
+def cohens_d_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+    """Cohen's d from summary statistics (group 1 = treatment, group 2 = reference).
+
+    Same numbers as :func:`cohens_d` on the raw data (SDs with ``n - 1``).
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.cohens_d_from_stats(7, 1.5811, 5, 5, 1.5811, 5).estimate, 3)
+    1.265
+    """
+    return _smd_stats("d", mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative)
+
+
+def hedges_g_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+    """Hedges' g from summary statistics (group 1 = treatment, group 2 = reference).
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.hedges_g_from_stats(-8, 4, 12, -5, 4, 6).estimate, 3)
+    -0.714
+    """
+    return _smd_stats("g", mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative)
+
+
+def glass_delta_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+    """Glass's delta from summary statistics; `sd2` (reference) is the standardiser.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.glass_delta_from_stats(-8, 5, 12, -5, 4, 6).estimate, 3)
+    -0.75
+    """
+    return _smd_stats("delta", mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative)

@@ -1,0 +1,515 @@
+"""2x2-table measures, number needed to treat and rate differences behind :mod:`lupusstats.effects` (private).
+
+This module holds the risk ratio, odds ratio and risk difference of two
+independent groups (Wald, exact conditional and Newcombe intervals, with the
+``metafor::escalc`` zero-cell correction), the number needed to treat
+(``NNTResult``, Altman 1998) from a risk difference or a rate difference, and
+the rate difference itself.  It takes its interval helpers from
+:mod:`lupusstats._effects_smd`.  The public names are re-exported by
+:mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
+that module's docstring).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+from lupusstats.effects.smd import _level_for, _normal_pvalue, _one_sided, _z
+from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase
+
+
+# ---------------------------------------------------------------------------
+# 2x2 tables
+# ---------------------------------------------------------------------------
+
+
+def _counts_iv(events1, n1, events2, n2):
+    e1 = _v.check_int("events1", events1, minimum=0)
+    k1 = _v.check_int("n1", n1, minimum=1)
+    e2 = _v.check_int("events2", events2, minimum=0)
+    k2 = _v.check_int("n2", n2, minimum=1)
+    if e1 > k1:
+        raise ValueError(f"`events1` must be <= `n1`, got events1={e1} > n1={k1}.")
+    if e2 > k2:
+        raise ValueError(f"`events2` must be <= `n2`, got events2={e2} > n2={k2}.")
+    return e1, k1, e2, k2
+
+
+def _cells(e1, k1, e2, k2, zero_correction):
+    """Cells a, b, c, d with `zero_correction` added to all four when any is 0 (escalc to="only0")."""
+    a, b, c, d = float(e1), float(k1 - e1), float(e2), float(k2 - e2)
+    corrected = zero_correction > 0 and min(a, b, c, d) == 0
+    if corrected:
+        a, b, c, d = a + zero_correction, b + zero_correction, c + zero_correction, d + zero_correction
+    return a, b, c, d, corrected
+
+
+def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, method, null=0.0):
+    """Wald interval and z-test on the (log) scale; back-transformed when `log_scale`."""
+    z_stat = (estimate_scale - null) / se if se > 0 else math.nan
+
+    def ci(level: float):
+        q = _z(level, alternative)
+        low, high = estimate_scale - q * se, estimate_scale + q * se
+        low, high = _one_sided(low, high, alternative, -math.inf, math.inf)
+        if log_scale:
+            return math.exp(low), math.exp(high)
+        return low, high
+
+    low, high = ci(confidence_level)
+    return EstimateResult(
+        estimate=float(math.exp(estimate_scale) if log_scale else estimate_scale),
+        ci_low=float(low),
+        ci_high=float(high),
+        pvalue=_normal_pvalue(z_stat, alternative),
+        statistic=float(z_stat),
+        se=float(se),
+        method=method,
+        confidence_level=confidence_level,
+        alternative=alternative,
+        _ci_func=ci,
+    )
+
+
+def _zc_note(corrected: bool, zero_correction: float) -> str:
+    return f"; {zero_correction:g} added to every cell (zero cell)" if corrected else ""
+
+
+def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz", alternative="two-sided",
+               zero_correction=0.5) -> EstimateResult:
+    """Risk ratio (treatment over reference) with a Katz log-scale Wald interval.
+
+    ``RR = (events1/n1) / (events2/n2)``, ``SE(log RR) = sqrt(1/a - 1/n1 + 1/c - 1/n2)``
+    (Katz et al. 1978).  When any of the four cells is 0, `zero_correction` is
+    added to every cell first, as R ``metafor::escalc(measure="RR")`` does; pass
+    ``zero_correction=0`` to refuse (a zero-event table then raises).
+
+    Parameters
+    ----------
+    events1, n1 : int
+        Events and patients in the treatment group.
+    events2, n2 : int
+        Events and patients in the reference group.
+    confidence_level : float
+    method : {"katz"}
+        ``"wald"`` is accepted as an alias.
+    alternative : {"two-sided", "less", "greater"}
+        For the z-test of log RR = 0 and the interval.
+    zero_correction : float
+        Added to all cells of a table with a zero cell (default 0.5).
+
+    Returns
+    -------
+    EstimateResult
+        ``estimate`` (RR), ``se`` (of log RR), ``pvalue`` (Wald z), ``confidence_interval()``.
+
+    Raises
+    ------
+    ValueError
+        Negative counts, ``events > n``, or zero events with ``zero_correction=0``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> r = ls.risk_ratio(15, 100, 30, 100)
+    >>> round(r.estimate, 3), [round(v, 3) for v in r.confidence_interval()]
+    (0.5, [0.287, 0.87])
+    """
+    e1, k1, e2, k2 = _counts_iv(events1, n1, events2, n2)
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    _v.check_choice("method", method, ("katz", "wald"))
+    zc = _v.check_positive("zero_correction", zero_correction, allow_zero=True)
+    a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
+    if a == 0 or c == 0:
+        raise ValueError(
+            f"a group has zero events (events1={e1}, events2={e2}) and `zero_correction` is 0: "
+            "the log risk ratio is infinite."
+        )
+    log_rr = math.log((a / (a + b)) / (c / (c + d)))
+    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    return _wald_result(log_rr, se, True, cl, alt, "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
+
+
+def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided",
+               zero_correction=0.5) -> EstimateResult:
+    """Odds ratio (treatment over reference): Woolf log-scale Wald or exact conditional.
+
+    * ``method="woolf"`` (default): sample OR with ``SE(log OR) = sqrt(1/a + 1/b + 1/c + 1/d)``;
+      `zero_correction` is added to every cell of a table with a zero cell, as R
+      ``metafor::escalc(measure="OR")``; p-value from the Wald z-test.
+    * ``method="exact"``: conditional maximum-likelihood OR with the exact
+      interval and Fisher's exact p-value, exactly as R ``fisher.test``
+      (``scipy.stats.contingency.odds_ratio(kind="conditional")`` and
+      ``scipy.stats.fisher_exact``).  No correction; the estimate may be 0 or inf.
+
+    Parameters
+    ----------
+    events1, n1, events2, n2 : int
+        Events and patients, treatment (1) and reference (2).
+    confidence_level : float
+    method : {"woolf", "exact"}
+        ``"wald"`` is an alias of ``"woolf"``.
+    alternative : {"two-sided", "less", "greater"}
+    zero_correction : float
+        Woolf only.
+
+    Returns
+    -------
+    EstimateResult
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> round(ls.odds_ratio(15, 100, 30, 100).estimate, 3)
+    0.412
+    >>> r = ls.odds_ratio(3, 10, 0, 12, method="exact")
+    >>> r.estimate, round(r.confidence_interval().low, 3)
+    (inf, 0.539)
+    """
+    e1, k1, e2, k2 = _counts_iv(events1, n1, events2, n2)
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    method = _v.check_choice("method", method, ("woolf", "wald", "exact"))
+    zc = _v.check_positive("zero_correction", zero_correction, allow_zero=True)
+    if method == "exact":
+        from scipy import stats
+        from scipy.stats.contingency import odds_ratio as _scipy_or
+
+        table = [[e1, k1 - e1], [e2, k2 - e2]]
+        res = _scipy_or(table, kind="conditional")
+        scipy_alt = {"two-sided": "two-sided", "less": "less", "greater": "greater"}[alt]
+
+        def ci(level: float):
+            c = res.confidence_interval(confidence_level=level, alternative=scipy_alt)
+            return float(c.low), float(c.high)
+
+        low, high = ci(cl)
+        p = float(stats.fisher_exact(table, alternative=scipy_alt).pvalue)
+        return EstimateResult(
+            estimate=float(res.statistic),
+            ci_low=low,
+            ci_high=high,
+            pvalue=p,
+            method="odds ratio, conditional MLE with exact interval and Fisher's exact test (as R fisher.test)",
+            confidence_level=cl,
+            alternative=alt,
+            _ci_func=ci,
+        )
+    a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
+    if min(a, b, c, d) == 0:
+        raise ValueError(
+            f"the table has a zero cell (events1={e1}, n1={k1}, events2={e2}, n2={k2}) and `zero_correction` is 0: "
+            "the log odds ratio is infinite; use method='exact'."
+        )
+    log_or = math.log(a * d / (b * c))
+    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    return _wald_result(log_or, se, True, cl, alt, "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
+
+
+def _newcombe(e1, k1, e2, k2, level):
+    """Newcombe (1998) hybrid score interval for p1 - p2 (method 10), via statsmodels."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(e1, k1, e2, k2, method="newcomb", compare="diff", alpha=1 - level)
+    return float(low), float(high)
+
+
+def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided",
+                    zero_correction=0.5) -> EstimateResult:
+    """Risk difference ``events1/n1 - events2/n2`` (treatment minus reference).
+
+    * ``method="wald"`` (default): ``SE = sqrt(p1 q1 / n1 + p2 q2 / n2)`` and a Wald
+      z-test; like R ``metafor::escalc(measure="RD")``, `zero_correction` is added
+      to every cell of a table with a zero cell (set it to 0 for the raw RD; a
+      table with both risks 0 or 1 then raises, as its SE is 0).
+    * ``method="newcombe"``: the raw RD with Newcombe's hybrid Wilson score
+      interval (Newcombe 1998, method 10; good coverage with small counts and
+      zero cells); the p-value is the uncorrected Pearson chi-square (score)
+      test, as R ``prop.test(correct=FALSE)``.
+
+    Parameters
+    ----------
+    events1, n1, events2, n2 : int
+    confidence_level : float
+    method : {"wald", "newcombe"}
+    alternative : {"two-sided", "less", "greater"}
+    zero_correction : float
+        Wald only.
+
+    Returns
+    -------
+    EstimateResult
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> r = ls.risk_difference(15, 100, 30, 100, method="newcombe")
+    >>> round(r.estimate, 3), [round(v, 3) for v in r.confidence_interval()]
+    (-0.15, [-0.261, -0.034])
+    """
+    e1, k1, e2, k2 = _counts_iv(events1, n1, events2, n2)
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    method = _v.check_choice("method", method, ("wald", "newcombe"))
+    zc = _v.check_positive("zero_correction", zero_correction, allow_zero=True)
+    if method == "newcombe":
+        rd = e1 / k1 - e2 / k2
+
+        def ci(level: float):
+            low, high = _newcombe(e1, k1, e2, k2, _level_for(level, alt))
+            return _one_sided(low, high, alt, -1.0, 1.0)
+
+        low, high = ci(cl)
+        pooled = (e1 + e2) / (k1 + k2)
+        se0 = math.sqrt(pooled * (1 - pooled) * (1 / k1 + 1 / k2))
+        z = rd / se0 if se0 > 0 else math.nan
+        return EstimateResult(
+            estimate=float(rd),
+            ci_low=low,
+            ci_high=high,
+            pvalue=_normal_pvalue(z, alt),
+            statistic=float(z),
+            method="risk difference, Newcombe hybrid score interval; p from the score (Pearson chi-square) test",
+            confidence_level=cl,
+            alternative=alt,
+            _ci_func=ci,
+        )
+    a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
+    p1, p2 = a / (a + b), c / (c + d)
+    se = math.sqrt(p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d))
+    if se == 0:
+        raise ValueError(
+            f"both risks are 0 or 1 (events1={e1}/{k1}, events2={e2}/{k2}) so the Wald SE is 0; "
+            "use method='newcombe' or a positive `zero_correction`."
+        )
+    return _wald_result(p1 - p2, se, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+
+
+# ---------------------------------------------------------------------------
+# number needed to treat
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NNTResult(ResultBase):
+    """Number needed to treat, signed as Altman (1998): positive = NNTB, negative = NNTH.
+
+    Attributes
+    ----------
+    estimate : float
+        ``1 / benefit`` where ``benefit`` is the risk (or rate) difference oriented
+        so that positive favours treatment; ``inf`` when it is exactly 0.
+    benefit, benefit_low, benefit_high : float
+        That oriented difference and its confidence interval.
+    includes_infinity : bool
+        True when the difference interval contains 0: the NNT interval then runs
+        from NNTH ``|ci_low|`` through infinity to NNTB ``ci_high`` and is the
+        *union* ``(-inf, ci_low] U [ci_high, inf)``, not the span between them.
+    ci_low, ci_high : float
+        Signed NNT at the two ends of the difference interval.  Without
+        ``includes_infinity`` they are ordered and have one sign.
+    pvalue : float
+        p-value of the underlying difference.
+    unit : str
+        ``"patients"`` or ``"patient-years"``.
+    method : str
+    confidence_level : float
+    """
+
+    estimate: float
+    benefit: float
+    benefit_low: float
+    benefit_high: float
+    includes_infinity: bool
+    ci_low: float = dataclasses.field(repr=False)
+    ci_high: float = dataclasses.field(repr=False)
+    pvalue: float = math.nan
+    unit: str = "patients"
+    method: str = ""
+    confidence_level: float = 0.95
+
+    def confidence_interval(self) -> ConfidenceInterval:
+        """Signed NNT at the ends of the difference interval (see ``includes_infinity``)."""
+        return ConfidenceInterval(self.ci_low, self.ci_high)
+
+    @property
+    def label(self) -> str:
+        """Altman's display, e.g. ``"NNTB 10.0 (NNTH 50.0 to ∞ to NNTB 5.0)"``."""
+
+        def one(v: float) -> str:
+            if not np.isfinite(v):
+                return "∞"
+            return f"{'NNTB' if v > 0 else 'NNTH'} {abs(v):.1f}"
+
+        pct = f"{100 * self.confidence_level:g}% CI"
+        if self.includes_infinity:
+            return f"{one(self.estimate)} ({pct} {one(self.ci_low)} to ∞ to {one(self.ci_high)})"
+        near, far = sorted((self.ci_low, self.ci_high), key=abs)
+        return f"{one(self.estimate)} ({pct} {one(near)} to {one(far)})"
+
+    def to_frame(self):
+        """One-row DataFrame with ``label`` (Altman's display) added."""
+        frame = super().to_frame()
+        frame["label"] = self.label
+        return frame
+
+
+def _nnt_from_difference(benefit: float, low: float, high: float, pvalue: float, unit: str, method: str,
+                         confidence_level: float) -> NNTResult:
+    def inv(v: float) -> float:
+        return math.inf if v == 0 else 1.0 / v
+
+    crosses = low <= 0 <= high
+    if crosses:
+        # from the harm end through infinity to the benefit end
+        ci_low, ci_high = inv(low), inv(high)
+    else:
+        ci_low, ci_high = sorted((inv(low), inv(high)))
+    return NNTResult(
+        estimate=inv(benefit),
+        benefit=benefit,
+        benefit_low=low,
+        benefit_high=high,
+        includes_infinity=crosses,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        pvalue=pvalue,
+        unit=unit,
+        method=method,
+        confidence_level=confidence_level,
+    )
+
+
+def number_needed_to_treat(events1, n1, events2, n2, *, confidence_level=0.95, method="wald",
+                           outcome="undesirable", zero_correction=0.5) -> NNTResult:
+    """Number needed to treat (benefit or harm) from a 2x2 table, with Altman's interval.
+
+    The risk difference ``RD = events1/n1 - events2/n2`` (treatment minus
+    reference) comes from :func:`risk_difference`.  It is oriented so that a
+    positive ``benefit`` favours treatment: ``benefit = -RD`` when the counted
+    event is undesirable (a flare, an adverse event: default) and ``benefit = RD``
+    when it is desirable (remission).  Then ``NNT = 1 / benefit``: positive is the
+    number needed to treat for one to benefit (NNTB), negative for one to be
+    harmed (NNTH).  The interval is the reciprocal of the benefit interval; when
+    that includes 0 the NNT interval passes through infinity (Altman, BMJ
+    1998;317:1309-12) and ``includes_infinity`` is True.
+
+    Parameters
+    ----------
+    events1, n1, events2, n2 : int
+        Treatment (1) and reference (2) events and patients.
+    confidence_level : float
+    method : {"wald", "newcombe"}
+        Interval for the risk difference.
+    outcome : {"undesirable", "desirable"}
+        Whether the counted event is bad (default) or good for the patient.
+    zero_correction : float
+        Passed to :func:`risk_difference` (Wald only).
+
+    Returns
+    -------
+    NNTResult
+        ``estimate``, ``confidence_interval()``, ``includes_infinity``, ``label``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> ls.number_needed_to_treat(60, 100, 40, 100, outcome="desirable").label
+    'NNTB 5.0 (95% CI NNTB 3.0 to NNTB 15.6)'
+    >>> ls.number_needed_to_treat(12, 100, 10, 100).label
+    'NNTH 50.0 (95% CI NNTH 9.4 to ∞ to NNTB 15.0)'
+    """
+    outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
+    rd = risk_difference(events1, n1, events2, n2, confidence_level=confidence_level, method=method,
+                         zero_correction=zero_correction)
+    lo, hi = rd.confidence_interval()
+    if outcome == "desirable":
+        b, bl, bh = rd.estimate, lo, hi
+    else:
+        b, bl, bh = -rd.estimate, -hi, -lo
+    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patients", f"1 / ({rd.method})", rd.confidence_level)
+
+
+# ---------------------------------------------------------------------------
+# rates
+# ---------------------------------------------------------------------------
+
+
+def _rates_iv(events1, exposure1, events2, exposure2):
+    e1 = _v.check_int("events1", events1, minimum=0)
+    e2 = _v.check_int("events2", events2, minimum=0)
+    t1 = _v.check_positive("exposure1", exposure1)
+    t2 = _v.check_positive("exposure2", exposure2)
+    return e1, t1, e2, t2
+
+
+def rate_difference(events1, exposure1, events2, exposure2, *, confidence_level=0.95,
+                    alternative="two-sided") -> EstimateResult:
+    """Incidence-rate difference ``events1/exposure1 - events2/exposure2`` with a Wald interval.
+
+    ``SE = sqrt(events1/exposure1^2 + events2/exposure2^2)`` (Poisson variance, as
+    R ``metafor::escalc(measure="IRD")``).  With over-dispersed flare counts
+    (negative binomial) this SE is too small and the interval too narrow;
+    prefer the rate ratio from ``ls.compare_rates`` for inference and use this
+    for a rough absolute scale.
+
+    Parameters
+    ----------
+    events1, exposure1 : int, float
+        Events and patient-years, treatment.
+    events2, exposure2 : int, float
+        Events and patient-years, reference.
+    confidence_level : float
+    alternative : {"two-sided", "less", "greater"}
+
+    Returns
+    -------
+    EstimateResult
+        Events per patient-year.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> r = ls.rate_difference(30, 60.0, 60, 60.0)
+    >>> round(r.estimate, 3), [round(v, 3) for v in r.confidence_interval()]
+    (-0.5, [-0.81, -0.19])
+    """
+    e1, t1, e2, t2 = _rates_iv(events1, exposure1, events2, exposure2)
+    cl = _v.check_confidence_level(confidence_level)
+    alt = _v.check_alternative(alternative)
+    se = math.sqrt(e1 / t1**2 + e2 / t2**2)
+    if se == 0:
+        raise ValueError("no events in either group (events1=0, events2=0): the rate difference has SE 0.")
+    return _wald_result(e1 / t1 - e2 / t2, se, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
+
+
+def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confidence_level=0.95,
+                                outcome="undesirable") -> NNTResult:
+    """Patient-years of treatment per event prevented (or caused): NNT from flare rates.
+
+    ``1 / benefit`` where ``benefit`` is :func:`rate_difference` oriented as in
+    :func:`number_needed_to_treat`; with flares (undesirable, the default) a
+    positive value is the number of patient-years of treatment instead of the
+    reference needed to prevent one flare.  The interval passes through
+    infinity when the rate-difference interval includes 0.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> r = ls.number_needed_to_treat_rate(30, 60.0, 60, 60.0)
+    >>> round(r.estimate, 2), r.unit
+    (2.0, 'patient-years')
+    """
+    outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
+    rd = rate_difference(events1, exposure1, events2, exposure2, confidence_level=confidence_level)
+    lo, hi = rd.confidence_interval()
+    if outcome == "desirable":
+        b, bl, bh = rd.estimate, lo, hi
+    else:
+        b, bl, bh = -rd.estimate, -hi, -lo
+    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patient-years", f"1 / ({rd.method})", rd.confidence_level)

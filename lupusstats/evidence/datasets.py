@@ -1,0 +1,389 @@
+"""The published-summary data sets shipped in data/: list_datasets() and load_dataset(name).
+
+Each CSV holds summary statistics from publications, one row per study arm or
+outcome, with its citation and an ``evidence_tag`` (V verified in the paper's
+text, R recalled and still to verify, D derived, with the derivation in
+``note``).  Every load is validated against the schema below: types, ranges,
+required columns, known tags, events not above totals, interval ends around the
+estimate.  A file that fails is rejected with a message naming the file, the
+row and the column.  The data dictionary is data/README.md.
+
+In the source tree the files live in the top-level ``data/`` directory; an
+installed wheel carries them as the ``lupusstats.data`` resource package
+(see ``[tool.setuptools]`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from dataclasses import dataclass, field
+
+__all__ = ["list_datasets", "load_dataset", "validate_dataset", "DatasetError"]
+
+TAGS = ("V", "R", "D")
+CITATION_TAGS = ("V", "R")
+
+
+class DatasetError(ValueError):
+    """A data file does not match its schema (the message names file, row and column)."""
+
+
+@dataclass(frozen=True)
+class _Col:
+    kind: str  # "str", "int", "float", "bool"
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    allowed: tuple[str, ...] | None = None
+
+
+def _s(required=False, allowed=None):
+    return _Col("str", required, allowed=allowed)
+
+
+def _i(required=False, low=0):
+    return _Col("int", required, low=low)
+
+
+def _f(required=False, low=None, high=None):
+    return _Col("float", required, low=low, high=high)
+
+
+_P = dict(low=0.0, high=1.0)  # a proportion
+
+_CITATION = {
+    "authors": _s(True), "year": _i(True, low=1900), "journal": _s(), "pmid": _i(low=1), "doi": _s(),
+    "citation_tag": _s(True, CITATION_TAGS),
+}
+_TAIL = {"evidence_tag": _s(True, TAGS), "note": _s()}
+
+
+@dataclass(frozen=True)
+class _Schema:
+    description: str
+    key: str
+    columns: dict
+    pairs: tuple = ()  # (events, total) column pairs: events <= total
+    intervals: tuple = ()  # (estimate, low, high) triples: low <= estimate <= high
+    extra: dict = field(default_factory=dict)
+
+
+_MSC_OUTCOMES = ("sledai", "proteinuria_24h", "albumin", "remission", "complete_remission", "partial_remission",
+                 "total_remission", "major_clinical_response", "partial_response", "survival", "relapse", "death",
+                 "sledai_above_8", "not_extracted")
+_HSCT_OUTCOMES = ("overall_survival", "disease_free_survival", "progression_free_survival", "remission",
+                  "remission_survival", "relapse", "death", "treatment_related_mortality",
+                  "treatment_related_mortality_itt", "non_relapse_mortality")
+
+SCHEMAS: dict[str, _Schema] = {
+    "flare_cohorts": _Schema(
+        "Flare frequency and severity in SLE cohorts and trial placebo (and comparator) arms",
+        "study",
+        {"study": _s(True), **_CITATION, "design": _s(True), "population": _s(True), "arm": _s(True),
+         "n": _i(low=1), "flare_definition": _s(True), "followup_years": _f(low=0.0),
+         "exposure_patient_years": _f(low=0.0), "n_flares": _i(), "n_patients_with_flare": _i(),
+         "p_flared": _f(**_P), "rate_per_py": _f(low=0.0), "severe_rate_per_py": _f(low=0.0),
+         "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(), "n_mild": _i(), **_TAIL},
+        pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
+    ),
+    "msc_sle_studies": _Schema(
+        "Mesenchymal stem/stromal-cell studies in SLE: the RCT and the single-arm series (overlap_group flags "
+        "the overlapping Nanjing series)",
+        "study",
+        {"study": _s(True), **_CITATION, "design": _s(True), "cell_source": _s(True), "overlap_group": _s(True),
+         "arm": _s(True, ("MSC", "placebo")), "n_enrolled": _i(True, low=1), "outcome": _s(True, _MSC_OUTCOMES),
+         "timepoint_months": _f(low=0.0), "unit": _s(), "n_analysed": _i(low=1), "mean_pre": _f(),
+         "sd_pre": _f(low=0.0), "mean_post": _f(), "sd_post": _f(low=0.0), "mean_change": _f(),
+         "sd_change": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P), **_TAIL},
+        pairs=(("events", "total"), ("n_analysed", "n_enrolled")),
+    ),
+    "msc_meta_pooled": _Schema(
+        "Pooled MSC-vs-control estimates from the Zhou 2020 meta-analysis of randomised trials",
+        "meta",
+        {"meta": _s(True), **_CITATION, "outcome": _s(True), "timepoint_months": _f(low=0.0),
+         "k_studies": _i(low=1), "model": _s(), "measure": _s(True, ("WMD", "OR")), "estimate": _f(True),
+         "ci_low": _f(True), "ci_high": _f(True), "unit": _s(), **_TAIL},
+        intervals=(("estimate", "ci_low", "ci_high"),),
+    ),
+    "hsct_sle_studies": _Schema(
+        "Autologous haematopoietic stem-cell transplantation series and registries in SLE",
+        "study",
+        {"study": _s(True), **_CITATION, "design": _s(True), "conditioning": _s(), "n_enrolled": _i(True, low=1),
+         "n_analysed": _i(low=1), "followup_months": _f(low=0.0), "outcome": _s(True, _HSCT_OUTCOMES),
+         "timepoint_years": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P),
+         "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), **_TAIL},
+        pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
+        intervals=(("proportion", "ci_low", "ci_high"),),
+    ),
+    "cart_sle_cases": _Schema(
+        "CD19 CAR-T case series in SLE",
+        "study",
+        {"study": _s(True), **_CITATION, "product": _s(True), "n_sle": _i(True, low=1),
+         "sledai_baseline_median": _f(low=0.0), "sledai_baseline_range": _f(low=0.0),
+         "sledai_followup_median": _f(low=0.0), "sledai_followup_range": _f(low=0.0),
+         "sledai_followup_months": _f(low=0.0), "remission_definition": _s(True), "remission_events": _i(),
+         "followup_months_median": _f(low=0.0), "drug_free": _Col("bool"), "crs_grade_max": _i(), **_TAIL},
+        pairs=(("remission_events", "n_sle"),),
+    ),
+    "trial_effects": _Schema(
+        "Randomised-trial arms and effects: belimumab (BLISS), cyclophosphamide and mycophenolate in nephritis",
+        "trial",
+        {"trial": _s(True), **_CITATION, "drug": _s(True), "comparator": _s(True), "population": _s(True),
+         "arm": _s(True), "n": _i(low=1), "outcome": _s(True), "timepoint_weeks": _f(low=0.0), "events": _i(),
+         "proportion": _f(**_P), "effect_type": _s(allowed=("OR", "HR", "RR")), "effect": _f(low=0.0),
+         "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), "pvalue": _f(**_P), **_TAIL},
+        pairs=(("events", "n"),),
+        intervals=(("effect", "ci_low", "ci_high"),),
+    ),
+    "cyc_adverse_events": _Schema(
+        "Adverse events under cyclophosphamide and mycophenolate (trials and a meta-analysis)",
+        "trial",
+        {"trial": _s(True), **_CITATION, "arm": _s(True), "n": _i(low=1), "adverse_event": _s(True),
+         "episodes": _i(), "patients": _i(), "proportion": _f(**_P), "effect_type": _s(allowed=("RR", "OR")),
+         "comparison": _s(), "effect": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0),
+         "i2": _f(low=0.0, high=100.0), **_TAIL},
+        pairs=(("patients", "n"), ("patients", "episodes")),
+        intervals=(("effect", "ci_low", "ci_high"),),
+    ),
+}
+
+
+def _data_dir():
+    """The directory (or resource container) holding the CSVs: installed package first, then the source tree."""
+    from importlib import resources
+
+    try:
+        root = resources.files("lupusstats.data")
+        if root.joinpath("README.md").is_file():
+            return root
+    except ModuleNotFoundError:
+        pass
+    src = pathlib.Path(__file__).resolve().parents[2] / "data"
+    if (src / "README.md").is_file():
+        return src
+    raise FileNotFoundError(
+        "lupusstats data files not found: neither the installed `lupusstats.data` package nor a source-tree "
+        "`data/` directory is present. Reinstall lupusstats."
+    )
+
+
+def _fail(file, row, column, message):
+    where = f"{file}: row {row} (file line {row + 1})" if row is not None else f"{file}"
+    col = f", column {column!r}" if column is not None else ""
+    raise DatasetError(f"{where}{col}: {message}")
+
+
+def _parse(value: str, spec: _Col, file, row, column):
+    """Convert one CSV cell; '' is missing."""
+    if value == "":
+        if spec.required:
+            _fail(file, row, column, "is required but empty.")
+        return None
+    if spec.kind == "str":
+        if spec.allowed is not None and value not in spec.allowed:
+            _fail(file, row, column, f"must be one of {list(spec.allowed)}, got {value!r}.")
+        return value
+    if spec.kind == "bool":
+        if value not in ("True", "False"):
+            _fail(file, row, column, f"must be True or False, got {value!r}.")
+        return value == "True"
+    try:
+        num = float(value)
+    except ValueError:
+        kind = "a whole number" if spec.kind == "int" else "a number"
+        _fail(file, row, column, f"must be {kind}, got {value!r}.")
+    if not math.isfinite(num):
+        _fail(file, row, column, f"must be finite, got {value!r}.")
+    if spec.kind == "int":
+        if not num.is_integer():
+            _fail(file, row, column, f"must be a whole number, got {value!r}.")
+        num = int(num)
+    if spec.low is not None and num < spec.low:
+        _fail(file, row, column, f"must be >= {spec.low:g}, got {value!r}.")
+    if spec.high is not None and num > spec.high:
+        _fail(file, row, column, f"must be <= {spec.high:g}, got {value!r}.")
+    return num
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return ""
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value).strip()
+
+
+def validate_dataset(data, *, name: str | None = None):
+    """Validate a published-summary table against its schema and return it typed.
+
+    Parameters
+    ----------
+    data : str, path or pandas.DataFrame
+        A CSV file (for example a copy of one shipped file) or a table with
+        the same columns.
+    name : str, optional
+        The data set whose schema applies (see :func:`list_datasets`); by
+        default the file's stem.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns in schema order; whole numbers as ``Int64``, numbers as
+        ``float64`` (NaN where the publication gives no value), text as
+        ``string``, flags as ``boolean``.
+
+    Raises
+    ------
+    DatasetError
+        (a ``ValueError``) naming the file, the row (1 = first data row) and
+        the column: unknown or missing columns, a required cell empty, a
+        wrong type, a value out of range, an unknown evidence tag, a derived
+        or recalled value without a note, events above the total, an
+        interval that does not contain its estimate, a row without a source.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> from lupusstats.evidence import validate_dataset
+    >>> frame = ls.load_dataset("cart_sle_cases")
+    >>> bad = frame.assign(n_sle=-frame["n_sle"])
+    >>> validate_dataset(bad, name="cart_sle_cases")
+    Traceback (most recent call last):
+    ...
+    lupusstats.evidence.DatasetError: cart_sle_cases: row 1 (file line 2), column 'n_sle': must be >= 1, got '-5'.
+    """
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        file = name or "<DataFrame>"
+        header = [str(c) for c in data.columns]
+        records = [[_cell_text(v) for v in row] for row in data.itertuples(index=False, name=None)]
+    elif isinstance(data, (str, pathlib.PurePath)) or hasattr(data, "read_text"):
+        import csv
+        import io
+
+        file = getattr(data, "name", str(data))
+        if name is None:
+            name = pathlib.PurePath(file).stem
+        text = data.read_text(encoding="utf-8") if hasattr(data, "read_text") else pathlib.Path(data).read_text(
+            encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        if not rows:
+            _fail(file, None, None, "is empty.")
+        header, records = rows[0], rows[1:]
+        for i, r in enumerate(records, start=1):
+            if len(r) != len(header):
+                _fail(file, i, None, f"has {len(r)} fields, the header has {len(header)}.")
+        records = [[c.strip() for c in r] for r in records]
+    else:
+        raise TypeError(f"`data` must be a path or a pandas DataFrame, got {type(data).__name__}.")
+    if name not in SCHEMAS:
+        raise ValueError(f"`name` must be one of {sorted(SCHEMAS)}, got {name!r}.")
+    schema = SCHEMAS[name]
+    missing = [c for c in schema.columns if c not in header]
+    if missing:
+        _fail(file, None, None, f"is missing required column(s) {missing}.")
+    unknown = [c for c in header if c not in schema.columns]
+    if unknown:
+        _fail(file, None, None, f"has unknown column(s) {unknown}; the data dictionary is data/README.md.")
+    if not records:
+        _fail(file, None, None, "has no rows.")
+    pos = {c: header.index(c) for c in schema.columns}
+    parsed = {c: [] for c in schema.columns}
+    for i, rec in enumerate(records, start=1):
+        row = {c: _parse(rec[pos[c]], spec, file, i, c) for c, spec in schema.columns.items()}
+        if not (row["journal"] or row["doi"] or row["pmid"]):
+            _fail(file, i, "journal", "a row needs a source: journal, doi or pmid.")
+        if row["evidence_tag"] in ("D", "R") and not row["note"]:
+            _fail(file, i, "note", f"evidence_tag {row['evidence_tag']!r} needs a note (the derivation or what "
+                                   "is still to verify).")
+        for ev, tot in schema.pairs:
+            if row[ev] is not None and row[tot] is not None and row[ev] > row[tot]:
+                _fail(file, i, ev, f"{ev} = {row[ev]} exceeds {tot} = {row[tot]}.")
+        for est, lo, hi in schema.intervals:
+            if row[lo] is not None and row[hi] is not None:
+                if row[lo] > row[hi]:
+                    _fail(file, i, lo, f"{lo} = {row[lo]} is above {hi} = {row[hi]}.")
+                if row[est] is not None and not (row[lo] <= row[est] <= row[hi]):
+                    _fail(file, i, est, f"{est} = {row[est]} lies outside [{row[lo]}, {row[hi]}].")
+        for c in schema.columns:
+            parsed[c].append(row[c])
+    dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
+    out = pd.DataFrame({c: pd.array([math.nan if (v is None and spec.kind == "float") else v
+                                     for v in parsed[c]], dtype=dtypes[spec.kind])
+                        for c, spec in schema.columns.items()})
+    out.attrs["dataset"] = name
+    out.attrs["source_file"] = pathlib.PurePath(file).name
+    return out
+
+
+def load_dataset(name: str):
+    """Load one shipped data set of published summary statistics, validated.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`list_datasets`, e.g. ``"msc_sle_studies"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per study arm or outcome, with citation columns (``authors,
+        year, journal, pmid, doi, citation_tag``), ``evidence_tag`` (V/R/D)
+        and ``note``.  Empty cells (NaN / <NA>) are numbers the publication
+        (as recorded in DOMAIN.md) does not give; none is imputed.
+
+    Raises
+    ------
+    ValueError
+        Unknown name; :class:`DatasetError` if the shipped file is corrupted.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> msc = ls.load_dataset("msc_sle_studies")
+    >>> sorted(msc.loc[msc.overlap_group == "nanjing", "study"].unique())
+    ['Liang 2010', 'Sun 2010', 'Wang 2013', 'Wang 2014', 'Wang 2018']
+    """
+    from lupusstats._core import validation as _v
+
+    _v.check_choice("name", name, sorted(SCHEMAS))
+    return validate_dataset(_data_dir().joinpath(f"{name}.csv"), name=name)
+
+
+def list_datasets():
+    """The shipped data sets: one row each with name, description, rows, source file and tag counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name, description, rows, file, n_verified, n_recalled,
+        n_derived``.  Each file is validated while it is counted.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> table = ls.list_datasets()
+    >>> "msc_sle_studies" in set(table["name"])
+    True
+    """
+    import pandas as pd
+
+    out = []
+    for name, schema in SCHEMAS.items():
+        frame = load_dataset(name)
+        tags = frame["evidence_tag"].value_counts()
+        out.append({"name": name, "description": schema.description, "rows": len(frame), "file": f"{name}.csv",
+                    "n_verified": int(tags.get("V", 0)), "n_recalled": int(tags.get("R", 0)),
+                    "n_derived": int(tags.get("D", 0))})
+    return pd.DataFrame(out)

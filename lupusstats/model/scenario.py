@@ -1,0 +1,625 @@
+"""Treatment arms, trial scenarios and presets built from published SLE numbers.
+
+A :class:`Scenario` holds everything the simulator needs: the arms (the first
+is the reference), the number of patients per arm, the flare rate of the
+reference arm, the negative-binomial dispersion, the planned follow-up and the
+distributions of flare severity, organ domain and SLEDAI.  Every parameter of a
+preset carries its source and evidence tag, shown by :meth:`Scenario.sources`:
+
+* ``V`` verified -- the number was read in the paper's text or table;
+* ``R`` recalled -- not re-read; verify before relying on it;
+* ``D`` derived -- computed here from ``V`` numbers, the derivation is given;
+* ``A`` assumption -- a modelling choice where no published number exists
+  (usually the neutral value: no effect, no dropout);
+* ``user`` -- set by the user.
+
+The model defaults (severity mix, organ mix, SLEDAI) are published numbers
+defined at the end of this module; the presets live in :mod:`lupusstats.model.presets`.
+None is invented.  Where the literature has no number, the preset says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from lupusstats._core import validation as _v
+from lupusstats.cohort.columns import ORGAN_DOMAINS
+
+__all__ = ["Source", "Arm", "Scenario"]
+
+_TAGS = ("V", "R", "D", "A", "user")
+_YEAR_DAYS = 365.25
+_WEEK = 7.0 / _YEAR_DAYS
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where a parameter value comes from.
+
+    Parameters
+    ----------
+    citation : str
+        Short citation (authors, year, journal, PMID or DOI).
+    tag : {"V", "R", "D", "A", "user"}
+        Evidence tag: verified, recalled, derived, modelling assumption, user.
+    note : str
+        What exactly was taken from the source, or how it was derived.
+    """
+
+    citation: str
+    tag: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _v.check_choice("tag", self.tag, _TAGS)
+
+
+def _freeze(name: str, mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if mapping is None:
+        return MappingProxyType({})
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"`{name}` must be a mapping (dict), got {type(mapping).__name__}.")
+    return MappingProxyType(dict(mapping))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Arm:
+    """One treatment arm of a simulated lupus study.
+
+    Only `name` is positional; every other parameter is keyword-only and
+    defaults to the neutral value (no effect, no dropout, no adverse events,
+    no remission, no treatment-related mortality).
+
+    Parameters
+    ----------
+    name : str
+        Arm label, unique within a scenario.
+    flare_rate_ratio : float, default 1.0
+        Flare rate relative to the scenario's reference rate (> 0).
+    severity_odds_ratio : float, default 1.0
+        Proportional-odds shift of flare severity: the odds of a flare being at
+        or above any severity level are multiplied by this (< 1 = milder).
+    dropout_rate : float, default 0.0
+        Hazard of dropping out (events per patient-year, exponential).
+    treatment_mortality : float, default 0.0
+        Probability of a treatment-related death, occurring uniformly within
+        the first `mortality_window_years` after randomisation.
+    mortality_window_years : float, default 100 days
+        Window for treatment-related death (transplant series report 100-day
+        mortality).
+    remission_probability : float, default 0.0
+        Probability of drug-free remission (as the source defines remission)
+        among *all randomised* patients, the way trials report it: patients who
+        drop out or die count as non-remitters, so a patient who completes
+        follow-up remits with probability
+        ``remission_probability / P(complete follow-up)``.  A scenario whose
+        arm asks for more remission than it has completers is an error.
+    adverse_events : mapping of str to float, optional
+        Adverse-event rates per patient-year, e.g. ``{"infection": 2.1}``.
+        Counts are Poisson over the exposure window below.
+    adverse_event_window_years : float, optional
+        Adverse events occur only during this many years after randomisation
+        (e.g. the induction course).  ``None`` = the whole observed follow-up.
+    exploratory : bool, default False
+        Marks an arm whose parameters rest on case series only (e.g. CD19 CAR-T).
+    description : str
+        Free text shown in tables.
+    provenance : mapping of str to Source, optional
+        Source of each parameter (keys are parameter names; adverse events
+        as ``"adverse_events.<event>"``).  Missing keys show as ``user``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> arm = ls.Arm("IV cyclophosphamide", flare_rate_ratio=0.8,
+    ...              adverse_events={"alopecia": 0.97})
+    >>> arm.flare_rate_ratio
+    0.8
+    """
+
+    name: str
+    flare_rate_ratio: float = 1.0
+    severity_odds_ratio: float = 1.0
+    dropout_rate: float = 0.0
+    treatment_mortality: float = 0.0
+    mortality_window_years: float = 100.0 / _YEAR_DAYS
+    remission_probability: float = 0.0
+    adverse_events: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    adverse_event_window_years: float | None = None
+    exploratory: bool = False
+    description: str = ""
+    provenance: Mapping[str, Source] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        flare_rate_ratio: float = 1.0,
+        severity_odds_ratio: float = 1.0,
+        dropout_rate: float = 0.0,
+        treatment_mortality: float = 0.0,
+        mortality_window_years: float = 100.0 / _YEAR_DAYS,
+        remission_probability: float = 0.0,
+        adverse_events: Mapping[str, float] | None = None,
+        adverse_event_window_years: float | None = None,
+        exploratory: bool = False,
+        description: str = "",
+        provenance: Mapping[str, Source] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise TypeError(f"`name` must be a non-empty string, got {name!r}.")
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "flare_rate_ratio", _v.check_positive("flare_rate_ratio", flare_rate_ratio))
+        set_(self, "severity_odds_ratio", _v.check_positive("severity_odds_ratio", severity_odds_ratio))
+        set_(self, "dropout_rate", _v.check_positive("dropout_rate", dropout_rate, allow_zero=True))
+        set_(self, "treatment_mortality", _v.check_probability("treatment_mortality", treatment_mortality))
+        set_(self, "mortality_window_years", _v.check_positive("mortality_window_years", mortality_window_years))
+        set_(self, "remission_probability", _v.check_probability("remission_probability", remission_probability))
+        events = _freeze("adverse_events", adverse_events)
+        for event, rate in events.items():
+            if not isinstance(event, str) or not event.isidentifier():
+                raise ValueError(
+                    f"`adverse_events` keys must be simple names such as 'pneumonia', got {event!r}."
+                )
+            _v.check_positive(f"adverse_events[{event!r}]", rate, allow_zero=True)
+        set_(self, "adverse_events", MappingProxyType({k: float(r) for k, r in events.items()}))
+        if adverse_event_window_years is not None:
+            adverse_event_window_years = _v.check_positive("adverse_event_window_years", adverse_event_window_years)
+        set_(self, "adverse_event_window_years", adverse_event_window_years)
+        if not isinstance(exploratory, bool):
+            raise TypeError(f"`exploratory` must be True or False, got {exploratory!r}.")
+        set_(self, "exploratory", exploratory)
+        if not isinstance(description, str):
+            raise TypeError(f"`description` must be a string, got {type(description).__name__}.")
+        set_(self, "description", description)
+        set_(self, "provenance", _check_provenance(provenance))
+
+    def __reduce__(self):
+        # Read-only mapping fields cannot be pickled; rebuild from plain dicts
+        # (needed to send scenarios to worker processes).
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["adverse_events"] = dict(fields["adverse_events"])
+        fields["provenance"] = dict(fields["provenance"])
+        return (_rebuild_arm, (fields,))
+
+    def completion_probability(self, followup_years: float) -> float:
+        """Probability of completing `followup_years` without dropout or treatment-related death.
+
+        ``exp(-dropout_rate * followup) * (1 - treatment_mortality * min(1, followup / window))``:
+        dropout is exponential and independent of a death that is uniform over
+        the mortality window.
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> round(ls.Arm("x", dropout_rate=0.2).completion_probability(1.0), 4)
+        0.8187
+        """
+        followup = _v.check_positive("followup_years", followup_years)
+        died_before_end = self.treatment_mortality * min(1.0, followup / self.mortality_window_years)
+        return math.exp(-self.dropout_rate * followup) * (1.0 - died_before_end)
+
+    def replace(self, **changes: Any) -> Arm:
+        """Return a copy with some parameters changed (validated again).
+
+        A changed parameter loses its published source and is tagged ``user``.
+        """
+        kwargs = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        unknown = set(changes) - set(kwargs)
+        if unknown:
+            raise TypeError(f"Arm has no parameter(s) {sorted(unknown)}; known: {sorted(kwargs)}.")
+        provenance = dict(kwargs.pop("provenance"))
+        for key, value in changes.items():
+            if not _differs(value, kwargs.get(key, getattr(self, key))):
+                continue
+            if key == "adverse_events":
+                provenance = {k: s for k, s in provenance.items() if not k.startswith("adverse_events.")}
+            provenance.pop(key, None)
+        kwargs.update(changes)
+        return Arm(kwargs.pop("name"), provenance=provenance, **kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Arm):
+            return NotImplemented
+        return all(
+            getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(self) if f.name != "provenance"
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+#: Three-level severity mix of flares, McElhone et al. 2021 (BILAG-2004).
+_MCELHONE_SEVERITY = (126 / 195, 32 / 195, 37 / 195)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Scenario:
+    """A simulated lupus study: arms plus the model's published parameters.
+
+    Parameters
+    ----------
+    arms : list of Arm
+        At least one arm; the first is the reference (its flare rate is
+        `baseline_flare_rate`).  Names must be unique.
+    n_per_arm : int or sequence of int
+        Patients per arm (one number for equal allocation, or one per arm).
+    baseline_flare_rate : float
+        Flares per patient-year in the reference arm (> 0).
+    dispersion : float
+        Negative-binomial (NB2) over-dispersion: between-patient frailty
+        ``u ~ Gamma(mean 1, variance dispersion)``, so a patient's flare count
+        has variance ``mu + dispersion * mu**2``.  ``0`` gives Poisson counts.
+        R's ``theta`` (``MASS::glm.nb``) is ``1 / dispersion``.
+    followup_years : float
+        Planned follow-up per patient (> 0); cut short by dropout or death.
+    severity_probs : sequence of 3 floats
+        Mild / moderate / severe mix of flares for a patient of average
+        frailty in the reference arm.  Default: McElhone et al. 2021,
+        126 / 32 / 37 of 195 BILAG-2004 flares.
+    organ_probs : sequence of 7 floats
+        Probability of each organ domain per flare, in the order of
+        ``lupusstats.columns.ORGAN_DOMAINS``.
+    severity_frailty_log_or : float, default 0.0
+        Log odds ratio of a more severe flare per unit of (centred) log frailty;
+        > 0 makes frequent flarers flare harder.
+    severity_patient_sd : float, default 0.0
+        SD of a patient random effect on the severity log-odds (within-patient
+        correlation of severity independent of frailty).
+    sledai_baseline_mean, sledai_baseline_sd, sledai_baseline_min : float
+        Baseline SELENA-SLEDAI: a normal distribution with this mean and SD,
+        truncated below at `sledai_baseline_min` (the entry criterion) and
+        rounded to integers.  The mean and SD are those of the underlying
+        normal, not of the truncated distribution.
+    sledai_increase_mean : sequence of 3 floats
+        Mean SLEDAI increase at a mild / moderate / severe flare.
+    sledai_increase_min : sequence of 3 ints
+        Minimum increase at each severity; the increase is
+        ``min + Poisson(mean - min)``.
+    name, description, flare_definition : str
+        Labels shown in tables; `flare_definition` names the flare instrument
+        (SFI, BILAG-2004, SLEDAI-2K rise >= 4 ...) because published rates
+        differ several-fold between instruments.
+    provenance : mapping of str to Source, optional
+        Source of each scenario-level parameter; see :meth:`sources`.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.7)],
+    ...                  n_per_arm=100, baseline_flare_rate=1.0, dispersion=0.5,
+    ...                  followup_years=1.0)
+    >>> sc.arm_names
+    ('standard care', 'new drug')
+    >>> sc.n_patients
+    200
+    """
+
+    arms: tuple[Arm, ...]
+    n_per_arm: tuple[int, ...]
+    baseline_flare_rate: float
+    dispersion: float
+    followup_years: float
+    severity_probs: tuple[float, float, float] = _MCELHONE_SEVERITY
+    organ_probs: tuple[float, ...] = ()
+    severity_frailty_log_or: float = 0.0
+    severity_patient_sd: float = 0.0
+    sledai_baseline_mean: float = 0.0
+    sledai_baseline_sd: float = 0.0
+    sledai_baseline_min: int = 0
+    sledai_increase_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    sledai_increase_min: tuple[int, int, int] = (0, 0, 0)
+    name: str = ""
+    description: str = ""
+    flare_definition: str = ""
+    provenance: Mapping[str, Source] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __init__(
+        self,
+        arms: Sequence[Arm],
+        *,
+        n_per_arm: int | Sequence[int],
+        baseline_flare_rate: float,
+        dispersion: float,
+        followup_years: float,
+        severity_probs: Sequence[float] | None = None,
+        organ_probs: Sequence[float] | None = None,
+        severity_frailty_log_or: float = 0.0,
+        severity_patient_sd: float = 0.0,
+        sledai_baseline_mean: float | None = None,
+        sledai_baseline_sd: float | None = None,
+        sledai_baseline_min: int | None = None,
+        sledai_increase_mean: Sequence[float] | None = None,
+        sledai_increase_min: Sequence[int] | None = None,
+        name: str = "",
+        description: str = "",
+        flare_definition: str = "",
+        provenance: Mapping[str, Source] | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        if isinstance(arms, Arm) or not isinstance(arms, Sequence):
+            raise TypeError(f"`arms` must be a list of Arm, got {type(arms).__name__}.")
+        arms = tuple(arms)
+        if not arms:
+            raise ValueError("`arms` must contain at least one Arm, got an empty list.")
+        for i, arm in enumerate(arms):
+            if not isinstance(arm, Arm):
+                raise TypeError(f"`arms[{i}]` must be an Arm, got {type(arm).__name__} {arm!r}.")
+        _v.check_unique_names("arms", [a.name for a in arms])
+        set_(self, "arms", arms)
+
+        if isinstance(n_per_arm, Sequence) and not isinstance(n_per_arm, str):
+            if len(n_per_arm) != len(arms):
+                raise ValueError(
+                    f"`n_per_arm` must be one integer or one per arm ({len(arms)}), got {list(n_per_arm)}."
+                )
+            sizes = tuple(_v.check_int(f"n_per_arm[{i}]", n, minimum=1) for i, n in enumerate(n_per_arm))
+        else:
+            sizes = (_v.check_int("n_per_arm", n_per_arm, minimum=1),) * len(arms)
+        set_(self, "n_per_arm", sizes)
+
+        set_(self, "baseline_flare_rate", _v.check_positive("baseline_flare_rate", baseline_flare_rate))
+        set_(self, "dispersion", _v.check_positive("dispersion", dispersion, allow_zero=True))
+        set_(self, "followup_years", _v.check_positive("followup_years", followup_years))
+        for arm in arms:
+            completing = arm.completion_probability(self.followup_years)
+            if arm.remission_probability > completing + 1e-12:
+                raise ValueError(
+                    f"arm {arm.name!r}: `remission_probability` {arm.remission_probability:g} is the share of all "
+                    f"randomised patients in remission, but only {completing:.3g} complete {self.followup_years:g} "
+                    "years of follow-up under its dropout and mortality (non-completers count as non-remitters); "
+                    "lower it, or lower the dropout or mortality."
+                )
+
+        sev = _MCELHONE_SEVERITY if severity_probs is None else severity_probs
+        set_(self, "severity_probs", tuple(float(p) for p in _v.check_probability_vector("severity_probs", sev, length=3)))
+        org = _DEFAULT_ORGAN_PROBS if organ_probs is None else organ_probs
+        set_(
+            self,
+            "organ_probs",
+            tuple(float(p) for p in _v.check_probability_vector("organ_probs", org, length=len(ORGAN_DOMAINS))),
+        )
+        set_(self, "severity_frailty_log_or", _v.check_number("severity_frailty_log_or", severity_frailty_log_or))
+        set_(self, "severity_patient_sd", _v.check_positive("severity_patient_sd", severity_patient_sd, allow_zero=True))
+
+        d = _DEFAULT_SLEDAI
+        set_(self, "sledai_baseline_mean", _v.check_number(
+            "sledai_baseline_mean", d["mean"] if sledai_baseline_mean is None else sledai_baseline_mean))
+        set_(self, "sledai_baseline_sd", _v.check_positive(
+            "sledai_baseline_sd", d["sd"] if sledai_baseline_sd is None else sledai_baseline_sd, allow_zero=True))
+        set_(self, "sledai_baseline_min", _v.check_int(
+            "sledai_baseline_min", d["min"] if sledai_baseline_min is None else sledai_baseline_min, minimum=0))
+        inc_mean = d["increase_mean"] if sledai_increase_mean is None else sledai_increase_mean
+        inc_min = d["increase_min"] if sledai_increase_min is None else sledai_increase_min
+        inc_mean = _v.as_float_array("sledai_increase_mean", inc_mean, ndim=1)
+        if inc_mean.size != 3:
+            raise ValueError(f"`sledai_increase_mean` must have 3 entries (mild, moderate, severe), got {inc_mean.size}.")
+        inc_min = tuple(_v.check_int(f"sledai_increase_min[{i}]", m, minimum=0) for i, m in enumerate(inc_min))
+        if len(inc_min) != 3:
+            raise ValueError(f"`sledai_increase_min` must have 3 entries, got {len(inc_min)}.")
+        for i, (mean, low) in enumerate(zip(inc_mean, inc_min)):
+            if not math.isfinite(mean) or mean < low:
+                raise ValueError(
+                    f"`sledai_increase_mean[{i}]` must be finite and >= sledai_increase_min[{i}] = {low}, got {mean}."
+                )
+        set_(self, "sledai_increase_mean", tuple(float(x) for x in inc_mean))
+        set_(self, "sledai_increase_min", inc_min)
+
+        for label, text in (("name", name), ("description", description), ("flare_definition", flare_definition)):
+            if not isinstance(text, str):
+                raise TypeError(f"`{label}` must be a string, got {type(text).__name__}.")
+        set_(self, "name", name)
+        set_(self, "description", description)
+        set_(self, "flare_definition", flare_definition)
+        set_(self, "provenance", _check_provenance(provenance))
+
+    def __reduce__(self):
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["provenance"] = dict(fields["provenance"])
+        return (_rebuild_scenario, (fields,))
+
+    # ------------------------------------------------------------------ views
+    @property
+    def arm_names(self) -> tuple[str, ...]:
+        """Arm names in scenario order (the first is the reference)."""
+        return tuple(a.name for a in self.arms)
+
+    @property
+    def n_patients(self) -> int:
+        """Total patients over all arms."""
+        return int(sum(self.n_per_arm))
+
+    @property
+    def adverse_events(self) -> tuple[str, ...]:
+        """Every adverse event named by any arm, in first-seen order."""
+        seen: dict[str, None] = {}
+        for arm in self.arms:
+            for event in arm.adverse_events:
+                seen.setdefault(event, None)
+        return tuple(seen)
+
+    def arm(self, name: str) -> Arm:
+        """Return the arm called `name`."""
+        for a in self.arms:
+            if a.name == name:
+                return a
+        raise ValueError(f"unknown arm {name!r}; this scenario has {list(self.arm_names)}.")
+
+    # --------------------------------------------------------------- changes
+    def replace(self, **changes: Any) -> Scenario:
+        """Return a copy with scenario-level parameters changed (validated again).
+
+        Changed parameters lose their published source and show as ``user``.
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> ls.preset("general_cohort").replace(n_per_arm=50).n_patients
+        50
+        """
+        kwargs = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        unknown = set(changes) - set(kwargs)
+        if unknown:
+            raise TypeError(f"Scenario has no parameter(s) {sorted(unknown)}; known: {sorted(kwargs)}.")
+        provenance = dict(kwargs.pop("provenance"))
+        for key, value in changes.items():
+            current = kwargs[key]
+            if key == "n_per_arm" and not isinstance(value, Sequence):
+                value = (value,) * len(current)
+            if _differs(value, current):
+                provenance.pop(key, None)
+        sizes = kwargs["n_per_arm"]
+        if "arms" in changes and "n_per_arm" not in changes and len(set(sizes)) == 1:
+            kwargs["n_per_arm"] = sizes[0]  # equal allocation carries over to a new set of arms
+        kwargs.update(changes)
+        return Scenario(kwargs.pop("arms"), provenance=provenance, **kwargs)
+
+    def with_arm(self, name: str, **changes: Any) -> Scenario:
+        """Return a copy in which arm `name` has some parameters changed."""
+        self.arm(name)
+        arms = [a.replace(**changes) if a.name == name else a for a in self.arms]
+        return self.replace(arms=arms)
+
+    def with_rate_ratio(self, rate_ratio: float) -> Scenario:
+        """Return a copy in which every non-reference arm has this flare rate ratio."""
+        arms = [self.arms[0], *(a.replace(flare_rate_ratio=rate_ratio) for a in self.arms[1:])]
+        return self.replace(arms=arms)
+
+    # ------------------------------------------------------------ provenance
+    def sources(self):
+        """Every parameter with its value, source and evidence tag, as a DataFrame.
+
+        One row per parameter: scenario-level rows have ``arm`` empty; arm rows
+        name the arm.  Parameters the user set (or changed from a preset) show
+        the tag ``user``.
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> table = ls.preset("nephritis_induction").sources()
+        >>> sorted(set(table["evidence_tag"]))
+        ['A', 'D', 'V']
+        """
+        import pandas as pd
+
+        rows = []
+        for key in _SCENARIO_PARAMETERS:
+            rows.append(_source_row(key, "", getattr(self, key), self.provenance))
+        for arm in self.arms:
+            for key in _ARM_PARAMETERS:
+                rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
+            for event, rate in arm.adverse_events.items():
+                key = f"adverse_events.{event}"
+                rows.append(_source_row(key, arm.name, rate, arm.provenance))
+        return pd.DataFrame(rows, columns=["arm", "parameter", "value", "evidence_tag", "source", "note"])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return all(
+            getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(self) if f.name != "provenance"
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_SCENARIO_PARAMETERS = (
+    "n_per_arm",
+    "baseline_flare_rate",
+    "dispersion",
+    "followup_years",
+    "severity_probs",
+    "organ_probs",
+    "severity_frailty_log_or",
+    "severity_patient_sd",
+    "sledai_baseline_mean",
+    "sledai_baseline_sd",
+    "sledai_baseline_min",
+    "sledai_increase_mean",
+    "sledai_increase_min",
+)
+_ARM_PARAMETERS = (
+    "flare_rate_ratio",
+    "severity_odds_ratio",
+    "dropout_rate",
+    "treatment_mortality",
+    "mortality_window_years",
+    "remission_probability",
+    "adverse_event_window_years",
+)
+
+
+def _rebuild_arm(fields: dict[str, Any]) -> Arm:
+    fields = dict(fields)
+    return Arm(fields.pop("name"), **fields)
+
+
+def _rebuild_scenario(fields: dict[str, Any]) -> Scenario:
+    fields = dict(fields)
+    return Scenario(fields.pop("arms"), **fields)
+
+
+def _differs(new: Any, old: Any) -> bool:
+    """True unless `new` equals `old` (sequences compared element-wise)."""
+    try:
+        if isinstance(new, (Sequence, Mapping)) and not isinstance(new, str):
+            if isinstance(new, Mapping):
+                return dict(new) != dict(old)
+            return tuple(new) != tuple(old)
+        return bool(new != old)
+    except (TypeError, ValueError):
+        return True
+
+
+def _check_provenance(provenance: Mapping[str, Source] | None) -> Mapping[str, Source]:
+    frozen = _freeze("provenance", provenance)
+    for key, src in frozen.items():
+        if not isinstance(src, Source):
+            raise TypeError(f"`provenance[{key!r}]` must be a Source, got {type(src).__name__}.")
+    return frozen
+
+
+def _source_row(key: str, arm: str, value: Any, provenance: Mapping[str, Source]) -> dict[str, Any]:
+    src = provenance.get(key)
+    if isinstance(value, tuple) and len(set(value)) == 1 and key == "n_per_arm":
+        value = value[0]
+    if src is None:
+        return {"arm": arm, "parameter": key, "value": value, "evidence_tag": "user", "source": "", "note": ""}
+    return {"arm": arm, "parameter": key, "value": value, "evidence_tag": src.tag, "source": src.citation, "note": src.note}
+
+
+# ---------------------------------------------------------------------------
+# Published defaults.  Every number below is quoted from DOMAIN.md (the
+# project's evidence file, with the original citations) or derived from such
+# numbers by the formula written next to it.
+# ---------------------------------------------------------------------------
+
+_MCELHONE = "McElhone K, et al. Rheumatology 2021;60:3262-7, doi:10.1093/rheumatology/keaa777"
+_BLISS_SLEDAI = (
+    "BLISS-52/-76 pooled baseline table, Ann Rheum Dis 2012 (PMC3465857; "
+    "Manzi S, et al. ARD 2012;71:1833-8 [R: that the table is from this paper])"
+)
+_BLISS_ORGAN = (
+    "BLISS-52/-76 pooled placebo, BILAG worsening by organ domain at 52 weeks, Table 2 "
+    "(PMC3465857; Manzi S, et al. ARD 2012;71:1833-8 [R: citation])"
+)
+_PETRI_1991 = "Petri M, Genovese M, Engle E, Hochberg M. Arthritis Rheum 1991;34:937-44 [R: journal details]"
+
+#: Share of BLISS placebo patients with new BILAG A/B worsening per domain by
+#: week 52 (Table 2): general 18/557, mucocutaneous 24/538, neurological 4/562,
+#: musculoskeletal 26/515, cardiorespiratory 5/558, renal 42/561,
+#: haematological 51/561 (vasculitis 9/548 has no domain here and is left out).
+_BLISS_ORGAN_SHARES = (18 / 557, 24 / 538, 4 / 562, 26 / 515, 5 / 558, 42 / 561, 51 / 561)
+_DEFAULT_ORGAN_PROBS = tuple(s / sum(_BLISS_ORGAN_SHARES) for s in _BLISS_ORGAN_SHARES)
+
+_DEFAULT_SLEDAI = {
+    "mean": 9.71,
+    "sd": 3.76,
+    "min": 0,
+    "increase_mean": (3.0, 3.0, 3.0),
+    "increase_min": (0, 0, 0),
+}

@@ -1,0 +1,493 @@
+"""Simulate lupus cohorts (tidy tables) and many trials at once (numpy arrays).
+
+The generative model (see ``ARCHITECTURE.md``):
+
+* **frailty** ``u ~ Gamma(mean 1, variance dispersion)`` per patient, so flare
+  counts are negative binomial (NB2) with ``Var = mu + dispersion * mu**2``;
+* **follow-up**: the planned follow-up, cut short by dropout (exponential with
+  the arm's hazard) or by treatment-related death (with the arm's probability,
+  uniformly within its window);
+* **flares**: a Poisson process with intensity
+  ``baseline_flare_rate * flare_rate_ratio * u`` over the observed follow-up;
+* **severity** of each flare from a proportional-odds model: cumulative logits
+  of the baseline mix shifted by ``log(severity_odds_ratio)`` of the arm, plus
+  ``severity_frailty_log_or * (log u - E log u)`` and a patient random effect
+  ``N(0, severity_patient_sd**2)``.  Given the patient, severity levels split
+  the flare process into independent Poisson processes;
+* **organ** domain per flare (categorical), **SLEDAI increase** per flare
+  (``min + Poisson(mean - min)`` by severity), **baseline SLEDAI** (rounded
+  normal, truncated below), **drug-free remission** (the arm's probability is
+  for all randomised patients, as trials report it: dropouts and deaths count
+  as non-remitters, and completers remit with probability p / P(complete)),
+  **adverse events** (Poisson counts at the arm's rate over its exposure window).
+
+:func:`simulate_cohort` returns the patients and flares tables of one study;
+:func:`simulate_trials` draws the same model for many trials at once as arrays
+of shape ``(n_trials, n_patients)``, with no Python loop over patients or trials.
+Both take ``rng`` (anything :func:`numpy.random.default_rng` accepts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+from lupusstats.cohort import columns as C
+from lupusstats.cohort.cohort import Cohort
+from lupusstats.model.scenario import Scenario
+
+__all__ = ["TrialBatch", "simulate_cohort", "simulate_trials"]
+
+_SLEDAI_MAX = 105
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class TrialBatch:
+    """Many simulated trials as arrays of shape ``(n_trials, n_patients)``.
+
+    Patients are ordered by arm (all patients of the first arm, then the next);
+    ``arm`` holds each patient's arm code and ``arm_names`` the names.
+
+    Attributes
+    ----------
+    n_flares, n_severe_flares, n_moderate_flares : ndarray of int
+        Flare counts per patient (mild = the rest).
+    worst_severity : ndarray of int8
+        Most severe flare per patient: -1 none, 0 mild, 1 moderate, 2 severe
+        (the patient-level ordinal endpoint).
+    followup_years : ndarray of float
+        Observed follow-up (exposure).
+    first_flare_years, first_severe_flare_years : ndarray of float
+        Time of the first (severe) flare; NaN when there was none (censored at
+        ``followup_years``).
+    completed, drug_free_remission : ndarray of bool
+    baseline_sledai : ndarray of int
+    adverse_events : dict of str to ndarray of int
+        Counts per adverse event.
+    arm : ndarray of int, shape (n_patients,)
+    arm_names : tuple of str
+    scenario : Scenario
+    """
+
+    n_flares: np.ndarray
+    n_severe_flares: np.ndarray
+    n_moderate_flares: np.ndarray
+    worst_severity: np.ndarray
+    followup_years: np.ndarray
+    first_flare_years: np.ndarray
+    first_severe_flare_years: np.ndarray
+    completed: np.ndarray
+    drug_free_remission: np.ndarray
+    baseline_sledai: np.ndarray
+    adverse_events: Mapping[str, np.ndarray]
+    arm: np.ndarray
+    arm_names: tuple[str, ...]
+    scenario: Scenario
+
+    @property
+    def n_trials(self) -> int:
+        """Number of simulated trials."""
+        return int(self.n_flares.shape[0])
+
+    @property
+    def n_patients(self) -> int:
+        """Patients per trial (all arms)."""
+        return int(self.n_flares.shape[1])
+
+    def in_arm(self, name: str) -> np.ndarray:
+        """Boolean mask of shape ``(n_patients,)`` for the patients of arm `name`."""
+        if name not in self.arm_names:
+            raise ValueError(f"unknown arm {name!r}; this batch has {list(self.arm_names)}.")
+        return self.arm == self.arm_names.index(name)
+
+    def to_patients(self):
+        """Return all trials as one long patients table with a ``trial`` column."""
+        import pandas as pd
+
+        T, P = self.n_flares.shape
+        data = {
+            C.TRIAL: np.repeat(np.arange(T), P),
+            C.PATIENT: np.tile(np.arange(1, P + 1), T),
+            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),
+            C.FOLLOWUP_YEARS: self.followup_years.ravel(),
+            C.COMPLETED: self.completed.ravel(),
+            C.BASELINE_SLEDAI: self.baseline_sledai.ravel(),
+            C.N_FLARES: self.n_flares.ravel(),
+            C.N_SEVERE_FLARES: self.n_severe_flares.ravel(),
+            C.FIRST_FLARE_YEARS: self.first_flare_years.ravel(),
+            C.FIRST_SEVERE_FLARE_YEARS: self.first_severe_flare_years.ravel(),
+            C.DRUG_FREE_REMISSION: self.drug_free_remission.ravel(),
+        }
+        for event, counts in self.adverse_events.items():
+            data[C.ae_column(event)] = counts.ravel()
+        return pd.DataFrame(data)
+
+    def __repr__(self) -> str:
+        return (
+            f"TrialBatch(n_trials={self.n_trials}, n_patients={self.n_patients}, "
+            f"arms={list(self.arm_names)})"
+        )
+
+
+def _check_scenario(scenario: object) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"`scenario` must be a lupusstats.Scenario (see ls.preset / ls.Scenario), got {type(scenario).__name__}."
+        )
+    return scenario
+
+
+def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Arm parameters expanded to one entry per patient (patients ordered by arm)."""
+    sizes = np.asarray(scenario.n_per_arm)
+    code = np.repeat(np.arange(len(scenario.arms)), sizes)
+
+    def expand(values) -> np.ndarray:
+        return np.asarray(values, dtype=float)[code]
+
+    arms = scenario.arms
+    window = [math.inf if a.adverse_event_window_years is None else a.adverse_event_window_years for a in arms]
+    return {
+        "code": code,
+        "rate": scenario.baseline_flare_rate * expand([a.flare_rate_ratio for a in arms]),
+        "log_or": expand([math.log(a.severity_odds_ratio) for a in arms]),
+        "dropout": expand([a.dropout_rate for a in arms]),
+        "mortality": expand([a.treatment_mortality for a in arms]),
+        "mortality_window": expand([a.mortality_window_years for a in arms]),
+        # Remission is counted among completers; the arm's probability is per
+        # randomised patient (intention to treat), so rescale by P(complete).
+        "remission": expand([a.remission_probability / a.completion_probability(scenario.followup_years)
+                             if a.remission_probability > 0 else 0.0 for a in arms]),
+        "ae_window": expand(window),
+        "ae_rates": {
+            event: expand([a.adverse_events.get(event, 0.0) for a in arms]) for event in scenario.adverse_events
+        },
+    }
+
+
+def _expit(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _logit(p: float) -> float:
+    return math.log(p) - math.log1p(-p)
+
+
+def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[str, object]:
+    """Draw every patient-level quantity for `n_trials` trials, vectorised."""
+    pp = _per_patient(scenario)
+    shape = (n_trials, scenario.n_patients)
+    alpha = scenario.dispersion
+
+    # Frailty: Gamma with mean 1 and variance alpha (NB2 counts).  Below
+    # alpha = 1e-12 the gamma shape 1/alpha overflows the sampler and the
+    # frailty equals 1 to double precision anyway: Poisson.
+    if alpha > 1e-12:
+        frailty = rng.gamma(1.0 / alpha, alpha, size=shape)
+    else:
+        frailty = np.ones(shape)
+
+    # Observed follow-up: planned, cut by dropout and treatment-related death.
+    followup = np.full(shape, scenario.followup_years)
+    if np.any(pp["dropout"] > 0):
+        with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
+            dropout_time = rng.standard_exponential(shape) / pp["dropout"]
+        np.minimum(followup, dropout_time, out=followup)
+    if np.any(pp["mortality"] > 0):
+        dies = rng.random(shape) < pp["mortality"]
+        death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
+        np.minimum(followup, death_time, out=followup)
+    completed = followup >= scenario.followup_years
+
+    # Flare counts; the severe ones are a binomial thinning (severity is
+    # independent of time given the patient).
+    mean = pp["rate"] * frailty * followup
+    n_flares = rng.poisson(mean)
+    p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
+    n_severe = rng.binomial(n_flares, p_sev)
+
+    # First flare: the minimum of n uniform times on (0, followup).  It is severe
+    # with probability n_severe / n; otherwise the other n - 1 flares are uniform
+    # on (t, followup) and the first severe one is the minimum of n_severe of them.
+    first_flare = _first_uniform(n_flares, followup, rng)
+    first_severe = np.full(shape, np.nan)
+    idx = np.flatnonzero(n_severe)
+    if idx.size:
+        n_i, s_i = n_flares.ravel()[idx], n_severe.ravel()[idx]
+        t_i, f_i = first_flare.ravel()[idx], followup.ravel()[idx]
+        first_is_severe = rng.random(idx.size) * n_i < s_i
+        later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
+        first_severe.ravel()[idx] = np.where(first_is_severe, t_i, later)
+
+    # Moderate flares among the non-severe ones (binomial thinning again), drawn
+    # only where there are any, and the worst flare per patient (the ordinal
+    # patient-level endpoint): -1 none, 0 mild, 1 moderate, 2 severe.
+    n_other = n_flares - n_severe
+    n_moderate = np.zeros(shape, dtype=n_flares.dtype)
+    idx = np.flatnonzero(n_other)
+    if idx.size:
+        rows, cols = np.divmod(idx, shape[1])
+        q = np.broadcast_to(p_mod_given_not_sev, shape)[rows, cols]  # no copy of a broadcast view
+        n_moderate.ravel()[idx] = rng.binomial(n_other.ravel()[idx], q)
+    worst = (n_flares > 0).astype(np.int8) - 1
+    worst[n_moderate > 0] = 1
+    worst[n_severe > 0] = 2
+
+    if np.any(pp["remission"] > 0):
+        remission = completed & (rng.random(shape) < pp["remission"])
+    else:
+        remission = np.zeros(shape, dtype=bool)
+
+    baseline = _baseline_sledai(scenario, shape, rng)
+
+    adverse = {}
+    if pp["ae_rates"]:
+        exposure = np.minimum(followup, pp["ae_window"])
+        for event, rate in pp["ae_rates"].items():
+            adverse[event] = rng.poisson(rate * exposure)
+
+    return {
+        "code": pp["code"],
+        "frailty": frailty,
+        "followup": followup,
+        "completed": completed,
+        "n_flares": n_flares,
+        "n_severe": n_severe,
+        "n_moderate": n_moderate,
+        "worst": worst,
+        "first_flare": first_flare,
+        "first_severe": first_severe,
+        "remission": remission,
+        "baseline": baseline,
+        "adverse": adverse,
+    }
+
+
+def _severity_probabilities(scenario, pp, frailty, rng):
+    """P(severe) and P(moderate | not severe) per patient (or per arm when constant)."""
+    p_mild, p_mod, p_sev = scenario.severity_probs
+    if p_sev in (0.0, 1.0) or p_mild in (0.0, 1.0):
+        # Degenerate mixes have no finite cumulative logits; no shift can apply.
+        q = 0.0 if p_mod == 0 else p_mod / (1.0 - p_sev)
+        return np.full(frailty.shape, p_sev), np.full(frailty.shape, q)
+    theta_sev = _logit(p_sev)
+    theta_modplus = _logit(p_mod + p_sev)
+    eta = pp["log_or"]
+    varying = False
+    if scenario.severity_frailty_log_or != 0.0 and scenario.dispersion > 1e-12:
+        from scipy.special import digamma
+
+        k = 1.0 / scenario.dispersion
+        centred = np.log(frailty) - (digamma(k) - math.log(k))  # E log u = psi(k) - log k
+        eta = eta + scenario.severity_frailty_log_or * centred
+        varying = True
+    if scenario.severity_patient_sd > 0:
+        eta = eta + scenario.severity_patient_sd * rng.standard_normal(frailty.shape)
+        varying = True
+    # Without patient-level terms the probabilities vary by arm only: compute
+    # them per patient column and broadcast (no work per trial).
+    sev = _expit(theta_sev + eta)
+    modplus = _expit(theta_modplus + eta)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.where(sev < 1.0, (modplus - sev) / (1.0 - sev), 0.0)
+    q = np.clip(q, 0.0, 1.0)
+    if not varying:
+        return np.broadcast_to(sev, frailty.shape), np.broadcast_to(q, frailty.shape)
+    return sev, q
+
+
+def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Minimum of `n` uniform times on (0, followup); NaN where n == 0.
+
+    The minimum of n uniforms is ``1 - U**(1/n)``, computed as
+    ``-expm1(log(U)/n)`` only where n > 0 (one uniform is drawn per patient
+    either way, so the random stream does not depend on the counts).
+    """
+    u = rng.random(n.shape)
+    out = np.full(n.shape, np.nan)
+    idx = np.flatnonzero(n)
+    if idx.size:
+        f = followup.ravel()[idx] if followup.ndim else followup
+        out.ravel()[idx] = -np.expm1(np.log(u.ravel()[idx]) / n.ravel()[idx]) * f
+    return out
+
+
+def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:
+    """Rounded normal, truncated below at ``sledai_baseline_min`` (and 0), above at 105.
+
+    Truncation by rejection: values rounding below the minimum are redrawn
+    until none is left (exact, and cheap because the excluded tail is small
+    for published parameters; a tail heavier than 50% falls back to the
+    inverse CDF).
+    """
+    mean, sd = scenario.sledai_baseline_mean, scenario.sledai_baseline_sd
+    low = max(scenario.sledai_baseline_min, 0)
+    if sd == 0:
+        return np.full(shape, int(np.clip(round(mean), low, _SLEDAI_MAX)), dtype=np.int64)
+    cut = low - 0.5
+    if (cut - mean) / sd > 0:  # more than half the mass excluded: inverse CDF
+        from scipy.special import ndtr, ndtri
+
+        a = ndtr((cut - mean) / sd)
+        x = mean + sd * ndtri(np.clip(a + (1.0 - a) * rng.random(shape), 1e-300, 1 - 1e-16))
+    else:
+        x = rng.standard_normal(shape)
+        x *= sd
+        x += mean
+        bad = np.flatnonzero(x < cut)
+        flat = x.ravel()
+        while bad.size:
+            flat[bad] = mean + sd * rng.standard_normal(bad.size)
+            bad = bad[flat[bad] < cut]
+    np.rint(x, out=x)
+    np.maximum(x, low, out=x)
+    np.minimum(x, _SLEDAI_MAX, out=x)
+    return x.astype(np.int64)
+
+
+def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatch:
+    """Simulate `n_trials` independent trials of `scenario` as arrays.
+
+    The same model as :func:`simulate_cohort`, vectorised over trials and
+    patients: every array has shape ``(n_trials, n_patients)`` with patients
+    ordered by arm.  This is the fast path used by power and calibration.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    n_trials : int
+        Number of trials (>= 1).
+    rng : None, int, SeedSequence or Generator
+        Passed to :func:`numpy.random.default_rng`.
+
+    Returns
+    -------
+    TrialBatch
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> batch = ls.simulate_trials(ls.preset("nephritis_induction"), 100, rng=1)
+    >>> batch.n_flares.shape
+    (100, 555)
+    >>> batch.arm_names
+    ('standard care', 'IV cyclophosphamide', 'MSC + standard care')
+    """
+    scenario = _check_scenario(scenario)
+    n_trials = _v.check_int("n_trials", n_trials, minimum=1)
+    rng = np.random.default_rng(rng)
+    d = _draw(scenario, n_trials, rng)
+    return TrialBatch(
+        n_flares=d["n_flares"],
+        n_severe_flares=d["n_severe"],
+        n_moderate_flares=d["n_moderate"],
+        worst_severity=d["worst"],
+        followup_years=d["followup"],
+        first_flare_years=d["first_flare"],
+        first_severe_flare_years=d["first_severe"],
+        completed=d["completed"],
+        drug_free_remission=d["remission"],
+        baseline_sledai=d["baseline"],
+        adverse_events=d["adverse"],
+        arm=d["code"],
+        arm_names=scenario.arm_names,
+        scenario=scenario,
+    )
+
+
+def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
+    """Simulate one study of `scenario`: a patients table and a flares table.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Arms and model parameters, e.g. ``ls.preset("nephritis_induction")``.
+    rng : None, int, SeedSequence or Generator
+        Passed to :func:`numpy.random.default_rng`; the same seed gives
+        identical tables.
+
+    Returns
+    -------
+    Cohort
+        With ``.patients`` (one row per patient) and ``.flares`` (one row per
+        flare) in the table shapes of ``lupusstats.columns``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> cohort = ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=50), rng=7)
+    >>> len(cohort.patients)
+    50
+    >>> list(cohort.flares.columns)
+    ['patient', 'arm', 'time_years', 'severity', 'organ', 'sledai_increase']
+    >>> bool((cohort.flares.groupby("patient").size()
+    ...       == cohort.patients.set_index("patient")["n_flares"][lambda s: s > 0]).all())
+    True
+    """
+    import pandas as pd
+
+    scenario = _check_scenario(scenario)
+    rng = np.random.default_rng(rng)
+    d = _draw(scenario, 1, rng)
+    code = d["code"]
+    n_patients = scenario.n_patients
+    followup = d["followup"][0]
+    n_flares, n_severe, n_moderate = d["n_flares"][0], d["n_severe"][0], d["n_moderate"][0]
+    n_mild = n_flares - n_severe - n_moderate
+    arm_cat = pd.CategoricalDtype(list(scenario.arm_names), ordered=False)
+    sev_cat = pd.CategoricalDtype(list(C.SEVERITY_LEVELS), ordered=True)
+    organ_cat = pd.CategoricalDtype(list(C.ORGAN_DOMAINS), ordered=False)
+
+    # One row per flare: patient index repeated by count, severity codes by
+    # per-patient counts, independent uniform times (sorted within patient).
+    total = int(n_flares.sum())
+    by_level = np.stack([n_mild, n_moderate, n_severe], axis=1).ravel()
+    sev_code = np.tile(np.arange(3), n_patients).repeat(by_level)
+    patient_idx = np.repeat(np.arange(n_patients), n_flares)
+    times = rng.random(total) * followup[patient_idx]
+    order = np.lexsort((times, patient_idx))
+    times, sev_code = times[order], sev_code[order]
+    organ_code = rng.choice(len(C.ORGAN_DOMAINS), size=total, p=scenario.organ_probs)
+    inc_min = np.asarray(scenario.sledai_increase_min)[sev_code]
+    inc_extra = np.asarray(scenario.sledai_increase_mean)[sev_code] - inc_min
+    sledai_increase = inc_min + rng.poisson(inc_extra)
+
+    first_flare = np.full(n_patients, np.nan)
+    first_severe = np.full(n_patients, np.nan)
+    if total:
+        starts = np.concatenate(([0], np.cumsum(n_flares)[:-1]))
+        has = n_flares > 0
+        first_flare[has] = times[starts[has]]
+        severe_rows = np.flatnonzero(sev_code == 2)
+        if severe_rows.size:
+            pid = patient_idx[severe_rows]  # sorted by patient then time, so first occurrence is earliest
+            uniq, first_pos = np.unique(pid, return_index=True)
+            first_severe[uniq] = times[severe_rows[first_pos]]
+
+    patients = {
+        C.PATIENT: np.arange(1, n_patients + 1),
+        C.ARM: pd.Categorical.from_codes(code, dtype=arm_cat),
+        C.FOLLOWUP_YEARS: followup,
+        C.COMPLETED: d["completed"][0],
+        C.BASELINE_SLEDAI: d["baseline"][0],
+        C.N_FLARES: n_flares,
+        C.N_SEVERE_FLARES: n_severe,
+        C.FIRST_FLARE_YEARS: first_flare,
+        C.FIRST_SEVERE_FLARE_YEARS: first_severe,
+        C.DRUG_FREE_REMISSION: d["remission"][0],
+    }
+    for event, counts in d["adverse"].items():
+        patients[C.ae_column(event)] = counts[0]
+    flares = {
+        C.PATIENT: patient_idx + 1,
+        C.ARM: pd.Categorical.from_codes(code[patient_idx], dtype=arm_cat),
+        C.TIME_YEARS: times,
+        C.SEVERITY: pd.Categorical.from_codes(sev_code, dtype=sev_cat),
+        C.ORGAN: pd.Categorical.from_codes(organ_code, dtype=organ_cat),
+        C.SLEDAI_INCREASE: sledai_increase,
+    }
+    return Cohort(patients=pd.DataFrame(patients), flares=pd.DataFrame(flares), scenario=scenario)

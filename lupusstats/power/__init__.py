@@ -1,0 +1,53 @@
+"""Power and sample size for lupus trials: formulas, simulation, and scenario grids.
+
+Two routes to the same question -- how many patients give a trial enough power?
+
+* **Formula** (:func:`power_rate_ratio`, :func:`sample_size_rate_ratio`): the
+  negative-binomial rate-ratio formula of Zhu & Lakkis (2014), written with the
+  expected Fisher information per patient so that it also covers unequal
+  allocation, dropout (exponential, per arm) and variable planned follow-up
+  (Tang 2015).  With fixed follow-up and no dropout it equals
+  ``statsmodels.stats.rates.power_negbin_ratio_2indep`` (the tests check it).
+* **Simulation** (:func:`simulate_power`, :func:`simulate_sample_size`,
+  :func:`power_grid`): many trials drawn by :func:`lupusstats.simulate_trials`
+  and analysed all at once -- NB2 regression by
+  :func:`lupusstats.compare_rates_batch`, the log-rank test vectorised over
+  trials (:func:`lupusstats.logrank_batch`) and the
+  patient-level ordinal test of :func:`lupusstats.compare_severity_batch`.
+  Grids run serially, on local processes or on a Dask cluster and give the same
+  numbers on every backend: each grid cell draws from its own
+  ``SeedSequence.spawn`` stream.
+
+Power estimates carry their Monte Carlo standard error ``sqrt(p (1 - p) / n_trials)``
+and a Wilson interval.
+
+Modules: ``formula`` (closed-form power and sample size), ``simulation``
+(simulated power and sample size), ``grid`` (scenario grids on serial, process
+or Dask backends).
+"""
+
+from __future__ import annotations
+
+from lupusstats._core.exports import export
+from lupusstats.power.formula import ENDPOINTS, SampleSizeResult, power_rate_ratio, sample_size_rate_ratio
+from lupusstats.power.grid import power_grid
+from lupusstats.power.simulation import (
+    PowerResult,
+    SimulatedSampleSizeResult,
+    simulate_power,
+    simulate_sample_size,
+)
+
+__all__ = [
+    "ENDPOINTS",
+    "PowerResult",
+    "SampleSizeResult",
+    "SimulatedSampleSizeResult",
+    "power_grid",
+    "power_rate_ratio",
+    "sample_size_rate_ratio",
+    "simulate_power",
+    "simulate_sample_size",
+]
+
+export(globals(), __all__)

@@ -1,0 +1,446 @@
+"""Simulated power and sample size: many trials from :func:`lupusstats.simulate_trials`, analysed at once.
+
+The public names are re-exported by :mod:`lupusstats.power`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from lupusstats._core import validation as _v
+from lupusstats.power.formula import (_CELLS_PER_CHUNK, _RATE_MODELS, ENDPOINTS, _check_alpha, _check_target_power,
+                             sample_size_rate_ratio)
+from lupusstats._core.results import ConfidenceInterval, ResultBase
+
+
+# =========================================================================== batch tests
+def _first_event(first, followup):
+    event = ~np.isnan(first)
+    return np.where(event, first, followup), event
+
+
+def _analyse(batch, treated, endpoint, model, alternative):
+    """p-values and signed statistics (> 0: treated worse) of one batch of trials."""
+    from lupusstats import rates as _rates
+    from lupusstats import severity as _severity
+    from lupusstats import survival as _survival
+
+    if endpoint in ("flare_rate", "severe_flare_rate"):
+        y = batch.n_flares if endpoint == "flare_rate" else batch.n_severe_flares
+        res = _rates.compare_rates_batch(y, batch.followup_years, treated, model=model)
+        z = res.statistic
+        res_df = y.shape[1] - 2 if model == "quasipoisson" else None
+        if alternative == "two-sided":
+            p = res.pvalue
+        else:
+            from scipy import stats
+
+            dist = stats.t(res_df) if res_df else stats.norm
+            zz = np.where(np.isfinite(z), z, 0.0)
+            p = dist.cdf(zz) if alternative == "less" else dist.sf(zz)
+            p = np.where(np.isfinite(z), p, 1.0)
+        return p, z, res.log_rate_ratio
+    if endpoint in ("time_to_first_flare", "time_to_first_severe_flare"):
+        first = batch.first_flare_years if endpoint == "time_to_first_flare" else batch.first_severe_flare_years
+        time, event = _first_event(first, batch.followup_years)
+        res = _survival.logrank_batch(time, event, treated, alternative=alternative)
+        return res.pvalue, res.z, np.full(res.z.shape, np.nan)
+    # severity: worst flare per patient, none < mild < moderate < severe (Brunner-Munzel)
+    worst = batch.worst_severity
+    counts = (worst[..., None] == np.arange(3)).astype(np.int64)
+    out = _severity.compare_severity_batch(counts, np.asarray(treated), unit="patient", alternative=alternative)
+    return out["pvalue"].to_numpy(), out["statistic"].to_numpy(), out["probability_superiority"].to_numpy()
+
+
+# =========================================================================== simulation
+@dataclasses.dataclass(frozen=True)
+class PowerResult(ResultBase):
+    """Power estimated by simulation.
+
+    Attributes
+    ----------
+    power : float
+        Share of simulated trials with ``p < alpha`` (trials where the test is
+        undefined, e.g. an arm without events, count as not rejecting).
+    mc_se : float
+        Monte Carlo standard error ``sqrt(power (1 - power) / n_trials)``.
+    ci_low, ci_high : float
+        Wilson interval for the power at `confidence_level`; also
+        ``confidence_interval()``.
+    n_trials, n_rejected, n_undefined : int
+    endpoint, model, arm, reference : str
+    alpha, confidence_level : float
+    mean_estimate : float
+        Median over trials of the estimated log rate ratio (rate endpoints) or
+        probability of superiority (severity); NaN for log-rank.
+    """
+
+    power: float
+    mc_se: float
+    ci_low: float = dataclasses.field(repr=False)
+    ci_high: float = dataclasses.field(repr=False)
+    n_trials: int
+    n_rejected: int
+    n_undefined: int
+    endpoint: str
+    model: str
+    arm: str
+    reference: str
+    alpha: float
+    alternative: str = "two-sided"
+    confidence_level: float = 0.95
+    median_estimate: float = math.nan
+    pvalues: np.ndarray = dataclasses.field(default=None, repr=False, compare=False)
+
+    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+        """Wilson interval for the power (by default at the stored level)."""
+        level = self.confidence_level if confidence_level is None else _v.check_confidence_level(confidence_level)
+        low, high = _wilson(self.n_rejected, self.n_trials, level)
+        return ConfidenceInterval(low, high)
+
+
+def _wilson(k, n, level):
+    from scipy.special import ndtri
+
+    z = -ndtri((1.0 - level) / 2.0)
+    p = k / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return min(low, p), max(high, p)
+
+
+def _two_arm(scenario, arm):
+    """The reference arm and the compared arm only (other arms are not simulated)."""
+    from lupusstats.model.scenario import Scenario
+
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"`scenario` must be a lupusstats.Scenario (see ls.preset), got {type(scenario).__name__}.")
+    names = scenario.arm_names
+    if len(names) < 2:
+        raise ValueError(f"`scenario` needs at least two arms to compare, got {list(names)}.")
+    if arm is None:
+        arm = names[1]
+    elif not isinstance(arm, str):
+        raise TypeError(f"`arm` must be an arm name (str), one of {list(names[1:])}, got {arm!r}.")
+    elif arm not in names[1:]:
+        raise ValueError(f"`arm` must be a non-reference arm of the scenario, one of {list(names[1:])}, got {arm!r}.")
+    if len(names) == 2:
+        return scenario, arm
+    j = names.index(arm)
+    return scenario.replace(arms=[scenario.arms[0], scenario.arms[j]],
+                            n_per_arm=(scenario.n_per_arm[0], scenario.n_per_arm[j])), arm
+
+
+def _sim_iv(n_trials, endpoint, model, alpha, alternative):
+    n_trials = _v.check_int("n_trials", n_trials, minimum=1)
+    endpoint = _v.check_choice("endpoint", endpoint, ENDPOINTS)
+    if endpoint in ("flare_rate", "severe_flare_rate"):
+        model = _v.check_choice("model", model, _RATE_MODELS)
+    else:
+        model = {"severity": "brunner-munzel", "time_to_first_flare": "logrank",
+                 "time_to_first_severe_flare": "logrank"}[endpoint]
+    return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
+
+
+def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
+    """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
+    from lupusstats.model.simulate import simulate_trials
+
+    chunk = max(1, _CELLS_PER_CHUNK // sc2.n_patients)
+    sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
+    streams = rng.spawn(len(sizes))
+    treated = np.repeat([False, True], sc2.n_per_arm)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_trials, desc=f"simulate_power ({endpoint})", unit="trial")
+    p_all, est_all = [], []
+    try:
+        for size, stream in zip(sizes, streams):
+            batch = simulate_trials(sc2, size, rng=stream)
+            p, _, est = _analyse(batch, treated, endpoint, model, alternative)
+            p_all.append(p)
+            est_all.append(est)
+            if bar is not None:
+                bar.update(size)
+    finally:
+        if bar is not None:
+            bar.close()
+    return np.concatenate(p_all), np.concatenate(est_all)
+
+
+def simulate_power(scenario, *, n_trials, endpoint="flare_rate", model="negbin", alpha=0.05, rng=None,
+                   progress=False, arm=None, alternative="two-sided", confidence_level=0.95):
+    """Power of a trial design by simulation: the share of simulated trials that reject.
+
+    Trials are drawn by :func:`lupusstats.simulate_trials` and analysed all at
+    once (no Python loop over trials), in chunks of about 500,000
+    patient-trials, each from its own spawned random stream.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The design and the assumed truth (rate ratio, dispersion, dropout ...).
+    n_trials : int
+        Number of simulated trials (>= 1).  The Monte Carlo SE of the power is
+        at most ``0.5 / sqrt(n_trials)``.
+    endpoint : {"flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity"}
+        ``"flare_rate"`` / ``"severe_flare_rate"``: rate ratio of all / severe
+        flares from :func:`lupusstats.compare_rates_batch` with `model`;
+        ``"time_to_first_flare"`` (and severe): log-rank test (as R
+        ``survdiff``); ``"severity"``: each patient's worst flare (none < mild <
+        moderate < severe) compared by the Brunner--Munzel test
+        (:func:`lupusstats.compare_severity_batch`, ``unit="patient"``).  Note
+        that this patient-level endpoint mixes flare frequency (fewer flares,
+        more "none") with flare severity.
+    model : {"negbin", "poisson", "quasipoisson", "robust"}
+        Count model for the rate endpoints (ignored otherwise).
+    alpha : float, default 0.05
+        Significance level, in (0, 1).
+    rng : None, int, SeedSequence or Generator
+    progress : bool, default False
+        Show a tqdm progress bar (the numbers do not depend on it).
+    arm : str, optional
+        The arm compared with the reference (the scenario's first arm).  Default:
+        the first non-reference arm.  Other arms are not simulated.
+    alternative : {"two-sided", "less", "greater"}
+        ``"less"``: the treated arm has fewer flares / later flares / milder
+        worst flares.
+    confidence_level : float, default 0.95
+        Level of the Wilson interval for the power.
+
+    Returns
+    -------
+    PowerResult
+        ``power``, ``mc_se``, ``confidence_interval()``, ``n_trials``,
+        ``n_rejected``, per-trial ``pvalues``.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.7)],
+    ...                  n_per_arm=100, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> res = ls.simulate_power(sc, n_trials=2000, rng=1)
+    >>> round(res.power, 2), round(res.mc_se, 3)
+    (0.5, 0.011)
+    """
+    n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
+    cl = _v.check_confidence_level(confidence_level)
+    sc2, arm = _two_arm(scenario, arm)
+    rng = np.random.default_rng(rng)
+    p, est = _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress)
+    return _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha, alternative, cl)
+
+
+def _power_result(p, est, n_trials, endpoint, model, arm, reference, alpha, alternative, cl):
+    undefined = ~np.isfinite(p)
+    rejected = int(np.sum(np.where(undefined, False, p < alpha)))
+    power = rejected / n_trials
+    low, high = _wilson(rejected, n_trials, cl)
+    finite = est[np.isfinite(est)]
+    return PowerResult(power=power, mc_se=math.sqrt(power * (1 - power) / n_trials), ci_low=low, ci_high=high,
+                       n_trials=n_trials, n_rejected=rejected, n_undefined=int(undefined.sum()), endpoint=endpoint,
+                       model=model, arm=arm, reference=reference, alpha=alpha, alternative=alternative,
+                       confidence_level=cl, median_estimate=float(np.median(finite)) if finite.size else math.nan,
+                       pvalues=p)
+
+
+def _formula_for(sc2):
+    """Formula inputs matching a two-arm scenario (None when the formula does not apply)."""
+    ref, trt = sc2.arms
+    rate0 = sc2.baseline_flare_rate * ref.flare_rate_ratio
+    return {
+        "rate_ratio": trt.flare_rate_ratio / ref.flare_rate_ratio,
+        "baseline_rate": rate0,
+        "followup_years": sc2.followup_years,
+        "dispersion": sc2.dispersion,
+        "allocation": sc2.n_per_arm[1] / sc2.n_per_arm[0],
+        "dropout_rate": (ref.dropout_rate, trt.dropout_rate),
+    }
+
+
+# =========================================================================== sample size by simulation
+@dataclasses.dataclass(frozen=True)
+class SimulatedSampleSizeResult(ResultBase):
+    """Reference-arm size reaching the target power, from a probit fit to simulated power.
+
+    Attributes
+    ----------
+    n_per_arm : tuple of int
+        ``(n_reference, n_treated)`` at the answer.
+    power, mc_se : float
+        Simulated power at the answer (an independent run) and its Monte Carlo SE.
+    target_power : float
+    intercept, slope : float
+        The fitted power curve ``Phi(intercept + slope * sqrt(n_reference))``.
+    steps : DataFrame
+        Every size evaluated: ``n_reference, n_treated, power, mc_se, ci_low,
+        ci_high, fitted``.
+    """
+
+    n_per_arm: tuple
+    power: float
+    mc_se: float
+    target_power: float
+    n_trials: int
+    endpoint: str
+    model: str
+    intercept: float
+    slope: float
+    steps: object = dataclasses.field(repr=False, compare=False)
+
+    def to_frame(self):
+        """One row: ``n_reference, n_treated, power, mc_se, target_power, ...``."""
+        import pandas as pd
+
+        row = {"n_reference": self.n_per_arm[0], "n_treated": self.n_per_arm[1]}
+        row.update({k: v for k, v in self._public_fields().items() if k not in ("n_per_arm", "steps")})
+        return pd.DataFrame([row])
+
+
+def _probit_fit(n, k, m):
+    """Binomial ML fit of P(reject) = Phi(a + b sqrt(n)) to k rejections of m trials at each size n."""
+    from scipy import optimize
+    from scipy.special import log_ndtr, ndtri
+
+    x = np.sqrt(np.asarray(n, dtype=float))
+    k = np.asarray(k, dtype=float)
+    m = np.asarray(m, dtype=float)
+    p = np.clip((k + 0.5) / (m + 1.0), 1e-4, 1 - 1e-4)
+    b0, a0 = np.polyfit(x, ndtri(p), 1) if np.unique(x).size > 1 else (0.0, float(ndtri(p[0])))
+
+    def nll(theta):
+        eta = theta[0] + theta[1] * x
+        return -float(np.sum(k * log_ndtr(eta) + (m - k) * log_ndtr(-eta)))
+
+    res = optimize.minimize(nll, np.array([a0, b0]), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+    return float(res.x[0]), float(res.x[1])
+
+
+def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_rate", model="negbin", alpha=0.05,
+                         rng=None, arm=None, alternative="two-sided", n_start=None, n_max=5000, n_rounds=3,
+                         progress=False):
+    """Sample size for a target power by simulation, from a probit fit to simulated power.
+
+    Bisection on noisy power estimates stops at a lucky crossing (near 80% the
+    power curve is flat, so one Monte Carlo SE moves the crossing by many
+    patients).  Instead every evaluated size uses its own independent stream,
+    and all of them inform one fitted curve ``power(n) = Phi(a + b sqrt(n))``
+    -- the large-sample form of a Wald test's power, ``Phi(|effect| sqrt(n) /
+    sd - z)`` -- fitted by binomial maximum likelihood:
+
+    1. bracket the target: start at `n_start`, halve or double until one size
+       is below and one above the target;
+    2. fit, solve ``a + b sqrt(n) = Phi^-1(power)``, simulate at that size, refit
+       (`n_rounds` times, stopping when the answer repeats);
+    3. report the fitted size and an independent simulated power there.
+
+    The allocation ratio of the scenario (treated : reference) is kept.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    power : float, default 0.8
+        Target power, in (0, 1).
+    n_trials : int, default 1000
+        Simulated trials per size evaluated.
+    endpoint, model, alpha, arm, alternative
+        As in :func:`simulate_power`.
+    rng : None, int, SeedSequence or Generator
+    n_start : int, optional
+        First size tried (default: the formula answer for the flare-rate
+        endpoint, else 50).
+    n_max : int, default 5000
+        Give up above this reference-arm size (``ValueError``).
+    n_rounds : int, default 3
+        Refinement rounds after bracketing.
+    progress : bool
+        One tqdm bar per evaluated size.
+
+    Returns
+    -------
+    SimulatedSampleSizeResult
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.6)],
+    ...                  n_per_arm=50, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> res = ls.simulate_sample_size(sc, power=0.8, n_trials=400, rng=2)
+    >>> 80 < res.n_per_arm[0] < 130
+    True
+    """
+    import pandas as pd
+    from scipy.special import ndtr, ndtri
+
+    target = _check_target_power(power)
+    n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
+    n_max = _v.check_int("n_max", n_max, minimum=3)
+    n_rounds = _v.check_int("n_rounds", n_rounds, minimum=1)
+    sc2, arm = _two_arm(scenario, arm)
+    ratio = sc2.n_per_arm[1] / sc2.n_per_arm[0]
+    root = np.random.default_rng(rng)
+    if n_start is None:
+        n_start = 50
+        if endpoint == "flare_rate":
+            f = _formula_for(sc2)
+            if f["rate_ratio"] != 1.0:
+                try:
+                    n_start = sample_size_rate_ratio(f.pop("rate_ratio"), power=target, alpha=alpha,
+                                                     alternative=alternative, **f).n_per_arm[0]
+                except ValueError:
+                    n_start = 50
+    n_start = min(max(_v.check_int("n_start", n_start, minimum=2), 2), n_max)
+    evals = []
+
+    def evaluate(n):
+        n1 = max(1, math.ceil(ratio * n - 1e-9))
+        p, est = _simulate_pvalues(sc2.replace(n_per_arm=(n, n1)), n_trials, endpoint, model, alternative,
+                                   root.spawn(1)[0], progress)
+        res = _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha, alternative, 0.95)
+        evals.append((n, n1, res))
+        return res.power
+
+    # 1. bracket
+    n, p = n_start, evaluate(n_start)
+    if p < target:
+        while p < target:
+            if n >= n_max:
+                raise ValueError(f"the simulated power stays below {target} up to n_max={n_max} patients per arm; "
+                                 "raise `n_max` or check the assumed effect.")
+            n = min(2 * n, n_max)
+            p = evaluate(n)
+    else:
+        while p >= target and n > 2:
+            n = max(2, n // 2)
+            p = evaluate(n)
+    # 2. fit and refine
+    answer = None
+    a = b = math.nan
+    for _ in range(n_rounds):
+        ns = [e[0] for e in evals]
+        a, b = _probit_fit(ns, [e[2].n_rejected for e in evals], [n_trials] * len(evals))
+        if not b > 0:
+            raise ValueError("the simulated power does not increase with the sample size here; "
+                             "check the scenario (is there an effect?) or raise `n_trials`.")
+        new = min(max(2, math.ceil(((ndtri(target) - a) / b) ** 2)), n_max)
+        if new == answer:
+            break
+        answer = new
+        evaluate(answer)
+    # 3. report the fitted size with its own simulated power
+    last = [e for e in evals if e[0] == answer][-1]
+    steps = pd.DataFrame([{"n_reference": n, "n_treated": n1, "power": r.power, "mc_se": r.mc_se,
+                           "ci_low": r.ci_low, "ci_high": r.ci_high, "fitted": float(ndtr(a + b * math.sqrt(n)))}
+                          for n, n1, r in evals])
+    return SimulatedSampleSizeResult(n_per_arm=(answer, last[1]), power=last[2].power, mc_se=last[2].mc_se,
+                                     target_power=target, n_trials=n_trials, endpoint=endpoint, model=model,
+                                     intercept=a, slope=b, steps=steps)
