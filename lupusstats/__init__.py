@@ -90,7 +90,6 @@ from lupusstats.power import (
     simulate_sample_size,
 )
 from lupusstats.rates import (
-    BatchRateComparison,
     OverdispersionResult,
     RateRatioResult,
     compare_rates,
@@ -121,7 +120,6 @@ from lupusstats.severity import (
     sledai_summary,
 )
 from lupusstats.survival import (
-    LogrankBatchResult,
     LogrankResult,
     RMSTResult,
     cox_hazard_ratio,
@@ -142,14 +140,12 @@ __all__ = [
     "MEASURES",
     "VALIDATION_FAMILIES",
     "Arm",
-    "BatchRateComparison",
     "BatchResult",
     "Cohort",
     "ConfidenceInterval",
     "ContingencyTestResult",
     "DatasetError",
     "EstimateResult",
-    "LogrankBatchResult",
     "LogrankResult",
     "MetaAnalysisResult",
     "NNTResult",

@@ -242,7 +242,7 @@ def _severity(rng, n_trials, alpha, cl):
         ("flare", "naive", False, "flares treated as independent: expected anti-conservative"),
     ):
         out = severity.compare_severity_batch(counts, treated, unit=unit, inference=inference)
-        k, n, u = _reject(out["pvalue"].to_numpy(), alpha)
+        k, n, u = _reject(out.pvalue, alpha)
         label = f"compare_severity(unit={unit!r}" + (f", inference={inference!r})" if unit == "flare" else ")")
         rows.append(_row("severity", label, "type I error", scen, k, n, alpha, n_undefined=u, expected_valid=valid,
                          note=note))

@@ -363,6 +363,7 @@ def test_compare_rates_batch_equals_compare_rates(model):
             one = ls.compare_rates(patients[patients["trial"] == i], model=model).iloc[0]
             for key in ("log_rate_ratio", "se", "pvalue", "ci_low", "ci_high"):
                 np.testing.assert_allclose(res[key][i], one[key], rtol=1e-6, atol=1e-12, err_msg=key)
+            np.testing.assert_allclose(res.estimate[i], one["rate_ratio"], rtol=1e-6, atol=1e-12)
             np.testing.assert_allclose(res["dispersion"][i], one["dispersion"], rtol=1e-6, atol=1e-12)
     if model == "negbin":
         assert res.boundary.any() and res.zero_events.any()
@@ -539,8 +540,12 @@ def test_bad_input_batch():
         ls.compare_rates_batch(y[0], t[0], tr)
     with pytest.raises(ValueError, match="every trial needs"):
         ls.compare_rates_batch(y, t, np.ones(4, dtype=bool))
-    with pytest.raises(TypeError, match="boolean"):
+    with pytest.raises(ValueError, match=r"`treated` must be boolean \(or 0/1\), got \[0.5\]"):
         ls.compare_rates_batch(y, t, np.array([0.5, 1, 0, 0]))
+    with pytest.raises(TypeError, match="`treated` must be a boolean array"):
+        ls.compare_rates_batch(y, t, np.array(["a", "b", "a", "b"]))
+    with pytest.raises(ValueError, match="`alternative` must be one of"):
+        ls.compare_rates_batch(y, t, tr, alternative="one-sided")
     with pytest.raises(ValueError, match="non-negative"):
         ls.compare_rates_batch(-y, t, tr)
     with pytest.raises(ValueError, match="> 0"):

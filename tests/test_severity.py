@@ -233,8 +233,14 @@ def test_batch_equals_table_version(cohort, unit, inference):
     arm = cohort.patients["arm"].cat.codes.to_numpy()
     keep = arm < 2
     batch = ls.compare_severity_batch(counts[:, keep], arm[keep] == 1, unit=unit, inference=inference)
-    assert batch["probability_superiority"].iloc[0] == pytest.approx(table["probability_superiority"].iloc[0])
-    assert batch["pvalue"].iloc[0] == pytest.approx(table["pvalue"].iloc[0], rel=1e-10)
+    assert batch.estimate[0] == pytest.approx(table["probability_superiority"].iloc[0])
+    assert batch.pvalue[0] == pytest.approx(table["pvalue"].iloc[0], rel=1e-10)
+    assert batch.se[0] == pytest.approx(table["se"].iloc[0], rel=1e-10)
+    assert batch.ci_low[0] == pytest.approx(table["ci_low"].iloc[0], rel=1e-10)
+    assert batch.ci_high[0] == pytest.approx(table["ci_high"].iloc[0], rel=1e-10)
+    # a per-trial (2-d) treated indicator, the same in every trial, gives the same result
+    again = ls.compare_severity_batch(counts[:, keep], np.tile(arm[keep] == 1, (1, 1)), unit=unit, inference=inference)
+    assert again.pvalue[0] == batch.pvalue[0]
 
 
 def test_bootstrap_close_to_cluster_and_reproducible(cohort):
@@ -301,12 +307,13 @@ def test_cluster_interval_coverage_under_alternative():
 
     pooled = _ordinal.superiority_from_counts(counts[:, treated].reshape(1, -1, 3),
                                               counts[:, ~treated].reshape(1, -1, 3), clustered=False)["p"][0]
-    z = 1.959963984540054
-    covered = ((r["probability_superiority"] - z * r["se"] <= pooled)
-               & (pooled <= r["probability_superiority"] + z * r["se"])).mean()
+    covered = ((r.ci_low <= pooled) & (pooled <= r.ci_high)).mean()
     lo, hi = _binom_bounds(0.95, 400)
     assert lo <= covered <= hi, covered
-    assert r["probability_superiority"].mean() < 0.5  # OR < 1 means milder, p < 0.5
+    assert r.estimate.mean() < 0.5  # OR < 1 means milder, p < 0.5
+    # one-sided 95% bounds (alternative "less": treated milder) cover at least as often
+    one = ls.compare_severity_batch(counts, treated, alternative="less")
+    assert (one.ci_low == 0).all() and lo <= ((pooled <= one.ci_high).mean()) <= 1
 
 
 def test_proportional_odds_cluster_calibration_and_direction():
@@ -393,8 +400,10 @@ def test_bad_choices_and_types(cohort):
         ls.compare_severity(cohort.flares, inference="gee")
     with pytest.raises(ValueError, match="`confidence_level`"):
         ls.severity_table(cohort.flares, confidence_level=95)
-    with pytest.raises(TypeError, match="`treated` must be a 1-d boolean"):
-        ls.compare_severity_batch(np.ones((2, 4, 3)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"`treated` must be boolean \(or 0/1\)"):
+        ls.compare_severity_batch(np.ones((2, 4, 3)), [0, 1, 2, 1])
+    with pytest.raises(ValueError, match="`treated` must have shape"):
+        ls.compare_severity_batch(np.ones((2, 4, 3)), [True, False, True])
     with pytest.raises(TypeError, match="must be a pandas DataFrame"):
         ls.severity_table([1, 2, 3])
 

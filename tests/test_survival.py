@@ -207,11 +207,12 @@ def test_logrank_batch_equals_logrank_per_trial():
     assert res.pvalue.shape == (batch.n_trials,)
     for i in range(batch.n_trials):
         r = ls.logrank(time[i], event[i].astype(int), treated.astype(int))
-        assert res.statistic[i] == pytest.approx(r.statistic, rel=1e-10, abs=1e-12)
+        assert res.chisq[i] == pytest.approx(r.statistic, rel=1e-10, abs=1e-12)
         assert res.pvalue[i] == pytest.approx(r.pvalue, rel=1e-10, abs=1e-12)
         assert res.observed[i] == r.observed[1]
         assert res.expected[i] == pytest.approx(r.expected[1], rel=1e-12)
-        assert np.sign(res.z[i]) == np.sign(r.observed[1] - r.expected[1])
+        assert np.sign(res.statistic[i]) == np.sign(r.observed[1] - r.expected[1])
+        assert res.statistic[i] ** 2 == pytest.approx(res.chisq[i], rel=1e-12)
     # per-trial group codes (shuffled patients) give the same per-trial tests
     rng = np.random.default_rng(0)
     perm = np.argsort(rng.random(time.shape), axis=1)
@@ -219,7 +220,8 @@ def test_logrank_batch_equals_logrank_per_trial():
                                 treated[perm].astype(int))
     np.testing.assert_allclose(shuffled.statistic, res.statistic, rtol=1e-10)
     frame = res.to_frame()
-    assert list(frame.columns) == ["statistic", "z", "pvalue", "observed", "expected"] and len(frame) == 25
+    assert list(frame.columns[:6]) == ["estimate", "se", "ci_low", "ci_high", "statistic", "pvalue"]
+    assert {"chisq", "observed", "expected", "variance"} <= set(frame.columns) and len(frame) == 25
 
 
 def test_logrank_batch_one_sided_and_no_information():
@@ -227,15 +229,16 @@ def test_logrank_batch_one_sided_and_no_information():
     two = ls.logrank_batch(time, event, batch.arm)
     less = ls.logrank_batch(time, event, batch.arm, alternative="less")
     greater = ls.logrank_batch(time, event, batch.arm, alternative="greater")
-    np.testing.assert_allclose(less.pvalue, stats.norm.cdf(two.z), rtol=1e-12)
+    np.testing.assert_allclose(less.pvalue, stats.norm.cdf(two.statistic), rtol=1e-12)
     np.testing.assert_allclose(less.pvalue + greater.pvalue, 1.0, rtol=1e-12)
     np.testing.assert_allclose(two.pvalue, 2 * np.minimum(less.pvalue, greater.pvalue), rtol=1e-9)
     # the only event with one patient at risk: no information, as ls.logrank (statistic 0, p NaN)
     r = ls.logrank([1, 2, 3, 4], [0, 0, 0, 1], [0, 1, 0, 1])
     res = ls.logrank_batch([[1, 2, 3, 4], [1, 2, 3, 4]], [[0, 0, 0, 1], [0, 0, 0, 0]], [0, 1, 0, 1])
     assert r.statistic == 0.0 and math.isnan(r.pvalue)
-    np.testing.assert_array_equal(res.statistic, [0.0, 0.0])
-    assert np.isnan(res.pvalue).all() and np.isnan(res.z).all()
+    np.testing.assert_array_equal(res.chisq, [0.0, 0.0])
+    assert np.isnan(res.pvalue).all() and np.isnan(res.statistic).all() and np.isnan(res.estimate).all()
+    assert np.isnan(res.ci_low).all() and np.isnan(res.ci_high).all()
 
 
 def test_logrank_batch_type_one_error():
@@ -261,13 +264,13 @@ def test_logrank_batch_bad_input():
         ls.logrank_batch(t, 2 * e, g)
     with pytest.raises(ValueError, match="same shape"):
         ls.logrank_batch(t, np.ones((2, 3)), g)
-    with pytest.raises(ValueError, match="`group_codes` must have shape"):
+    with pytest.raises(ValueError, match="`treated` must have shape"):
         ls.logrank_batch(t, e, [0, 1, 0])
-    with pytest.raises(ValueError, match="`group_codes` must be 0/1"):
+    with pytest.raises(ValueError, match=r"`treated` must be boolean \(or 0/1\)"):
         ls.logrank_batch(t, e, [0, 1, 2, 1])
-    with pytest.raises(ValueError, match="both groups; .* in 1 trial"):
+    with pytest.raises(ValueError, match="treated and reference patients; .* in 1 trial"):
         ls.logrank_batch(t, e, [[0, 1, 0, 1], [1, 1, 1, 1]])
-    with pytest.raises(TypeError, match="array-like of numbers"):
+    with pytest.raises(TypeError, match="`treated` must be a boolean array"):
         ls.logrank_batch(t, e, ["a", "b", "a", "b"])
     with pytest.raises(ValueError, match="`alternative` must be one of"):
         ls.logrank_batch(t, e, g, alternative="two.sided")

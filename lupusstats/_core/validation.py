@@ -157,6 +157,31 @@ def check_same_shape(**arrays: np.ndarray) -> None:
         raise ValueError(f"arrays must have the same shape, got {listed}.")
 
 
+def check_treated(value: object, n_trials: int, n_patients: int, name: str = "treated") -> np.ndarray:
+    """The treated indicator of the batch functions, checked, as a boolean array of its own shape.
+
+    Accepts booleans or 0/1 numbers of shape ``(n_patients,)`` (the same
+    allocation in every trial) or ``(n_trials, n_patients)``; every trial needs
+    treated and reference patients.
+    """
+    arr = np.asarray(value)
+    if arr.dtype != bool:
+        if not np.issubdtype(arr.dtype, np.number):
+            raise TypeError(f"`{name}` must be a boolean array (True = treated), got dtype {arr.dtype}.")
+        bad = ~np.isin(arr, (0, 1))
+        if bad.any():
+            raise ValueError(f"`{name}` must be boolean (or 0/1), got {np.unique(arr[bad])[:5].tolist()}.")
+        arr = arr.astype(bool)
+    if arr.shape not in ((n_patients,), (n_trials, n_patients)):
+        raise ValueError(f"`{name}` must have shape ({n_patients},) or ({n_trials}, {n_patients}) (one entry per "
+                         f"patient), got {arr.shape}.")
+    both = arr.any(axis=-1) & (~arr).any(axis=-1)
+    if not both.all():
+        raise ValueError(f"every trial needs treated and reference patients; `{name}` is all True or all False "
+                         f"in {int(np.size(both) - np.sum(both))} trial(s).")
+    return arr
+
+
 def check_columns(name: str, frame: object, columns: Sequence[str]) -> None:
     """`frame` must be a DataFrame holding every column in `columns`."""
     import pandas as pd

@@ -11,6 +11,9 @@ import math
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats.rates import compare_rates_batch
+from lupusstats.severity import compare_severity_batch
+from lupusstats.survival import logrank_batch
 from lupusstats.power.formula import (_CELLS_PER_CHUNK, _RATE_MODELS, ENDPOINTS, _check_alpha, _check_target_power,
                              sample_size_rate_ratio)
 from lupusstats._core.results import ConfidenceInterval, ResultBase
@@ -23,36 +26,18 @@ def _first_event(first, followup):
 
 
 def _analyse(batch, treated, endpoint, model, alternative):
-    """p-values and signed statistics (> 0: treated worse) of one batch of trials."""
-    from lupusstats import rates as _rates
-    from lupusstats import severity as _severity
-    from lupusstats import survival as _survival
-
+    """The :class:`BatchResult` of one batch of trials for `endpoint` (p-values for `alternative`)."""
     if endpoint in ("flare_rate", "severe_flare_rate"):
         y = batch.n_flares if endpoint == "flare_rate" else batch.n_severe_flares
-        res = _rates.compare_rates_batch(y, batch.followup_years, treated, model=model)
-        z = res.statistic
-        res_df = y.shape[1] - 2 if model == "quasipoisson" else None
-        if alternative == "two-sided":
-            p = res.pvalue
-        else:
-            from scipy import stats
-
-            dist = stats.t(res_df) if res_df else stats.norm
-            zz = np.where(np.isfinite(z), z, 0.0)
-            p = dist.cdf(zz) if alternative == "less" else dist.sf(zz)
-            p = np.where(np.isfinite(z), p, 1.0)
-        return p, z, res.log_rate_ratio
+        return compare_rates_batch(y, batch.followup_years, treated, model=model, alternative=alternative)
     if endpoint in ("time_to_first_flare", "time_to_first_severe_flare"):
         first = batch.first_flare_years if endpoint == "time_to_first_flare" else batch.first_severe_flare_years
         time, event = _first_event(first, batch.followup_years)
-        res = _survival.logrank_batch(time, event, treated, alternative=alternative)
-        return res.pvalue, res.z, np.full(res.z.shape, np.nan)
+        return logrank_batch(time, event, treated, alternative=alternative)
     # severity: worst flare per patient, none < mild < moderate < severe (Brunner-Munzel)
     worst = batch.worst_severity
     counts = (worst[..., None] == np.arange(3)).astype(np.int64)
-    out = _severity.compare_severity_batch(counts, np.asarray(treated), unit="patient", alternative=alternative)
-    return out["pvalue"].to_numpy(), out["statistic"].to_numpy(), out["probability_superiority"].to_numpy()
+    return compare_severity_batch(counts, np.asarray(treated), unit="patient", alternative=alternative)
 
 
 # =========================================================================== simulation
@@ -73,9 +58,11 @@ class PowerResult(ResultBase):
     n_trials, n_rejected, n_undefined : int
     endpoint, model, arm, reference : str
     alpha, confidence_level : float
-    mean_estimate : float
-        Median over trials of the estimated log rate ratio (rate endpoints) or
-        probability of superiority (severity); NaN for log-rank.
+    median_estimate : float
+        Median over trials of the estimated log rate ratio (rate endpoints),
+        log hazard ratio (time to first flare: the Peto estimate of
+        :func:`lupusstats.logrank_batch`) or probability of superiority
+        (severity); trials with an infinite estimate are left out.
     """
 
     power: float
@@ -165,8 +152,10 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
     try:
         for size, stream in zip(sizes, streams):
             batch = simulate_trials(sc2, size, rng=stream)
-            p, _, est = _analyse(batch, treated, endpoint, model, alternative)
-            p_all.append(p)
+            res = _analyse(batch, treated, endpoint, model, alternative)
+            with np.errstate(divide="ignore"):
+                est = np.log(res.estimate) if res.scale == "log" else res.estimate
+            p_all.append(res.pvalue)
             est_all.append(est)
             if bar is not None:
                 bar.update(size)

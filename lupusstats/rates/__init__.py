@@ -36,10 +36,9 @@ from lupusstats.rates.describe import (
     overdispersion_test,
 )
 from lupusstats.rates.poisson import RateRatioResult, poisson_rate_ci, rate_ratio_test
-from lupusstats.rates.regression import BatchRateComparison, compare_rates, compare_rates_batch, flare_rates
+from lupusstats.rates.regression import compare_rates, compare_rates_batch, flare_rates
 
 __all__ = [
-    "BatchRateComparison",
     "OverdispersionResult",
     "RateRatioResult",
     "compare_rates",

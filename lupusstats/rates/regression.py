@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
 from lupusstats.rates.poisson import poisson_rate_ci
 
-__all__ = ["flare_rates", "compare_rates", "compare_rates_batch", "BatchRateComparison"]
+__all__ = ["flare_rates", "compare_rates", "compare_rates_batch"]
 
 _MODELS = ("negbin", "poisson", "quasipoisson", "robust")
 _MODEL_LABEL = {
@@ -74,19 +74,26 @@ def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=
 # Rate-ratio regression
 
 
-def _wald(beta, se, model, df, cl):
+def _wald(beta, se, model, df, cl, alternative="two-sided"):
+    """Wald statistic, p-value and rate-ratio interval (t with `df` for quasi-Poisson, normal otherwise).
+
+    Vectorised over trials.  Where ``se`` is not finite (an arm without events)
+    the test is undefined: statistic NaN, p-value 1, interval ``(0, inf)``.
+    """
     from scipy import stats
 
+    dist = stats.t(df) if model == "quasipoisson" else stats.norm
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
-    if model == "quasipoisson":
-        p = 2.0 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.isf((1 - cl) / 2, df)
+    if alternative == "two-sided":
+        p = 2.0 * dist.sf(np.abs(stat))
+        crit = dist.isf((1 - cl) / 2)
     else:
-        p = 2.0 * stats.norm.sf(np.abs(stat))
-        crit = stats.norm.isf((1 - cl) / 2)
+        p = dist.cdf(stat) if alternative == "less" else dist.sf(stat)
+        crit = dist.isf(1 - cl)
     with np.errstate(over="ignore", invalid="ignore"):
-        low, high = np.exp(beta - crit * se), np.exp(beta + crit * se)
+        low = np.exp(beta - crit * se) if alternative != "less" else np.zeros(np.shape(beta))
+        high = np.exp(beta + crit * se) if alternative != "greater" else np.full(np.shape(beta), np.inf)
     undefined = ~np.isfinite(se)
     p = np.where(undefined, 1.0, p)
     stat = np.where(undefined, np.nan, stat)
@@ -200,73 +207,8 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     return pd.DataFrame(rows)
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
-class BatchRateComparison:
-    """Treated-versus-reference rate ratios of many trials (arrays of shape ``(n_trials,)``).
-
-    Attributes
-    ----------
-    log_rate_ratio, se, statistic, pvalue, rate_ratio, ci_low, ci_high : ndarray
-        Wald inference per trial (``se = inf`` and ``pvalue = 1`` where an arm
-        has no events; ``log_rate_ratio = -inf`` / ``+inf`` / NaN when the
-        treated arm / the reference arm / both have none).
-    dispersion : ndarray
-        NB2 alpha (0 on the Poisson boundary and for ``model="poisson"``; NaN
-        for quasi-Poisson and robust models).
-    scale : ndarray
-        Quasi-Poisson scale (1 otherwise).
-    boundary, zero_events, converged : ndarray of bool
-        Dispersion on the Poisson boundary; an arm without events; fit converged.
-    log_rate_reference : ndarray
-        Fitted log rate of the reference arm (the intercept; ``-inf`` without events).
-    model : str
-    confidence_level : float
-    """
-
-    log_rate_ratio: np.ndarray
-    se: np.ndarray
-    statistic: np.ndarray
-    pvalue: np.ndarray
-    rate_ratio: np.ndarray
-    ci_low: np.ndarray
-    ci_high: np.ndarray
-    dispersion: np.ndarray
-    scale: np.ndarray
-    boundary: np.ndarray
-    zero_events: np.ndarray
-    converged: np.ndarray
-    model: str
-    confidence_level: float
-
-    log_rate_reference: np.ndarray = dataclasses.field(default=None)
-
-    _ARRAYS = ("log_rate_ratio", "se", "statistic", "pvalue", "rate_ratio", "ci_low", "ci_high", "dispersion",
-               "scale", "boundary", "zero_events", "converged", "log_rate_reference")
-
-    def __getitem__(self, key):
-        if key not in self._ARRAYS:
-            raise KeyError(f"{key!r}; keys are {list(self._ARRAYS)}")
-        return getattr(self, key)
-
-    def keys(self):
-        """Names of the per-trial arrays (dict-style access: ``res["pvalue"]``)."""
-        return list(self._ARRAYS)
-
-    def to_frame(self):
-        """One row per trial."""
-        import pandas as pd
-
-        frame = pd.DataFrame({k: getattr(self, k) for k in self._ARRAYS})
-        frame["model"] = self.model
-        return frame
-
-    def __repr__(self):
-        n = self.pvalue.size
-        return (f"BatchRateComparison(model={self.model!r}, n_trials={n}, boundary={int(self.boundary.sum())}, "
-                f"zero_events={int(self.zero_events.sum())}, converged={int(self.converged.sum())}/{n})")
-
-
-def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", confidence_level=0.95):
+def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", alternative="two-sided",
+                        confidence_level=0.95):
     """Treated-versus-reference rate ratio for many trials at once (the engine for power analysis).
 
     Fits the same two-group model as :func:`compare_rates` (log(exposure)
@@ -285,15 +227,25 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", co
     treated : array_like of bool, shape (n_patients,) or (n_trials, n_patients)
         True for the treated arm; every trial needs both groups.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
+    alternative : {"two-sided", "less", "greater"}
+        ``"less"``: the treated rate is lower (rate ratio < 1); the interval is
+        then one-sided, ``(0, upper)``.  Quasi-Poisson uses the t distribution
+        with the residual degrees of freedom, the others the normal.
     confidence_level : float, default 0.95
 
     Returns
     -------
-    BatchRateComparison
-        Arrays ``log_rate_ratio, se, pvalue, dispersion`` (and more), one per
-        trial.  Trials with no over-dispersion sit on the Poisson boundary
-        (``dispersion = 0``, ``boundary = True``); trials with an arm without
-        events get ``se = inf`` and ``pvalue = 1`` (``zero_events = True``).
+    BatchResult
+        ``estimate`` = rate ratio, ``se`` of the log rate ratio (``scale="log"``),
+        ``ci_low, ci_high, statistic, pvalue``, one per trial, and the extra
+        arrays ``log_rate_ratio``, ``dispersion`` (NB2 alpha: 0 on the Poisson
+        boundary and for ``model="poisson"``, NaN for quasi-Poisson and robust),
+        ``scale_parameter`` (quasi-Poisson scale, 1 otherwise), ``boundary``,
+        ``zero_events``, ``converged`` and ``log_rate_reference`` (fitted log
+        rate of the reference arm).  Trials with an arm without events get
+        ``se = inf``, ``pvalue = 1`` and the interval ``(0, inf)``
+        (``zero_events = True``; ``log_rate_ratio`` is ``-inf`` / ``+inf`` / NaN
+        when the treated arm / the reference arm / both have none).
 
     Examples
     --------
@@ -306,39 +258,34 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", co
     (200,)
     >>> bool(res.converged.all())
     True
+    >>> res.measure, res.alternative
+    ('rate_ratio', 'two-sided')
     """
     from lupusstats.rates.negbin import fit_rates
 
     model = _v.check_choice("model", model, _MODELS)
+    alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)
     y = _v.as_count_array("n_flares", n_flares, ndim=2)
     t = _v.as_positive_array("followup_years", followup_years, ndim=2)
     _v.check_same_shape(n_flares=y, followup_years=t)
-    tr = np.asarray(treated)
-    if tr.dtype != bool:
-        if not np.issubdtype(tr.dtype, np.number) or not np.isin(tr, (0, 1)).all():
-            raise TypeError(f"`treated` must be a boolean array (True = treated), got dtype {tr.dtype}.")
-        tr = tr.astype(bool)
     T, n = y.shape
-    if tr.shape not in ((n,), (T, n)):
-        raise ValueError(f"`treated` must have shape ({n},) or ({T}, {n}), got {tr.shape}.")
-    both = tr.any(axis=-1) & (~tr).any(axis=-1)
-    if not np.all(both):
-        raise ValueError("every trial needs treated and reference patients; "
-                         f"`treated` is all True or all False in {int(np.size(both) - np.sum(both))} trial(s).")
+    tr = _v.check_treated(treated, T, n)
     if tr.ndim == 1:
         X = np.column_stack([np.ones(n), tr.astype(float)])
     else:
         X = np.stack([np.ones((T, n)), tr.astype(float)], axis=-1)
     fit = fit_rates(y, t, X, model=model, arm_cols=[1], loglik=False)
     beta, se = _arm_effects(fit, 1)
-    stat, p, low, high = _wald(beta, se, model, fit.df_resid, cl)
+    stat, p, low, high = _wald(beta, se, model, fit.df_resid, cl, alternative)
     with np.errstate(over="ignore"):
         rr = np.exp(beta)
     disp = fit.alpha if model in ("negbin", "poisson") else np.full(T, np.nan)
-    return BatchRateComparison(
-        log_rate_ratio=beta, se=se, statistic=stat, pvalue=p, rate_ratio=rr, ci_low=low, ci_high=high,
-        dispersion=disp, scale=fit.scale, boundary=fit.boundary, zero_events=fit.frozen[:, 1] | fit.ref_empty,
-        converged=fit.converged, model=model, confidence_level=cl,
-        log_rate_reference=np.where(fit.ref_empty, -np.inf, fit.beta[:, 0]),
+    return BatchResult(
+        estimate=rr, se=se, ci_low=low, ci_high=high, statistic=stat, pvalue=p, measure="rate_ratio",
+        method=_MODEL_LABEL[model] + ", vectorised over trials", alternative=alternative, confidence_level=cl,
+        scale="log",
+        extra={"log_rate_ratio": beta, "dispersion": disp, "scale_parameter": fit.scale, "boundary": fit.boundary,
+               "zero_events": fit.frozen[:, 1] | fit.ref_empty, "converged": fit.converged,
+               "log_rate_reference": np.where(fit.ref_empty, -np.inf, fit.beta[:, 0])},
     )

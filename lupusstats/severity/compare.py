@@ -9,6 +9,7 @@ import numpy as np
 
 from lupusstats.severity import ordinal as _o
 from lupusstats._core import validation as _v
+from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
 
 from lupusstats.severity.tables import _cluster_counts, _group_levels, _prepare_flares, patient_severity
@@ -231,13 +232,15 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     return pd.DataFrame(rows)
 
 
-def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster", alternative="two-sided"):
+def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster", alternative="two-sided",
+                           confidence_level=0.95):
     """Probability of superiority for many simulated trials at once, from per-patient counts by severity.
 
     The vectorised twin of :func:`compare_severity` for calibration and power:
     no loop over trials or patients.  With ``unit="flare"`` the flares of each
-    patient are the cluster (``inference="cluster"``, Obuchowski variance) or
-    are treated as independent (``"naive"``); with ``unit="patient"`` each
+    patient are the cluster (``inference="cluster"``, Obuchowski variance,
+    normal reference) or are treated as independent (``"naive"``,
+    Brunner-Munzel with Satterthwaite t); with ``unit="patient"`` each
     patient's worst flare (``none`` below the mildest level) is compared by
     Brunner-Munzel.  A trial in which an arm has no flares gets NaN.
 
@@ -249,16 +252,25 @@ def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster"
         counts only severe flares) use the two levels non-severe / severe:
         ``np.stack([n_flares - n_severe_flares, n_severe_flares], axis=-1)``;
         for three levels stack per-patient counts of simulated cohorts.
-    treated : array (n_patients,) of bool
-        True for the treatment arm, False for the reference.
+    treated : array of bool, shape (n_patients,) or (n_trials, n_patients)
+        True for the treatment arm, False for the reference; every trial needs both.
     unit : {"flare", "patient"}
     inference : {"cluster", "naive"}
     alternative : {"two-sided", "less", "greater"}
+        ``"greater"``: treated flares are more severe (probability of
+        superiority > 0.5).
+    confidence_level : float, default 0.95
+        Of the Wald interval for the probability of superiority, clipped to
+        [0, 1] (one-sided for a one-sided `alternative`).
 
     Returns
     -------
-    DataFrame
-        One row per trial: ``probability_superiority, se, statistic, df, pvalue``.
+    BatchResult
+        ``estimate`` = probability of superiority ``P(X > Y) + P(X = Y) / 2``
+        (treated X vs reference Y; < 0.5 = treated milder), ``se``,
+        ``ci_low, ci_high``, ``statistic`` = ``(estimate - 0.5) / se`` and
+        ``pvalue`` (``scale="identity"``), plus the extra array ``df``
+        (Satterthwaite degrees of freedom; inf for the clustered normal test).
 
     Examples
     --------
@@ -267,37 +279,51 @@ def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster"
     >>> keep = b.arm < 2
     >>> counts = np.stack([b.n_flares - b.n_severe_flares, b.n_severe_flares], axis=-1)[:, keep]
     >>> out = ls.compare_severity_batch(counts, b.arm[keep] == 1)
-    >>> out.shape
-    (20, 5)
+    >>> out.measure, out.estimate.shape
+    ('probability_of_superiority', (20,))
+    >>> out.to_frame().columns[:6].tolist()
+    ['estimate', 'se', 'ci_low', 'ci_high', 'statistic', 'pvalue']
     """
-    import pandas as pd
+    from scipy import stats
 
     unit = _v.check_choice("unit", unit, _UNITS)
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
     alternative = _v.check_alternative(alternative)
+    cl = _v.check_confidence_level(confidence_level)
     counts = _v.as_count_array("counts", counts, ndim=3)
-    treated = np.asarray(treated)
-    if treated.dtype != bool or treated.ndim != 1:
-        raise TypeError(f"`treated` must be a 1-d boolean array, got dtype {treated.dtype}, shape {treated.shape}.")
-    if treated.size != counts.shape[1]:
-        raise ValueError(f"`treated` must have one entry per patient ({counts.shape[1]}), got {treated.size}.")
-    if treated.all() or not treated.any():
-        raise ValueError("`treated` must mark some (not all) patients as treated.")
+    T, n = counts.shape[:2]
+    tr = np.broadcast_to(_v.check_treated(treated, T, n), (T, n))
     if unit == "patient":
-        n = counts.sum(axis=-1)
+        npf = counts.sum(axis=-1)
         K = counts.shape[-1]
-        worst = np.where(n > 0, K - np.argmax(counts[..., ::-1] > 0, axis=-1), 0)
+        worst = np.where(npf > 0, K - np.argmax(counts[..., ::-1] > 0, axis=-1), 0)
         counts = (worst[..., None] == np.arange(K + 1)).astype(float)
         clustered = False
     else:
         clustered = inference == "cluster"
+    # a patient outside an arm contributes an all-zero row: empty clusters do not count
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = _o.superiority_from_counts(counts[:, treated], counts[:, ~treated], clustered=clustered)
+        r = _o.superiority_from_counts(counts * tr[..., None], counts * ~tr[..., None], clustered=clustered)
+        est = r["p"]
         se = np.sqrt(r["var"])
-        stat = np.where(se > 0, (r["p"] - 0.5) / se, np.nan)
-    pval = _o.pvalue_from_z(stat, r["df"], alternative)
-    return pd.DataFrame({"probability_superiority": r["p"], "se": se, "statistic": stat,
-                         "df": np.broadcast_to(r["df"], r["p"].shape), "pvalue": pval})
+        ok = se > 0
+        stat = np.where(ok, (est - 0.5) / se, np.nan)
+    df = np.broadcast_to(r["df"], est.shape)
+    pval = np.where(ok, _o.pvalue_from_z(stat, df, alternative), np.nan)
+    level = cl if alternative == "two-sided" else 2 * cl - 1
+    q = 0.5 + level / 2
+    finite = np.isfinite(df)
+    crit = np.where(finite, stats.t.ppf(q, np.where(finite, df, 1.0)), stats.norm.ppf(q))
+    with np.errstate(invalid="ignore"):
+        low = np.clip(est - crit * se, 0.0, 1.0) if alternative != "less" else np.zeros(est.shape)
+        high = np.clip(est + crit * se, 0.0, 1.0) if alternative != "greater" else np.ones(est.shape)
+    low, high = np.where(ok, low, np.nan), np.where(ok, high, np.nan)
+    label = ("patient level, worst flare per patient, Brunner-Munzel" if unit == "patient"
+             else "flare level, cluster-robust variance by patient (Obuchowski 1997), normal" if clustered
+             else "flare level, flares treated as independent (Brunner-Munzel): anti-conservative")
+    return BatchResult(estimate=est, se=se, ci_low=low, ci_high=high, statistic=stat, pvalue=pval,
+                       measure="probability_of_superiority", method=label + ", vectorised over trials",
+                       alternative=alternative, confidence_level=cl, scale="identity", extra={"df": df})
 
 
 # =========================================================================== proportional odds

@@ -22,7 +22,6 @@ from __future__ import annotations
 from lupusstats._core.exports import export
 from lupusstats.survival.models import RMSTResult, cox_hazard_ratio, rmst_difference
 from lupusstats.survival.nonparametric import (
-    LogrankBatchResult,
     LogrankResult,
     kaplan_meier,
     logrank,
@@ -31,7 +30,6 @@ from lupusstats.survival.nonparametric import (
 )
 
 __all__ = [
-    "LogrankBatchResult",
     "LogrankResult",
     "RMSTResult",
     "cox_hazard_ratio",

@@ -1,0 +1,138 @@
+"""The three batch functions share one signature and one result type (BatchResult).
+
+`compare_rates_batch`, `logrank_batch` and `compare_severity_batch` are the engines of
+simulated power and calibration; these tests check that they behave alike: the same
+keywords, read-only arrays, one-sided tests and intervals that agree with the
+two-sided ones, 1-d and 2-d `treated`, and calibrated intervals by simulation.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import lupusstats as ls
+
+BATCH_FUNCTIONS = ("compare_rates_batch", "logrank_batch", "compare_severity_batch")
+
+
+def _binom_bounds(p, n, fail=1e-4):
+    """Acceptance region for a share of n Bernoulli(p) trials, failure probability `fail`."""
+    return stats.binom.ppf(fail / 2, n, p) / n, stats.binom.isf(fail / 2, n, p) / n
+
+
+@pytest.fixture(scope="module")
+def batch():
+    sc = ls.Scenario([ls.Arm("reference"), ls.Arm("treated", flare_rate_ratio=0.6, severity_odds_ratio=0.6)],
+                     n_per_arm=60, baseline_flare_rate=1.5, dispersion=0.5, followup_years=1.0)
+    return ls.simulate_trials(sc, 300, rng=2026)
+
+
+def _calls(batch, treated=None):
+    """(name, call) for the three functions on the same trials; `call(**kw)` runs it."""
+    tr = batch.arm == 1 if treated is None else treated
+    event = ~np.isnan(batch.first_flare_years)
+    time = np.where(event, batch.first_flare_years, batch.followup_years)
+    counts = np.stack([batch.n_flares - batch.n_severe_flares, batch.n_severe_flares], axis=-1)
+    return {
+        "compare_rates_batch": lambda **kw: ls.compare_rates_batch(batch.n_flares, batch.followup_years, tr, **kw),
+        "logrank_batch": lambda **kw: ls.logrank_batch(time, event, tr, **kw),
+        "compare_severity_batch": lambda **kw: ls.compare_severity_batch(counts, tr, unit="patient", **kw),
+    }
+
+
+@pytest.mark.parametrize("name", BATCH_FUNCTIONS)
+def test_one_signature(name):
+    params = inspect.signature(getattr(ls, name)).parameters
+    assert "treated" in params and params["treated"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    for kw, default in (("alternative", "two-sided"), ("confidence_level", 0.95)):
+        assert params[kw].kind is inspect.Parameter.KEYWORD_ONLY, (name, kw)
+        assert params[kw].default == default, (name, kw)
+
+
+@pytest.mark.parametrize("name", BATCH_FUNCTIONS)
+def test_one_result_type_read_only(batch, name):
+    res = _calls(batch)[name]()
+    assert isinstance(res, ls.BatchResult)
+    for key in res.keys():
+        arr = res[key]
+        assert arr.shape == (batch.n_trials,), key
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0
+    frame = res.to_frame()
+    assert len(frame) == batch.n_trials and list(frame.columns[:6]) == [
+        "estimate", "se", "ci_low", "ci_high", "statistic", "pvalue"]
+    ok = np.isfinite(res.pvalue)
+    assert ok.mean() > 0.9
+    assert np.all((res.ci_low[ok] <= res.estimate[ok]) & (res.estimate[ok] <= res.ci_high[ok]))
+    assert res.confidence_interval().low is res.ci_low
+    with pytest.raises(ValueError, match="call the batch function again"):
+        res.confidence_interval(0.9)
+
+
+@pytest.mark.parametrize("name", BATCH_FUNCTIONS)
+def test_one_sided_p_and_intervals(batch, name):
+    call = _calls(batch)[name]
+    two = call()
+    less, greater = call(alternative="less"), call(alternative="greater")
+    ok = np.isfinite(two.statistic)
+    # a one-sided p is half the two-sided one in the direction of the estimate
+    half = np.where(two.statistic < 0, less.pvalue, greater.pvalue)
+    np.testing.assert_allclose(half[ok], two.pvalue[ok] / 2, rtol=1e-9)
+    np.testing.assert_allclose(less.pvalue[ok] + greater.pvalue[ok], 1.0, rtol=1e-9)
+    # the one-sided 95% bound equals the two-sided 90% bound
+    ninety = call(confidence_level=0.90)
+    np.testing.assert_allclose(less.ci_high[ok], ninety.ci_high[ok], rtol=1e-9)
+    np.testing.assert_allclose(greater.ci_low[ok], ninety.ci_low[ok], rtol=1e-9)
+    lower_end = 0.0
+    upper_end = 1.0 if name == "compare_severity_batch" else np.inf
+    assert (less.ci_low[ok] == lower_end).all() and (greater.ci_high[ok] == upper_end).all()
+
+
+@pytest.mark.parametrize("name", BATCH_FUNCTIONS)
+def test_two_dimensional_treated_equals_one_dimensional(batch, name):
+    one = _calls(batch)[name]()
+    two = _calls(batch, np.tile(batch.arm == 1, (batch.n_trials, 1)))[name]()
+    for key in ("estimate", "se", "pvalue", "ci_low", "ci_high"):
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-9, err_msg=key)
+
+
+@pytest.mark.parametrize("name", BATCH_FUNCTIONS)
+def test_bad_treated_and_alternative(batch, name):
+    call = _calls(batch, np.zeros(batch.arm.size, dtype=bool))
+    with pytest.raises(ValueError, match="every trial needs treated and reference patients"):
+        call[name]()
+    with pytest.raises(ValueError, match="`alternative` must be one of"):
+        _calls(batch)[name](alternative="two.sided")
+    with pytest.raises(ValueError, match="`confidence_level`"):
+        _calls(batch)[name](confidence_level=95)
+
+
+def test_peto_hazard_ratio_close_to_cox():
+    """The log-rank batch estimate is the Peto one-step HR: near Cox's for HR in 0.5..2."""
+    sc = ls.Scenario([ls.Arm("reference"), ls.Arm("treated", flare_rate_ratio=0.7)], n_per_arm=80,
+                     baseline_flare_rate=1.0, dispersion=0.0, followup_years=1.0)
+    b = ls.simulate_trials(sc, 20, rng=7)
+    event = ~np.isnan(b.first_flare_years)
+    time = np.where(event, b.first_flare_years, b.followup_years)
+    res = ls.logrank_batch(time, event, b.arm == 1)
+    for i in range(b.n_trials):
+        cox = ls.cox_hazard_ratio(time[i], event[i].astype(int), b.arm, reference=0)
+        assert np.log(res.estimate[i]) == pytest.approx(np.log(cox.estimate), abs=0.03)
+        assert res.se[i] == pytest.approx(cox.se, rel=0.05)
+
+
+def test_logrank_batch_interval_coverage():
+    """95% Peto-HR intervals cover the true HR (exponential first-flare times: HR = rate ratio)."""
+    n_trials = 2000
+    sc = ls.Scenario([ls.Arm("reference"), ls.Arm("treated", flare_rate_ratio=0.75)], n_per_arm=100,
+                     baseline_flare_rate=1.0, dispersion=0.0, followup_years=1.0)
+    b = ls.simulate_trials(sc, n_trials, rng=11)
+    event = ~np.isnan(b.first_flare_years)
+    res = ls.logrank_batch(np.where(event, b.first_flare_years, b.followup_years), event, b.arm == 1)
+    covered = np.mean((res.ci_low < 0.75) & (0.75 < res.ci_high))
+    lo, hi = _binom_bounds(0.95, n_trials)
+    assert lo <= covered <= hi, covered
