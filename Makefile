@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all report test bench figures clean venv
+.PHONY: all report test lint format bench figures clean venv
 
 all: test
 
@@ -33,9 +33,21 @@ venv: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m lupusstats report --out reports $(if $(PRESET),--preset '$(PRESET)') $(if $(SEED),--seed '$(SEED)') $(if $(N_PER_ARM),--n-per-arm '$(N_PER_ARM)')
 
-## make test: unit tests, doctests and nbval on every notebook
+## make lint: ruff (lint rules and formatting, check mode) and mypy on the package; part of make test
+lint: $(STAMP)
+	$(BIN)/ruff check lupusstats tests benchmarks docs
+	$(BIN)/ruff format --check lupusstats tests benchmarks docs
+	$(BIN)/mypy
+
+## make format: apply ruff's safe fixes and formatting
+format: $(STAMP)
+	$(BIN)/ruff check --fix lupusstats tests benchmarks docs
+	$(BIN)/ruff format lupusstats tests benchmarks docs
+
+## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
+## (--dist loadfile keeps each notebook's cells on one worker, in order)
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
 
 ## make figures: copy each notebook's main figure to docs/figures/ (used by the README)
 figures: $(STAMP)
