@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pathlib
 import re
 import tomllib
@@ -63,10 +64,74 @@ def test_environment_yml_uses_conda_forge():
     assert env["channels"] == ["conda-forge"]
 
 
+# Names being replaced concurrently (the batch API and simulate_power); their
+# numpy-style sections are written with the new code.  Until then they must
+# still have a docstring.  Remove a name from here once it is rewritten.
+_PENDING = {
+    "BatchRateComparison",
+    "BatchResult",
+    "LogrankBatchResult",
+    "compare_rates_batch",
+    "compare_severity_batch",
+    "logrank_batch",
+    "simulate_power",
+}
+
+
+def _sections(doc: str) -> set[str]:
+    """The numpydoc section headers of `doc` (a title line underlined by dashes)."""
+    return set(re.findall(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$", inspect.cleandoc(doc), flags=re.M))
+
+
+def _constant_comment(name: str) -> str:
+    """The ``#:`` comment (Sphinx autodoc's form for data) above the definition of `name`."""
+    pattern = re.compile(rf"^#:\s*(.+)\n{name}\s*(?::[^=\n]+)?=", flags=re.M)
+    for path in sorted((ROOT / "lupusstats").rglob("*.py")):
+        m = pattern.search(path.read_text())
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+def _docstring_problems(name: str) -> list[str]:
+    obj = getattr(ls, name)
+    if inspect.ismodule(obj):
+        # A module (ls.columns, ls.plots) is documented by its own module docstring.
+        return [] if (obj.__doc__ or "").strip() else ["no module docstring"]
+    if not (inspect.isclass(obj) or callable(obj)):
+        # A constant (a tuple or dict such as ls.MEASURES) cannot carry its own
+        # docstring -- its __doc__ is that of its type -- so it is documented by
+        # a ``#:`` comment above its definition, which Sphinx autodoc reads.
+        return [] if _constant_comment(name) else ["no `#:` comment above the constant's definition"]
+    doc = obj.__doc__ or ""
+    if not doc.strip():
+        return ["no docstring"]
+    if name in _PENDING:
+        return []
+    found = _sections(doc)
+    problems = []
+    if inspect.isclass(obj):
+        summary = inspect.cleandoc(doc).splitlines()[0].strip()
+        if not summary or summary.endswith(("-", ":")):
+            problems.append("no one-line summary")
+        if not found & {"Parameters", "Attributes"}:
+            problems.append("no Parameters or Attributes section")
+        required = ["Examples"]
+    else:
+        # A function without arguments (e.g. ls.list_presets()) has nothing to
+        # list under Parameters, as in numpydoc; every other function must.
+        takes_arguments = bool(inspect.signature(obj).parameters)
+        required = ["Parameters"] * takes_arguments + ["Returns", "Examples"]
+    problems += [f"no {section} section" for section in required if section not in found]
+    if "Examples" in found and ">>>" not in doc:
+        problems.append("Examples section without a doctest")
+    return problems
+
+
 def test_public_names_exist_and_are_documented():
-    for name in ls.__all__:
-        obj = getattr(ls, name)
-        assert obj.__doc__, f"ls.{name} has no docstring"
+    assert _PENDING <= set(ls.__all__), "a pending name left the public namespace; drop it from _PENDING"
+    problems = {name: p for name in ls.__all__ if (p := _docstring_problems(name))}
+    assert not problems, "\n".join(f"ls.{name}: {', '.join(p)}" for name, p in sorted(problems.items()))
 
 
 def test_contract_names_present():

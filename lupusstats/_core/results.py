@@ -20,7 +20,30 @@ __all__ = ["BatchResult", "ConfidenceInterval", "EstimateResult", "ResultBase"]
 
 
 class ConfidenceInterval(NamedTuple):
-    """A confidence interval ``(low, high)``."""
+    """A confidence interval ``(low, high)``.
+
+    What every result's ``confidence_interval()`` returns: a named tuple, so it
+    unpacks as ``low, high = res.confidence_interval()``.
+
+    Attributes
+    ----------
+    low, high : float or ndarray
+        Lower and upper limits, on the scale of the estimate (a ratio's interval
+        is on the ratio scale, not the log scale).  One-sided intervals have an
+        infinite (or boundary) end.
+
+    Examples
+    --------
+    Response in 30 of 50 treated against 20 of 50 reference patients:
+
+    >>> import lupusstats as ls
+    >>> ci = ls.risk_ratio(30, 50, 20, 50).confidence_interval()
+    >>> round(ci.low, 3), round(ci.high, 3)
+    (0.997, 2.256)
+    >>> low, high = ci
+    >>> low < 1 < high
+    True
+    """
 
     low: float
     high: float
@@ -29,8 +52,31 @@ class ConfidenceInterval(NamedTuple):
 class ResultBase:
     """Mixin: tidy frame and HTML display built from dataclass fields.
 
-    Fields whose name starts with an underscore are private (for example a
-    function that recomputes the interval at another level) and are not shown.
+    Every result class of the package derives from it, so each result has a
+    one-row ``to_frame()`` (to stack results of several analyses with
+    ``pandas.concat``) and an HTML table in notebooks.  It has no fields of its
+    own: the subclasses are frozen dataclasses, and it shows their fields.
+
+    Attributes
+    ----------
+    (the subclass's dataclass fields)
+        Shown by :meth:`to_frame` and in notebooks, except fields whose name
+        starts with an underscore (private, for example a function that
+        recomputes the interval at another level) or declared with
+        ``repr=False``, and fields holding tuples, lists, dicts or arrays.  A
+        ``confidence_interval()`` method adds ``ci_low`` and ``ci_high``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import lupusstats as ls
+    >>> tests = [ls.contingency_test([[30, 10, 5], [20, 15, 10]], method=m) for m in ("chisq", "fisher")]
+    >>> isinstance(tests[0], ls.ResultBase)
+    True
+    >>> pd.concat([t.to_frame() for t in tests], ignore_index=True)[["method", "pvalue"]].round(4)
+                                       method  pvalue
+    0                      Pearson chi-square  0.0970
+    1  Fisher exact (2 x 3, full enumeration)  0.0875
     """
 
     def _public_fields(self) -> dict[str, Any]:
@@ -83,6 +129,24 @@ class EstimateResult(ResultBase):
         Name of the method, precise enough to reproduce the numbers.
     confidence_level : float
         Level of the interval stored in ``ci_low``/``ci_high``.
+    ci_low, ci_high : float
+        The interval at `confidence_level`; also ``confidence_interval()``.
+    alternative : {"two-sided", "less", "greater"}
+        Alternative hypothesis of the p-value (and sidedness of the interval).
+
+    Examples
+    --------
+    Response in 30 of 50 treated against 20 of 50 reference patients:
+
+    >>> import lupusstats as ls
+    >>> res = ls.risk_ratio(30, 50, 20, 50)
+    >>> round(res.estimate, 2), round(res.pvalue, 4)
+    (1.5, 0.0514)
+    >>> [round(v, 3) for v in res.confidence_interval(0.90)]  # recomputed at 90%
+    [1.065, 2.112]
+    >>> res.to_frame()[["estimate", "ci_low", "ci_high", "pvalue"]].round(3)
+       estimate  ci_low  ci_high  pvalue
+    0       1.5   0.997    2.256   0.051
     """
 
     estimate: float

@@ -42,12 +42,28 @@ def log_odds_ratio_to_d(log_odds_ratio):
     """Convert a log odds ratio to a standardised mean difference: ``d = log OR * sqrt(3) / pi``.
 
     Inverse of :func:`d_to_log_odds_ratio` (R ``effectsize::oddsratio_to_d(log=TRUE)``).
+    Use it to put a binary outcome (e.g. SRI-4 response) on the scale of a
+    standardised mean difference; standard errors convert by the same factor.
+
+    Parameters
+    ----------
+    log_odds_ratio : float or array-like
+        Natural-log odds ratio(s).
+
+    Returns
+    -------
+    float or ndarray
+        Standardised mean difference(s): a float for a scalar input, else an
+        array of the input's shape.
 
     Examples
     --------
+    >>> import math
     >>> import lupusstats as ls
     >>> round(ls.log_odds_ratio_to_d(0.9069), 3)
     0.5
+    >>> round(ls.log_odds_ratio_to_d(math.log(2.0)), 3)  # an odds ratio of 2
+    0.382
     """
     arr = _v.as_float_array("log_odds_ratio", log_odds_ratio)
     out = arr * math.sqrt(3) / math.pi

@@ -319,6 +319,24 @@ class NNTResult(ResultBase):
         ``"patients"`` or ``"patient-years"``.
     method : str
     confidence_level : float
+
+    Examples
+    --------
+    Remission in 60 of 100 treated against 40 of 100 reference patients:
+
+    >>> import lupusstats as ls
+    >>> r = ls.number_needed_to_treat(60, 100, 40, 100, outcome="desirable")
+    >>> round(r.estimate, 1), r.includes_infinity
+    (5.0, False)
+    >>> [round(v, 1) for v in r.confidence_interval()]
+    [3.0, 15.6]
+
+    When the difference interval includes 0, the NNT interval runs through
+    infinity (NNTH 9.4 to NNTB 15.0 here):
+
+    >>> r = ls.number_needed_to_treat(12, 100, 10, 100)
+    >>> r.includes_infinity, [round(v, 1) for v in r.confidence_interval()]
+    (True, [-9.4, 15.0])
     """
 
     estimate: float
@@ -498,12 +516,39 @@ def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confi
     reference needed to prevent one flare.  The interval passes through
     infinity when the rate-difference interval includes 0.
 
+    The Poisson rate difference ignores over-dispersion, so with negative-binomial
+    flare counts the interval is too narrow; treat it as an absolute scale for
+    the rate ratio of :func:`compare_rates`.
+
+    Parameters
+    ----------
+    events1, exposure1 : int, float
+        Events and patient-years, treatment.
+    events2, exposure2 : int, float
+        Events and patient-years, reference.
+    confidence_level : float, default 0.95
+        Level of the rate-difference interval that the NNT interval inverts.
+    outcome : {"undesirable", "desirable"}
+        Whether the counted event is bad (a flare: default) or good for the
+        patient.
+
+    Returns
+    -------
+    NNTResult
+        ``estimate`` in patient-years (``unit``), ``confidence_interval()``,
+        ``includes_infinity``, ``label``.
+
     Examples
     --------
+    30 flares in 60 patient-years on treatment against 60 in 60 on the reference:
+    one flare is prevented per 2 patient-years of treatment.
+
     >>> import lupusstats as ls
     >>> r = ls.number_needed_to_treat_rate(30, 60.0, 60, 60.0)
     >>> round(r.estimate, 2), r.unit
     (2.0, 'patient-years')
+    >>> r.label
+    'NNTB 2.0 (95% CI NNTB 1.2 to NNTB 5.3)'
     """
     outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
     rd = rate_difference(events1, exposure1, events2, exposure2, confidence_level=confidence_level)

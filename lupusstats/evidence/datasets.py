@@ -26,7 +26,30 @@ CITATION_TAGS = ("V", "R")
 
 
 class DatasetError(ValueError):
-    """A data file does not match its schema (the message names file, row and column)."""
+    """A data file does not match its schema (the message names file, row and column).
+
+    Raised by :func:`validate_dataset` (and so by :func:`load_dataset` and
+    :func:`list_datasets`, which validate every file they read).  A subclass of
+    ``ValueError``, so ``except ValueError`` catches it too.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and where: data set, row (and file line), column, the
+        rule and the offending value.
+
+    Examples
+    --------
+    A CAR-T case series edited by hand, with a negative number of patients:
+
+    >>> import lupusstats as ls
+    >>> cases = ls.load_dataset("cart_sle_cases")
+    >>> try:
+    ...     ls.validate_dataset(cases.assign(n_sle=-cases["n_sle"]), name="cart_sle_cases")
+    ... except ls.DatasetError as err:
+    ...     print(err)
+    cart_sle_cases: row 1 (file line 2), column 'n_sle': must be >= 1, got '-5'.
+    """
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,23 @@ class MetaAnalysisResult(ResultBase):
     yi, vi, weights, labels
         The data, the percent weights ``100 w / Σw`` with ``w = 1/(vi + tau2)``
         and the study labels.
+
+    Examples
+    --------
+    Pool the published odds ratios of SRI-4 response at week 52, belimumab
+    10 mg/kg against placebo, in BLISS-52 and BLISS-76 (SE of the log OR from
+    the 95% CI), and map the pooled log OR and its interval back to ORs:
+
+    >>> import numpy as np
+    >>> import lupusstats as ls
+    >>> te = ls.load_dataset("trial_effects")
+    >>> bliss = te[(te.arm == "belimumab 10 mg/kg") & (te.outcome == "SRI-4")]
+    >>> se = (np.log(bliss.ci_high) - np.log(bliss.ci_low)) / (2 * 1.959964)
+    >>> res = ls.meta_analysis(np.log(bliss.effect), se**2, method="FE")
+    >>> res.k, round(res.i2, 1), round(res.q_pvalue, 2)
+    (2, 0.0, 0.53)
+    >>> ls.back_transform([res.estimate, *res.confidence_interval()], measure="OR").round(2)
+    array([1.64, 1.29, 2.08])
     """
 
     estimate: float

@@ -364,6 +364,12 @@ def preset(name: str, **changes: Any) -> Scenario:
         Scenario-level parameters to change (e.g. ``n_per_arm=50``); they show
         as ``user`` in :meth:`Scenario.sources`.
 
+    Returns
+    -------
+    Scenario
+        A new scenario each call, with the source of every parameter in its
+        ``provenance`` (see :meth:`Scenario.sources`).
+
     Examples
     --------
     >>> import lupusstats as ls
@@ -383,11 +389,22 @@ def preset(name: str, **changes: Any) -> Scenario:
 def list_presets():
     """Return one row per preset: name, arms, sizes, rates and description.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name, arms, n_per_arm, baseline_flare_rate, dispersion,
+        followup_years, flare_definition, description``; pass a ``name`` to
+        :func:`preset`.
+
     Examples
     --------
     >>> import lupusstats as ls
-    >>> list(ls.list_presets()["name"])
-    ['general_cohort', 'nephritis_induction', 'refractory']
+    >>> presets = ls.list_presets()
+    >>> presets[["name", "n_per_arm", "baseline_flare_rate", "followup_years"]]
+                      name  n_per_arm  baseline_flare_rate  followup_years
+    0       general_cohort        200                1.000        1.000000
+    1  nephritis_induction        185                1.765        0.459959
+    2           refractory         50                3.000        2.000000
     """
     import pandas as pd
 

@@ -48,6 +48,22 @@ class Source:
         Evidence tag: verified, recalled, derived, modelling assumption, user.
     note : str
         What exactly was taken from the source, or how it was derived.
+
+    Examples
+    --------
+    Every preset parameter carries its source:
+
+    >>> import lupusstats as ls
+    >>> src = ls.preset("nephritis_induction").provenance["baseline_flare_rate"]
+    >>> src.tag, src.note
+    ('V', 'BILAG A or B flares 1.765 per year (Hopkins cohort; not a nephritis-only population)')
+
+    Record an assumption of your own (it shows in :meth:`Scenario.sources`):
+
+    >>> assumed = ls.Source("no published number", "A", note="a 30% cut in the flare rate")
+    >>> arm = ls.Arm("new drug", flare_rate_ratio=0.7, provenance={"flare_rate_ratio": assumed})
+    >>> arm.provenance["flare_rate_ratio"].tag
+    'A'
     """
 
     citation: str

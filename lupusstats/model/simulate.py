@@ -71,6 +71,20 @@ class TrialBatch:
     arm : ndarray of int, shape (n_patients,)
     arm_names : tuple of str
     scenario : Scenario
+
+    Examples
+    --------
+    100 simulated nephritis induction trials; the flare rate of the
+    cyclophosphamide arm in each:
+
+    >>> import lupusstats as ls
+    >>> batch = ls.simulate_trials(ls.preset("nephritis_induction"), 100, rng=1)
+    >>> batch.n_flares.shape, batch.arm_names[1]
+    ((100, 555), 'IV cyclophosphamide')
+    >>> on_cyc = batch.arm == 1
+    >>> rate = batch.n_flares[:, on_cyc].sum(axis=1) / batch.followup_years[:, on_cyc].sum(axis=1)
+    >>> rate.shape, round(float(rate.mean()), 2)
+    ((100,), 1.73)
     """
 
     n_flares: np.ndarray

@@ -242,6 +242,17 @@ class SampleSizeResult(ResultBase):
     expected_events : float
         Expected flares in the whole trial under the alternative.
     method : str
+
+    Examples
+    --------
+    A 30% cut in a flare rate of 1 per year (NB2 dispersion 0.5, one year of
+    follow-up), with two patients on the new drug for each on standard care:
+
+    >>> import lupusstats as ls
+    >>> res = ls.sample_size_rate_ratio(0.7, power=0.8, baseline_rate=1.0, followup_years=1.0,
+    ...                                 dispersion=0.5, allocation=2)
+    >>> res.n_per_arm, res.n_total, round(res.power, 3), round(res.expected_events, 1)
+    ((153, 306), 459, 0.802, 367.2)
     """
 
     n_per_arm: tuple

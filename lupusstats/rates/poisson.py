@@ -112,8 +112,34 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
 class RateRatioResult(EstimateResult):
     """Comparison of two Poisson rates: ``estimate = rate1 / rate2``.
 
-    Extra attributes: ``events1, exposure1, events2, exposure2, rate1, rate2,
-    null_ratio``.
+    Returned by :func:`rate_ratio_test`.  Besides the attributes below it has
+    those of :class:`EstimateResult` (``pvalue``, ``se``, ``method`` ...) and its
+    ``confidence_interval()``.
+
+    Attributes
+    ----------
+    estimate : float
+        The rate ratio ``rate1 / rate2`` (treatment over reference).
+    events1, exposure1 : int, float
+        Events and patient-years, group 1 (treatment).
+    events2, exposure2 : int, float
+        Events and patient-years, group 2 (reference).
+    rate1, rate2 : float
+        Events per patient-year in each group.
+    null_ratio : float
+        The rate ratio under the null hypothesis (1 unless asked otherwise).
+
+    Examples
+    --------
+    24 flares in 40 patient-years on treatment against 40 in 38.5 patient-years
+    on the reference:
+
+    >>> import lupusstats as ls
+    >>> res = ls.rate_ratio_test(24, 40.0, 40, 38.5)
+    >>> round(res.rate1, 3), round(res.rate2, 3), round(res.estimate, 3)
+    (0.6, 1.039, 0.578)
+    >>> [round(v, 3) for v in res.confidence_interval()], round(res.pvalue, 4)
+    ([0.333, 0.982], 0.0336)
     """
 
     events1: int = 0

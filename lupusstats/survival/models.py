@@ -205,8 +205,37 @@ def _rmst_one(t, e, tau):
 class RMSTResult(EstimateResult):
     """Difference in restricted mean survival time (treatment minus reference) up to ``tau``.
 
-    Extra attributes: ``tau``, ``rmst_treatment``, ``rmst_reference`` and their
-    standard errors ``se_treatment``, ``se_reference``.
+    Returned by :func:`rmst_difference`.  Besides the attributes below it has
+    those of :class:`EstimateResult` (``pvalue``, ``se``, ``method`` ...) and its
+    ``confidence_interval()``.
+
+    Attributes
+    ----------
+    estimate : float
+        ``rmst_treatment - rmst_reference``, in the time unit of the data (years
+        for :func:`time_to_first_flare`).
+    tau : float
+        The truncation time.
+    rmst_treatment, rmst_reference : float
+        Each arm's restricted mean survival time: the mean time free of the
+        event during the first `tau`.
+    se_treatment, se_reference : float
+        Their standard errors.
+
+    Examples
+    --------
+    In a simulated trial of a drug that cuts the flare rate by 40%, patients on
+    it spend 0.11 years (40 days) more of the first year free of flares:
+
+    >>> import lupusstats as ls
+    >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.6)],
+    ...                  n_per_arm=100, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    >>> first = ls.time_to_first_flare(ls.simulate_cohort(sc, rng=1).patients)
+    >>> r = ls.rmst_difference(first.time, first.event, first.arm, reference="standard care", tau=1.0)
+    >>> round(r.rmst_treatment, 3), round(r.rmst_reference, 3), round(r.estimate, 3)
+    (0.756, 0.647, 0.109)
+    >>> [round(v, 3) for v in r.confidence_interval()]
+    [0.012, 0.206]
     """
 
     tau: float = math.nan
