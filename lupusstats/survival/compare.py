@@ -223,11 +223,13 @@ def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, refer
     cl = _v.check_confidence_level(confidence_level)
 
     t = _v.as_float_array(f"patients[{time!r}]", _numbers(patients, time), ndim=1)
-    if not np.isfinite(t).all() or (t < 0).any():
-        raise ValueError(f"column `{time}` must hold finite times >= 0, got {t[~np.isfinite(t) | (t < 0)][:5].tolist()}.")
+    bad = ~np.isfinite(t) | (t < 0)
+    if bad.any():
+        raise ValueError(f"column `{time}` must hold finite times >= 0, got {t[bad][:5].tolist()}.")
     e = _v.as_float_array(f"patients[{event!r}]", _numbers(patients, event), ndim=1)
-    if not np.isin(e, (0, 1)).all():
-        raise ValueError(f"column `{event}` must be 0/1 (or bool), got {np.unique(e[~np.isin(e, (0, 1))])[:5].tolist()}.")
+    bad = ~np.isin(e, (0, 1))
+    if bad.any():
+        raise ValueError(f"column `{event}` must be 0/1 (or bool), got {np.unique(e[bad])[:5].tolist()}.")
     col = patients[group]
     if col.isna().any():
         raise ValueError(f"column `{group}` has {int(col.isna().sum())} missing value(s); every patient needs an arm.")
