@@ -245,8 +245,8 @@ def test_batch_equals_table_version(cohort, unit, inference):
 
 def test_bootstrap_close_to_cluster_and_reproducible(cohort):
     cl = ls.compare_severity(cohort.flares)
-    b1 = ls.compare_severity(cohort.flares, inference="bootstrap", n_boot=2000, rng=5)
-    b2 = ls.compare_severity(cohort.flares, inference="bootstrap", n_boot=2000, rng=5)
+    b1 = ls.compare_severity(cohort.flares, inference="bootstrap", n_resamples=2000, rng=5)
+    b2 = ls.compare_severity(cohort.flares, inference="bootstrap", n_resamples=2000, rng=5)
     pd.testing.assert_frame_equal(b1, b2)
     # bootstrap SE has relative MC error ~ 1/sqrt(2 * 2000) = 1.6%; the two estimators agree to ~15%
     assert b1["se"].to_numpy() == pytest.approx(cl["se"].to_numpy(), rel=0.15)

@@ -33,14 +33,14 @@ def mc_interval(n: int, p: float = 0.95) -> tuple[float, float]:
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("conf_type", ["log-log", "log"])
-def test_kaplan_meier_against_R(conf_type):
-    # R: summary(survfit(Surv(time, event) ~ arm, conf.type = conf_type), censored = TRUE)
-    ref = REF["km"][conf_type]
-    km = ls.kaplan_meier(DATA["time"], DATA["event"], DATA["arm"], conf_type=conf_type)
-    r = pd.DataFrame({"group": ref["strata"], "time": ref["time"], "n_risk": ref["n_risk"], "surv": ref["surv"],
+@pytest.mark.parametrize("method", ["log-log", "log"])
+def test_kaplan_meier_against_R(method):
+    # R: summary(survfit(Surv(time, event) ~ arm, conf.type = method), censored = TRUE)
+    ref = REF["km"][method]
+    km = ls.kaplan_meier(DATA["time"], DATA["event"], DATA["arm"], method=method)
+    r = pd.DataFrame({"arm": ref["strata"], "time": ref["time"], "n_risk": ref["n_risk"], "surv": ref["surv"],
                       "std_err": ref["std_err"], "lower": ref["lower"], "upper": ref["upper"]})
-    merged = km.assign(group=km["group"].astype(str)).merge(r, on=["group", "time"], how="inner")
+    merged = km.assign(arm=km["arm"].astype(str)).merge(r, on=["arm", "time"], how="inner")
     assert len(merged) == len(r) == len(km)
     np.testing.assert_array_equal(merged["n_risk_x"], merged["n_risk_y"])
     np.testing.assert_allclose(merged["survival"], merged["surv"], rtol=1e-12)
@@ -329,8 +329,8 @@ def test_bad_time_and_event_values():
         ls.kaplan_meier([1, np.nan], [1, 0])
     with pytest.raises(TypeError, match="array-like of numbers"):
         ls.kaplan_meier("1 2", [1, 0])
-    with pytest.raises(ValueError, match="`conf_type` must be one of"):
-        ls.kaplan_meier([1, 2], [1, 0], conf_type="arcsine")
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        ls.kaplan_meier([1, 2], [1, 0], method="arcsine")
 
 
 def test_tau_beyond_follow_up_is_an_error():

@@ -8,8 +8,11 @@ module imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -205,3 +208,65 @@ def check_unique_names(name: str, names: Sequence[str]) -> None:
         seen.add(n)
     if dup:
         raise ValueError(f"`{name}` must have unique names, got duplicate(s) {dup}.")
+
+
+def check_output_name(name: str, value: object, taken: Iterable[str]) -> None:
+    """`value` (a column name the output is named after) must not clash with the output's other columns."""
+    taken = tuple(taken)
+    if value in taken:
+        raise ValueError(
+            f"`{name}` {value!r} clashes with an output column of the same name ({list(taken)}); "
+            "rename that column of your table first."
+        )
+
+
+def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
+    """Decorator: keep accepting the keyword `old` of a function whose keyword is now `new`.
+
+    A call with ``old=`` still works, with a ``DeprecationWarning`` naming the
+    new keyword (attributed to the caller's line); passing both is a
+    ``TypeError``.  Stacked decorators share one wrapper, so every old name
+    warns from the caller's line.  ``inspect.signature`` and ``help()`` show
+    the new signature only.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_keyword(old="n_boot", new="n_resamples")
+    ... def resample(x, *, n_resamples=100):
+    ...     return n_resamples
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     resample(1, n_boot=50)
+    50
+    >>> str(caught[0].message)
+    'resample(): the keyword `n_boot` is deprecated; use `n_resamples` instead.'
+    """
+    if not (isinstance(old, str) and isinstance(new, str) and old.isidentifier() and new.isidentifier()):
+        raise TypeError(f"`old` and `new` must be keyword names, got {_show(old)} and {_show(new)}.")
+
+    def decorate(func: Callable) -> Callable:
+        renames = dict(getattr(func, "_renamed_keywords", {}))
+        target = inspect.unwrap(func) if renames else func
+        params = inspect.signature(target).parameters
+        if new not in params or old in params or old in renames:
+            raise TypeError(f"cannot rename `{old}` to `{new}` for {target.__qualname__}{inspect.signature(target)}.")
+        renames[old] = new
+
+        @functools.wraps(target)
+        def wrapper(*args, **kwargs):
+            for was, now in renames.items():
+                if was in kwargs:
+                    if now in kwargs:
+                        raise TypeError(
+                            f"{target.__name__}() got both `{was}` (deprecated) and `{now}`; pass only `{now}`."
+                        )
+                    warnings.warn(f"{target.__name__}(): the keyword `{was}` is deprecated; use `{now}` instead.",
+                                  DeprecationWarning, stacklevel=2)
+                    kwargs[now] = kwargs.pop(was)
+            return target(*args, **kwargs)
+
+        wrapper._renamed_keywords = renames  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -13,6 +13,9 @@ lupusstats (see ``ARCHITECTURE.md``):
     ``trial``, ``patient``, ``arm``, ``time_years``, ``severity``, ``organ``,
     ``sledai_increase``.
 
+**time to event** -- one row per patient, from :func:`lupusstats.time_to_first_flare`
+    the group column, ``time``, ``event``.
+
 Analysis functions take these names as keyword defaults, so a user's own table
 with other column names works by passing the names explicitly.  This module
 imports nothing from the rest of the package.
@@ -37,6 +40,8 @@ __all__ = [
     "SEVERITY",
     "ORGAN",
     "SLEDAI_INCREASE",
+    "TIME",
+    "EVENT",
     "SEVERITY_LEVELS",
     "ORGAN_DOMAINS",
     "PATIENT_COLUMNS",
@@ -63,6 +68,10 @@ TIME_YEARS = "time_years"
 SEVERITY = "severity"
 ORGAN = "organ"
 SLEDAI_INCREASE = "sledai_increase"
+
+# time-to-event table (time_to_first_flare; the defaults of compare_survival)
+TIME = "time"
+EVENT = "event"
 
 #: Ordered flare severity levels (an ordered pandas Categorical in tables).
 SEVERITY_LEVELS: tuple[str, ...] = ("mild", "moderate", "severe")

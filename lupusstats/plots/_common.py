@@ -13,3 +13,16 @@ def _axes(ax, figsize=None):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def _group_column(frame, group, name):
+    """The column of `frame` that holds the arms: `group`, or by default the first column.
+
+    The analyses name that column after their `group` argument (``arm`` by
+    default) and put it first, so a table made with ``group="treatment"`` is
+    plotted without repeating the name.
+    """
+    from lupusstats._core import validation as _v
+
+    _v.check_columns(name, frame, [] if group is None else [group])
+    return frame.columns[0] if group is None else group

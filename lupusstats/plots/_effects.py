@@ -11,18 +11,22 @@ _BENEFIT, _HARM = "#2b6ca3", "#c0392b"
 
 
 def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion without the event",
-                      xlabel="years since randomisation", ax=None):
+                      xlabel="years since randomisation", group=None, ax=None):
     """Step plot of Kaplan-Meier curves with their pointwise confidence bands.
 
     Parameters
     ----------
     km : DataFrame
-        Output of :func:`lupusstats.kaplan_meier` (with or without ``group``).
+        Output of :func:`lupusstats.kaplan_meier` (with or without groups).
     ci : bool
-        Shade the pointwise interval (its type is ``km.attrs["conf_type"]``).
+        Shade the pointwise interval (its type, the `method` of
+        ``ls.kaplan_meier``, is ``km.attrs["conf_type"]``).
     censor_marks : bool
         Mark censoring times with ``|``.
     ylabel, xlabel : str
+    group : str, optional
+        Column of the groups, default the first column unless that is ``time``
+        (one curve).
     ax : matplotlib Axes, optional
 
     Returns
@@ -42,7 +46,11 @@ def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion with
     if not isinstance(km, pd.DataFrame) or not {"time", "survival", "ci_low", "ci_high"} <= set(km.columns):
         raise TypeError("`km` must be the DataFrame returned by ls.kaplan_meier.")
     ax = _axes(ax)
-    groups = [(None, km)] if "group" not in km.columns else list(km.groupby("group", observed=True, sort=False))
+    if group is None and km.columns[0] != "time":
+        group = km.columns[0]
+    if group is not None and group not in km.columns:
+        raise ValueError(f"`km` has no column {group!r}; it has {list(km.columns)}.")
+    groups = [(None, km)] if group is None else list(km.groupby(group, observed=True, sort=False))
     colours = [f"C{i}" for i in range(len(groups))]
     for (name, part), colour in zip(groups, colours):
         t = np.r_[0.0, part["time"].to_numpy()]

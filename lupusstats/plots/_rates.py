@@ -6,39 +6,43 @@ import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
-from ._common import _axes
+from ._common import _axes, _group_column
 
 __all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_mcf"]
 
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
 
-def plot_flare_rates(rates, *, ax=None):
+def plot_flare_rates(rates, *, group=None, ax=None):
     """Flare rate per arm with its confidence interval (from :func:`lupusstats.flare_rates`).
 
     Parameters
     ----------
     rates : DataFrame
         Output of ``ls.flare_rates`` (columns ``arm, rate, ci_low, ci_high``).
+    group : str, optional
+        Column of the arms, default the first column (where ``ls.flare_rates``
+        puts its `group`).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    _v.check_columns("rates", rates, ["arm", "rate", "ci_low", "ci_high"])
+    group = _group_column(rates, group, "rates")
+    _v.check_columns("rates", rates, [group, "rate", "ci_low", "ci_high"])
     ax = _axes(ax)
     y = np.arange(len(rates))[::-1]
     ax.errorbar(rates["rate"], y, xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
                 fmt="o", color="#333333", ecolor="#4c72b0", elinewidth=2, capsize=3)
-    ax.set_yticks(y, [str(a) for a in rates["arm"]])
+    ax.set_yticks(y, [str(a) for a in rates[group]])
     ax.set_xlabel("flares per patient-year (point and confidence interval)")
     ax.set_xlim(left=0)
     ax.set_ylim(-0.7, len(rates) - 0.3)
     return ax
 
 
-def plot_rate_ratios(comparison, *, ax=None):
+def plot_rate_ratios(comparison, *, group=None, ax=None):
     """Forest plot of rate ratios (from :func:`lupusstats.compare_rates`, one or several models).
 
     Rows of several models (e.g. ``pd.concat`` of ``compare_rates`` with
@@ -49,21 +53,25 @@ def plot_rate_ratios(comparison, *, ax=None):
     ----------
     comparison : DataFrame
         Columns ``arm, rate_ratio, ci_low, ci_high`` and optionally ``model``.
+    group : str, optional
+        Column of the arms, default the first column (where ``ls.compare_rates``
+        puts its `group`).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    _v.check_columns("comparison", comparison, ["arm", "rate_ratio", "ci_low", "ci_high"])
+    group = _group_column(comparison, group, "comparison")
+    _v.check_columns("comparison", comparison, [group, "rate_ratio", "ci_low", "ci_high"])
     ax = _axes(ax)
     frame = comparison.reset_index(drop=True)
     models = list(dict.fromkeys(frame["model"])) if "model" in frame else [""]
-    arms = list(dict.fromkeys(frame["arm"]))
+    arms = list(dict.fromkeys(frame[group]))
     height = 0.8 / len(models)
     for m_i, model in enumerate(models):
         sub = frame if model == "" else frame[frame["model"] == model]
-        pos = np.array([len(arms) - 1 - arms.index(a) for a in sub["arm"]]) + 0.4 - (m_i + 0.5) * height
+        pos = np.array([len(arms) - 1 - arms.index(a) for a in sub[group]]) + 0.4 - (m_i + 0.5) * height
         rr = sub["rate_ratio"].to_numpy(dtype=float)
         lo = np.clip(sub["ci_low"].to_numpy(dtype=float), 1e-3, None)
         hi = np.clip(sub["ci_high"].to_numpy(dtype=float), None, 1e3)
@@ -120,24 +128,28 @@ def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS
     return ax
 
 
-def plot_mcf(mcf, *, ax=None):
+def plot_mcf(mcf, *, group=None, ax=None):
     """Mean cumulative number of flares per patient, per arm, with its pointwise band.
 
     Parameters
     ----------
     mcf : DataFrame
         Output of :func:`lupusstats.mean_cumulative_function`.
+    group : str, optional
+        Column of the arms, default the first column (where
+        ``ls.mean_cumulative_function`` puts its `group`).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    _v.check_columns("mcf", mcf, ["arm", "time", "mcf", "ci_low", "ci_high"])
+    group = _group_column(mcf, group, "mcf")
+    _v.check_columns("mcf", mcf, [group, "time", "mcf", "ci_low", "ci_high"])
     ax = _axes(ax)
-    arms = list(mcf["arm"].cat.categories) if hasattr(mcf["arm"], "cat") else list(dict.fromkeys(mcf["arm"]))
+    arms = list(mcf[group].cat.categories) if hasattr(mcf[group], "cat") else list(dict.fromkeys(mcf[group]))
     for i, arm in enumerate(arms):
-        sub = mcf[mcf["arm"] == arm]
+        sub = mcf[mcf[group] == arm]
         if sub.empty:
             continue
         colour = _PALETTE[i % len(_PALETTE)]

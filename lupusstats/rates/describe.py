@@ -214,7 +214,8 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
     -------
     DataFrame
         Per arm: a row at time 0, one per distinct flare time and one at the
-        largest follow-up; columns ``arm, time, n_at_risk, n_events, mcf, se,
+        largest follow-up; columns `group` (the arm, in a column named after
+        `group`: ``arm`` by default), ``time, n_at_risk, n_events, mcf, se,
         ci_low, ci_high``.
 
     Examples
@@ -231,6 +232,7 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
     cl = _v.check_confidence_level(confidence_level)
     _v.check_columns("patients", patients, [patient, exposure, group])
     _v.check_columns("flares", flares, [patient, time])
+    _v.check_output_name("group", group, ("time", "n_at_risk", "n_events", "mcf", "se", "ci_low", "ci_high"))
     keys = [C.TRIAL, patient] if (C.TRIAL in patients.columns and C.TRIAL in flares.columns) else [patient]
     pk = pd.MultiIndex.from_frame(patients[keys])
     if pk.has_duplicates:
@@ -276,7 +278,7 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
         tail_t = [t_end] if times.size == 0 or t_end > times[-1] else []
         last = (mcf[-1], se[-1], mcf[-1] / w[-1], mcf[-1] * w[-1]) if times.size else (0.0, 0.0, 0.0, 0.0)
         frames.append(pd.DataFrame({
-            "arm": level,
+            group: level,
             "time": np.concatenate([[0.0], times, tail_t]),
             "n_at_risk": np.concatenate([[members.size], at_risk, [(tau >= t_end).sum()] * len(tail_t)]),
             "n_events": np.concatenate([[0], d, [0] * len(tail_t)]),
@@ -286,5 +288,5 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
             "ci_high": np.concatenate([[0.0], mcf * w, [last[3]] * len(tail_t)]),
         }))
     out = pd.concat(frames, ignore_index=True)
-    out["arm"] = pd.Categorical(out["arm"], categories=levels)
+    out[group] = pd.Categorical(out[group], categories=levels)
     return out

@@ -21,6 +21,9 @@ _MODEL_LABEL = {
     "quasipoisson": "quasi-Poisson (Pearson scale, t test)",
     "robust": "Poisson with sandwich (HC0) standard errors",
 }
+_RATE_COLUMNS = ("patients", "events", "patient_years", "rate", "ci_low", "ci_high")
+_COMPARISON_COLUMNS = ("reference", "rate_ratio", "ci_low", "ci_high", "pvalue", "log_rate_ratio", "se", "statistic",
+                       "dispersion", "scale", "model", "confidence_level", "converged", "note")
 
 
 # ---------------------------------------------------------------------------
@@ -48,7 +51,8 @@ def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=
     Returns
     -------
     DataFrame
-        One row per arm: ``arm, patients, events, patient_years, rate, ci_low, ci_high``.
+        One row per arm: `group` (the arm, in a column named after `group`:
+        ``arm`` by default), ``patients, events, patient_years, rate, ci_low, ci_high``.
 
     Examples
     --------
@@ -60,13 +64,14 @@ def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=
     import pandas as pd
 
     _v.check_columns("patients", patients, [count, exposure, group])
+    _v.check_output_name("group", group, _RATE_COLUMNS)
     y, t = _counts_exposure(patients, count, exposure)
     codes, levels = _group_codes(patients, group)
     k = len(levels)
     events = np.bincount(codes, weights=y, minlength=k).astype(np.int64)
     years = np.bincount(codes, weights=t, minlength=k)
     low, high = poisson_rate_ci(events, years, confidence_level=confidence_level, method=method)
-    return pd.DataFrame({"arm": levels, "patients": np.bincount(codes, minlength=k), "events": events,
+    return pd.DataFrame({group: levels, "patients": np.bincount(codes, minlength=k), "events": events,
                          "patient_years": years, "rate": events / years, "ci_low": low, "ci_high": high})
 
 
@@ -145,7 +150,8 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     Returns
     -------
     DataFrame
-        One row per non-reference arm: ``arm, reference, rate_ratio, ci_low,
+        One row per non-reference arm: `group` (the arm, in a column named
+        after `group`: ``arm`` by default), ``reference, rate_ratio, ci_low,
         ci_high, pvalue, log_rate_ratio, se, statistic, dispersion, scale, model,
         confidence_level, converged, note``.  ``dispersion`` is the NB2 alpha
         (0 for Poisson; NaN where not estimated), ``scale`` the quasi-Poisson
@@ -179,6 +185,7 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
 
     model = _v.check_choice("model", model, _MODELS)
     cl = _v.check_confidence_level(confidence_level)
+    _v.check_output_name("group", group, _COMPARISON_COLUMNS)
     y, t, X, levels, ref, others = _design(patients, count, exposure, group, covariates, reference)
     arm_cols = list(range(1, 1 + len(others)))
     fit = fit_rates(y[None, :], t[None, :], X, model=model, arm_cols=arm_cols)
@@ -197,7 +204,7 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
         if not fit.converged[0]:
             notes.append("the fit did not converge")
         rows.append({
-            "arm": levels[lvl], "reference": levels[ref], "rate_ratio": float(np.exp(beta[0])),
+            group: levels[lvl], "reference": levels[ref], "rate_ratio": float(np.exp(beta[0])),
             "ci_low": float(low[0]), "ci_high": float(high[0]), "pvalue": float(p[0]),
             "log_rate_ratio": float(beta[0]), "se": float(se[0]), "statistic": float(stat[0]),
             "dispersion": float(fit.alpha[0]) if model in ("negbin", "poisson") else math.nan,

@@ -21,6 +21,11 @@ __all__ = ["compare_severity", "compare_severity_batch", "proportional_odds"]
 _UNITS = ("flare", "patient")
 _INFERENCE = ("cluster", "bootstrap", "naive")
 _PATIENT_OUTCOMES = ("worst_severity", "n_severe_flares", "total_sledai_increase")
+_SEVERITY_COLUMNS = ("reference", "unit", "outcome", "inference", "n_patients", "n_patients_reference", "n_flares",
+                     "n_flares_reference", "probability_superiority", "ci_low", "ci_high", "cliffs_delta",
+                     "delta_ci_low", "delta_ci_high", "se", "statistic", "df", "pvalue", "method")
+_ODDS_COLUMNS = ("reference", "odds_ratio", "ci_low", "ci_high", "pvalue", "log_odds_ratio", "se", "statistic", "n",
+                 "n_clusters", "unit", "inference", "method")
 
 
 def _resolve_reference(reference, groups):
@@ -77,9 +82,10 @@ def _unit_data(flares, patients, *, unit, patient_outcome, group, severity, pati
     return data, lev, groups
 
 
+@_v.renamed_keyword(old="n_boot", new="n_resamples")
 def compare_severity(flares, patients=None, *, unit="flare", inference="cluster", patient_outcome="worst_severity",
                      reference=None, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT, sledai=C.SLEDAI_INCREASE,
-                     levels=None, alternative="two-sided", confidence_level=0.95, n_boot=2000, rng=None,
+                     levels=None, alternative="two-sided", confidence_level=0.95, n_resamples=2000, rng=None,
                      missing="raise"):
     """Compare flare severity between each arm and the reference: probability of superiority and Cliff's delta.
 
@@ -93,7 +99,7 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     placements (Obuchowski 1997; a sandwich for the ratio of U-statistics),
     which is deterministic, fast, and holds its level in simulation with
     within-patient correlation.  ``inference="bootstrap"`` resamples patients
-    within arm (`n_boot`, `rng`; percentile interval, p-value from the
+    within arm (`n_resamples`, `rng`; percentile interval, p-value from the
     bootstrap standard error); ``inference="naive"`` treats flares as
     independent and is there only to show the problem.
 
@@ -131,8 +137,9 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     alternative : {"two-sided", "less", "greater"}
         "less": milder in the arm.
     confidence_level : float
-    n_boot : int
-        Bootstrap replicates (``inference="bootstrap"``).
+    n_resamples : int
+        Bootstrap replicates (``inference="bootstrap"``).  Formerly ``n_boot``
+        (still accepted, with a ``DeprecationWarning``).
     rng : seed or Generator, optional
         For the bootstrap.
     missing : {"raise", "drop"}
@@ -140,7 +147,8 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     Returns
     -------
     DataFrame
-        One row per non-reference arm: ``arm, reference, unit, outcome,
+        One row per non-reference arm: `group` (the arm, in a column named
+        after `group`: ``arm`` by default), ``reference, unit, outcome,
         inference, n_patients, n_patients_reference, n_flares,
         n_flares_reference, probability_superiority, ci_low, ci_high,
         cliffs_delta, delta_ci_low, delta_ci_high, se, statistic, df, pvalue,
@@ -170,7 +178,8 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     patient_outcome = _v.check_choice("patient_outcome", patient_outcome, _PATIENT_OUTCOMES)
     alternative = _v.check_alternative(alternative)
     confidence_level = _v.check_confidence_level(confidence_level)
-    n_boot = _v.check_int("n_boot", n_boot, minimum=100)
+    n_resamples = _v.check_int("n_resamples", n_resamples, minimum=100)
+    _v.check_output_name("group", group, _SEVERITY_COLUMNS)
     data, lev, groups = _unit_data(flares, patients, unit=unit, patient_outcome=patient_outcome, group=group,
                                    severity=severity, patient=patient, sledai=sledai, levels=levels, missing=missing)
     ref = _resolve_reference(reference, groups)
@@ -209,7 +218,7 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
             inf_label = "bootstrap"
             r = _o.superiority_from_counts(A, B, clustered=True)
             p = float(r["p"])
-            reps = _o.bootstrap_superiority(A, B, n_boot, stream)
+            reps = _o.bootstrap_superiority(A, B, n_resamples, stream)
             reps = reps[np.isfinite(reps)]
             se = float(np.std(reps, ddof=1))
             stat = (p - 0.5) / se if se > 0 else math.nan
@@ -219,9 +228,9 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
             qlo, qhi = np.quantile(reps, [0.5 - lvl / 2, 0.5 + lvl / 2])
             lo = float(qlo) if alternative != "less" else 0.0
             hi = float(qhi) if alternative != "greater" else 1.0
-            method = f"flare level, cluster bootstrap by patient ({n_boot} replicates, percentile interval)"
+            method = f"flare level, cluster bootstrap by patient ({n_resamples} replicates, percentile interval)"
         rows.append({
-            "arm": g, "reference": ref, "unit": unit,
+            group: g, "reference": ref, "unit": unit,
             "outcome": patient_outcome if unit == "patient" else f"{severity} per flare",
             "inference": inf_label, "n_patients": npat, "n_patients_reference": npat_ref,
             "n_flares": nfl, "n_flares_reference": nfl_ref,
@@ -365,7 +374,8 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     Returns
     -------
     DataFrame
-        One row per non-reference arm: ``arm, reference, odds_ratio, ci_low,
+        One row per non-reference arm: `group` (the arm, in a column named
+        after `group`: ``arm`` by default), ``reference, odds_ratio, ci_low,
         ci_high, pvalue, log_odds_ratio, se, statistic, n, n_clusters, unit,
         inference, method``.
 
@@ -385,6 +395,7 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     unit = _v.check_choice("unit", unit, _UNITS)
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
     confidence_level = _v.check_confidence_level(confidence_level)
+    _v.check_output_name("group", group, _ODDS_COLUMNS)
     if unit == "flare":
         d = _prepare_flares(flares, group=group, severity=severity, patient=patient, levels=levels, missing=missing)
         groups = d["groups"]
@@ -448,7 +459,7 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     if dropped:
         method += f"; unobserved level(s) {dropped} dropped"
     return pd.DataFrame({
-        "arm": others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": np.exp(beta - z * se),
+        group: others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": np.exp(beta - z * se),
         "ci_high": np.exp(beta + z * se), "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
         "n": int(y.size), "n_clusters": n_clusters, "unit": unit,
         "inference": inference if unit == "flare" else "independent patients", "method": method,

@@ -13,13 +13,15 @@ return the observed/expected table, and its ``PHReg(ties="efron")`` (used in
 the tests as a cross-check) takes ~0.1 s per fit, too slow for calibration.
 
 Modules: ``nonparametric`` (Kaplan-Meier, log-rank single and batch, time to first
-flare from a patients table), ``models`` (Cox hazard ratio, RMST), ``data``
-(the shared argument checks).
+flare from a patients table), ``models`` (Cox hazard ratio, RMST), ``compare``
+(:func:`compare_survival`: log-rank and Cox on a table, as the other families'
+``compare_*``), ``data`` (the shared argument checks).
 """
 
 from __future__ import annotations
 
 from lupusstats._core.exports import export
+from lupusstats.survival.compare import SurvivalComparison, compare_survival
 from lupusstats.survival.models import RMSTResult, cox_hazard_ratio, rmst_difference
 from lupusstats.survival.nonparametric import (
     LogrankResult,
@@ -32,6 +34,8 @@ from lupusstats.survival.nonparametric import (
 __all__ = [
     "LogrankResult",
     "RMSTResult",
+    "SurvivalComparison",
+    "compare_survival",
     "cox_hazard_ratio",
     "kaplan_meier",
     "logrank",

@@ -20,7 +20,8 @@ from lupusstats.survival.data import _km_one, _survival_iv
 # ---------------------------------------------------------------------------
 
 
-def time_to_first_flare(patients, *, severe=False, group=C.ARM, followup=C.FOLLOWUP_YEARS,
+@_v.renamed_keyword(old="followup", new="exposure")
+def time_to_first_flare(patients, *, severe=False, group=C.ARM, exposure=C.FOLLOWUP_YEARS,
                         first_flare=C.FIRST_FLARE_YEARS, first_severe_flare=C.FIRST_SEVERE_FLARE_YEARS):
     """Time to first flare (or first severe flare) per patient, censored at follow-up.
 
@@ -30,9 +31,10 @@ def time_to_first_flare(patients, *, severe=False, group=C.ARM, followup=C.FOLLO
         Patients table (one row per patient).
     severe : bool
         Use the first *severe* flare instead of the first flare of any severity.
-    group, followup, first_flare, first_severe_flare : str
-        Column names.  A NaN first-flare time means no such flare: the patient
-        is censored at `followup`.
+    group, exposure, first_flare, first_severe_flare : str
+        Column names; `exposure` is the follow-up time (formerly ``followup=``,
+        still accepted with a ``DeprecationWarning``).  A NaN first-flare time
+        means no such flare: the patient is censored at the end of follow-up.
 
     Returns
     -------
@@ -59,8 +61,8 @@ def time_to_first_flare(patients, *, severe=False, group=C.ARM, followup=C.FOLLO
     if not isinstance(severe, bool):
         raise TypeError(f"`severe` must be True or False, got {severe!r}.")
     column = first_severe_flare if severe else first_flare
-    _v.check_columns("patients", patients, [group, followup, column])
-    fu = _v.as_positive_array(followup, patients[followup].to_numpy(dtype=float), ndim=1)
+    _v.check_columns("patients", patients, [group, exposure, column])
+    fu = _v.as_positive_array(exposure, patients[exposure].to_numpy(dtype=float), ndim=1)
     first = _v.as_float_array(column, patients[column].to_numpy(dtype=float), ndim=1, allow_nan=True)
     event = ~np.isnan(first)
     if (first[event] < 0).any():
@@ -68,17 +70,20 @@ def time_to_first_flare(patients, *, severe=False, group=C.ARM, followup=C.FOLLO
     late = event & (first > fu * (1 + 1e-12))
     if late.any():
         raise ValueError(
-            f"`{column}` is after `{followup}` for {int(late.sum())} patient(s) (e.g. row {int(np.flatnonzero(late)[0])}): "
+            f"`{column}` is after `{exposure}` for {int(late.sum())} patient(s) (e.g. row {int(np.flatnonzero(late)[0])}): "
             "an event cannot follow the end of follow-up."
         )
     time = np.where(event, first, fu)
     return pd.DataFrame({group: patients[group].to_numpy() if not isinstance(patients[group].dtype, pd.CategoricalDtype)
-                         else patients[group].values, "time": time, "event": event})
+                         else patients[group].values, C.TIME: time, C.EVENT: event})
 
 
 # ---------------------------------------------------------------------------
 # Kaplan-Meier
 # ---------------------------------------------------------------------------
+
+
+_KM_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "ci_low", "ci_high")
 
 
 def _km_ci(surv, se, z, conf_type):
@@ -101,7 +106,8 @@ def _km_ci(surv, se, z, conf_type):
     return low, high
 
 
-def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="log-log"):
+@_v.renamed_keyword(old="conf_type", new="method")
+def kaplan_meier(time, event, group=None, *, confidence_level=0.95, method="log-log"):
     """Kaplan-Meier survival curve(s) with Greenwood pointwise confidence intervals.
 
     Parameters
@@ -111,10 +117,13 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="l
     event : array-like of bool or 0/1
         1 when the event was observed, 0 when censored.
     group : array-like, optional
-        One curve per group (a pandas Categorical keeps its order).
+        One curve per group (a pandas Categorical keeps its order).  The output
+        column of the groups is named after a named pandas Series (``tte["arm"]``
+        gives ``arm``), else ``group``.
     confidence_level : float
-    conf_type : {"log-log", "log", "plain"}
-        Transformation for the pointwise interval.  The default ``"log-log"``
+    method : {"log-log", "log", "plain"}
+        Transformation for the pointwise interval (formerly ``conf_type=``,
+        still accepted with a ``DeprecationWarning``).  The default ``"log-log"``
         (Kalbfleisch & Prentice; SAS and Stata default) stays inside [0, 1] and
         covers better in small samples; ``"log"`` is R ``survfit``'s default.  Both
         equal R ``survfit(conf.type=...)``, except that where the curve is still 1
@@ -124,9 +133,9 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="l
     Returns
     -------
     DataFrame
-        One row per distinct time (event or censoring) per group: ``group`` (when
-        given), ``time``, ``n_risk``, ``n_event``, ``n_censor``, ``survival``,
-        ``std_err`` (Greenwood SE of log survival, as survfit's ``std.err``),
+        One row per distinct time (event or censoring) per group: the group
+        (when given; named as described under `group`), ``time``, ``n_risk``,
+        ``n_event``, ``n_censor``, ``survival``, ``std_err`` (Greenwood SE of log survival, as survfit's ``std.err``),
         ``ci_low``, ``ci_high``.
 
     Raises
@@ -140,13 +149,20 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="l
     >>> km = ls.kaplan_meier([1, 2, 2, 3, 4], [1, 1, 0, 1, 0])
     >>> km["survival"].round(3).tolist()
     [0.8, 0.6, 0.3, 0.3]
+    >>> import pandas as pd
+    >>> tte = pd.DataFrame({"time": [1, 2, 3, 4], "event": [1, 0, 1, 1], "arm": ["a", "a", "b", "b"]})
+    >>> list(ls.kaplan_meier(tte["time"], tte["event"], tte["arm"]).columns[:3])
+    ['arm', 'time', 'n_risk']
     """
     import pandas as pd
     from scipy import stats
 
     t, e, codes, levels = _survival_iv(time, event, group, need_events=False)
     cl = _v.check_confidence_level(confidence_level)
-    conf_type = _v.check_choice("conf_type", conf_type, ("log-log", "log", "plain"))
+    conf_type = _v.check_choice("method", method, ("log-log", "log", "plain"))
+    name = getattr(group, "name", None) if hasattr(group, "to_numpy") else None
+    if not isinstance(name, str) or name in _KM_COLUMNS:
+        name = "group"
     z = float(stats.norm.ppf(0.5 + cl / 2))
     frames = []
     groups = [None] if codes is None else list(range(len(levels)))
@@ -159,11 +175,11 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="l
             "n_censor": n_censor.astype(int), "survival": surv, "std_err": se, "ci_low": low, "ci_high": high,
         })
         if g is not None:
-            frame.insert(0, "group", levels[g])
+            frame.insert(0, name, levels[g])
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     if codes is not None:
-        out["group"] = pd.Categorical(out["group"], categories=levels)
+        out[name] = pd.Categorical(out[name], categories=levels)
     out.attrs["conf_type"] = conf_type
     out.attrs["confidence_level"] = cl
     return out
