@@ -136,3 +136,16 @@ def test_logrank_batch_interval_coverage():
     covered = np.mean((res.ci_low < 0.75) & (0.75 < res.ci_high))
     lo, hi = _binom_bounds(0.95, n_trials)
     assert lo <= covered <= hi, covered
+
+
+def test_renamed_keywords_still_accepted_with_warning(batch):
+    tr = batch.arm == 1
+    new = ls.compare_rates_batch(batch.n_flares, exposure=batch.followup_years, treated=tr)
+    with pytest.warns(DeprecationWarning, match="use `exposure` instead"):
+        old = ls.compare_rates_batch(batch.n_flares, followup_years=batch.followup_years, treated=tr)
+    np.testing.assert_array_equal(old.pvalue, new.pvalue)
+    event = ~np.isnan(batch.first_flare_years)
+    time = np.where(event, batch.first_flare_years, batch.followup_years)
+    with pytest.warns(DeprecationWarning, match="use `treated` instead"):
+        old = ls.logrank_batch(time, event, group_codes=tr)
+    np.testing.assert_array_equal(old.pvalue, ls.logrank_batch(time, event, tr).pvalue)

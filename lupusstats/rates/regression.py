@@ -214,7 +214,8 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     return pd.DataFrame(rows)
 
 
-def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", alternative="two-sided",
+@_v.renamed_keyword(old="followup_years", new="exposure")
+def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternative="two-sided",
                         confidence_level=0.95):
     """Treated-versus-reference rate ratio for many trials at once (the engine for power analysis).
 
@@ -229,8 +230,8 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", al
     ----------
     n_flares : array_like of int, shape (n_trials, n_patients)
         Event counts (e.g. ``batch.n_flares`` or ``batch.n_severe_flares``).
-    followup_years : array_like, shape (n_trials, n_patients)
-        Exposure (> 0).
+    exposure : array_like, shape (n_trials, n_patients)
+        Follow-up time of each patient (> 0), e.g. ``batch.followup_years``.
     treated : array_like of bool, shape (n_patients,) or (n_trials, n_patients)
         True for the treated arm; every trial needs both groups.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
@@ -274,8 +275,8 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", al
     alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)
     y = _v.as_count_array("n_flares", n_flares, ndim=2)
-    t = _v.as_positive_array("followup_years", followup_years, ndim=2)
-    _v.check_same_shape(n_flares=y, followup_years=t)
+    t = _v.as_positive_array("exposure", exposure, ndim=2)
+    _v.check_same_shape(n_flares=y, exposure=t)
     T, n = y.shape
     tr = _v.check_treated(treated, T, n)
     if tr.ndim == 1:

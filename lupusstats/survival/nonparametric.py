@@ -306,6 +306,7 @@ def logrank(time, event, group) -> LogrankResult:
                          observed=tuple(float(x) for x in observed), expected=tuple(float(x) for x in expected))
 
 
+@_v.renamed_keyword(old="group_codes", new="treated")
 def logrank_batch(time, event, treated, *, alternative="two-sided", confidence_level=0.95) -> BatchResult:
     """Two-group log-rank test for many trials at once (the engine of time-to-flare power).
 
