@@ -15,7 +15,11 @@ import math
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats.cohort import columns as C
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
+from lupusstats.rates import compare_rates
+from lupusstats.severity import compare_severity
+from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
 __all__ = ["effect_card"]
 
@@ -116,11 +120,6 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     ['flare rate', 'severe flare rate', 'time to first flare']
     """
     import pandas as pd
-
-    from lupusstats.cohort import columns as C
-    from lupusstats.rates import compare_rates
-    from lupusstats.severity import compare_severity
-    from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
     patients = getattr(cohort, "patients", None)
     flares = getattr(cohort, "flares", None)

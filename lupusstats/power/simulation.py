@@ -10,7 +10,12 @@ import math
 
 import numpy as np
 
+from lupusstats import rates as _rates
+from lupusstats import severity as _severity
+from lupusstats import survival as _survival
 from lupusstats._core import validation as _v
+from lupusstats.model.scenario import Scenario
+from lupusstats.model.simulate import simulate_trials
 from lupusstats.power.formula import (_CELLS_PER_CHUNK, _RATE_MODELS, ENDPOINTS, _check_alpha, _check_target_power,
                              sample_size_rate_ratio)
 from lupusstats._core.results import ConfidenceInterval, ResultBase
@@ -24,10 +29,6 @@ def _first_event(first, followup):
 
 def _analyse(batch, treated, endpoint, model, alternative):
     """p-values and signed statistics (> 0: treated worse) of one batch of trials."""
-    from lupusstats import rates as _rates
-    from lupusstats import severity as _severity
-    from lupusstats import survival as _survival
-
     if endpoint in ("flare_rate", "severe_flare_rate"):
         y = batch.n_flares if endpoint == "flare_rate" else batch.n_severe_flares
         res = _rates.compare_rates_batch(y, batch.followup_years, treated, model=model)
@@ -117,8 +118,6 @@ def _wilson(k, n, level):
 
 def _two_arm(scenario, arm):
     """The reference arm and the compared arm only (other arms are not simulated)."""
-    from lupusstats.model.scenario import Scenario
-
     if not isinstance(scenario, Scenario):
         raise TypeError(f"`scenario` must be a lupusstats.Scenario (see ls.preset), got {type(scenario).__name__}.")
     names = scenario.arm_names
@@ -150,8 +149,6 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
 
 def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
     """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
-    from lupusstats.model.simulate import simulate_trials
-
     chunk = max(1, _CELLS_PER_CHUNK // sc2.n_patients)
     sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
     streams = rng.spawn(len(sizes))

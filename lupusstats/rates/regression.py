@@ -10,6 +10,7 @@ import numpy as np
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
+from lupusstats.rates.negbin import fit_rates
 from lupusstats.rates.poisson import poisson_rate_ci
 
 __all__ = ["flare_rates", "compare_rates", "compare_rates_batch", "BatchRateComparison"]
@@ -168,8 +169,6 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     """
     import pandas as pd
 
-    from lupusstats.rates.negbin import fit_rates
-
     model = _v.check_choice("model", model, _MODELS)
     cl = _v.check_confidence_level(confidence_level)
     y, t, X, levels, ref, others = _design(patients, count, exposure, group, covariates, reference)
@@ -307,8 +306,6 @@ def compare_rates_batch(n_flares, followup_years, treated, *, model="negbin", co
     >>> bool(res.converged.all())
     True
     """
-    from lupusstats.rates.negbin import fit_rates
-
     model = _v.check_choice("model", model, _MODELS)
     cl = _v.check_confidence_level(confidence_level)
     y = _v.as_count_array("n_flares", n_flares, ndim=2)
