@@ -3,9 +3,9 @@
 :func:`effect_card` composes the analyses -- flare rates (:mod:`lupusstats.rates`),
 flare severity (:mod:`lupusstats.severity`), time to first flare
 (:mod:`lupusstats.survival`) and the effect sizes of :mod:`lupusstats.effects`
--- into one tidy table, so it sits on top of the analysis modules (beside
-``power``), not inside one of them.  ``from lupusstats.effects import
-effect_card`` keeps working.
+-- into one tidy table, so it sits on top of the analysis families (beside
+``power`` and ``calibration``), not inside one of them.  Import it as
+``ls.effect_card`` (``lupusstats.effects`` does not have it).
 """
 
 from __future__ import annotations
