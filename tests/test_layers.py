@@ -220,7 +220,8 @@ def test_no_private_names_of_another_family():
         for node, _ in _imports(tree):
             if isinstance(node, ast.ImportFrom):
                 source = _resolve(node, module, is_package)
-                targets = [(f"{source}.{a.name}" if _is_module(f"{source}.{a.name}") else source, a) for a in node.names]
+                targets = [(f"{source}.{a.name}" if _is_module(f"{source}.{a.name}") else source, a)
+                           for a in node.names]
             else:
                 targets = [(a.name, a) for a in node.names]
             for target, alias in targets:
@@ -232,6 +233,8 @@ def test_no_private_names_of_another_family():
                     problems.append(f"{module}:{node.lineno}  {ast.get_source_segment(path.read_text(), node)}")
                 elif isinstance(node, ast.ImportFrom) and _is_module(target):
                     bound[alias.asname or alias.name] = target
+                elif alias.asname:  # import lupusstats.rates as r
+                    bound[alias.asname] = target
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
                     and _private(node.attr)):
