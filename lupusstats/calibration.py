@@ -18,7 +18,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lupusstats import effects, rates, severity, survival
 from lupusstats._core import validation as _v
+from lupusstats.evidence import meta
+from lupusstats.model.scenario import Arm, Scenario
+from lupusstats.model.simulate import simulate_trials
 
 __all__ = ["validate_methods", "VALIDATION_FAMILIES"]
 
@@ -52,10 +56,6 @@ def _cover(low, high, truth):
 
 # --------------------------------------------------------------------------- rate-ratio tests (Poisson totals)
 def _rate_tests(rng, n_trials, alpha, cl):
-    from lupusstats import rates
-    from lupusstats.model.scenario import Arm, Scenario
-    from lupusstats.model.simulate import simulate_trials
-
     import warnings
 
     t1, t2, r2, rr = 12.0, 10.0, 0.5, 0.5
@@ -114,10 +114,6 @@ def _rate_tests(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- rate models (vectorised)
 def _rate_models(rng, n_trials, alpha, cl):
-    from lupusstats import rates
-    from lupusstats.model.scenario import Arm, Scenario
-    from lupusstats.model.simulate import simulate_trials
-
     rr = 0.7
     rows = []
     base = dict(n_per_arm=60, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
@@ -146,8 +142,6 @@ def _rate_models(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- effect sizes
 def _effect_sizes(rng, n_trials, alpha, cl):
-    from lupusstats import effects
-
     rows = []
     n, delta = 20, 0.5
     scen = f"normal outcomes, {n} per group"
@@ -182,10 +176,6 @@ def _effect_sizes(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- survival
 def _survival(rng, n_trials, alpha, cl):
-    from lupusstats import survival
-    from lupusstats.model.scenario import Arm, Scenario
-    from lupusstats.model.simulate import simulate_trials
-
     rows = []
     sc = Scenario([Arm("reference", dropout_rate=0.3), Arm("treated", dropout_rate=0.3)], n_per_arm=50,
                   baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
@@ -225,10 +215,6 @@ def _survival(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- severity
 def _severity(rng, n_trials, alpha, cl):
-    from lupusstats import severity
-    from lupusstats.model.scenario import Arm, Scenario
-    from lupusstats.model.simulate import simulate_trials
-
     sc = Scenario([Arm("reference"), Arm("treated")], n_per_arm=60, baseline_flare_rate=1.8, dispersion=0.5,
                   followup_years=1.0, severity_patient_sd=1.0)
     b = simulate_trials(sc, n_trials, rng=rng)
@@ -251,8 +237,6 @@ def _severity(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- meta-analysis
 def _meta_analysis(rng, n_trials, alpha, cl):
-    from lupusstats.evidence import meta
-
     k_studies, tau2, mu = 6, 0.05, 0.3
     vi = np.linspace(0.02, 0.2, k_studies)
     rows = []

@@ -3,9 +3,9 @@
 :func:`effect_card` composes the analyses -- flare rates (:mod:`lupusstats.rates`),
 flare severity (:mod:`lupusstats.severity`), time to first flare
 (:mod:`lupusstats.survival`) and the effect sizes of :mod:`lupusstats.effects`
--- into one tidy table, so it sits on top of the analysis modules (beside
-``power``), not inside one of them.  ``from lupusstats.effects import
-effect_card`` keeps working.
+-- into one tidy table, so it sits on top of the analysis families (beside
+``power`` and ``calibration``), not inside one of them.  Import it as
+``ls.effect_card`` (``lupusstats.effects`` does not have it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ import math
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats.cohort import columns as C
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
+from lupusstats.rates import compare_rates
+from lupusstats.severity import compare_severity
+from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
 __all__ = ["effect_card"]
 
@@ -116,11 +120,6 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     ['flare rate', 'severe flare rate', 'time to first flare']
     """
     import pandas as pd
-
-    from lupusstats.cohort import columns as C
-    from lupusstats.rates import compare_rates
-    from lupusstats.severity import compare_severity
-    from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
     patients = getattr(cohort, "patients", None)
     flares = getattr(cohort, "flares", None)

@@ -17,6 +17,13 @@ import os
 import pathlib
 import sys
 
+from lupusstats.card import effect_card
+from lupusstats.cli.report import build_report
+from lupusstats.cohort.readers import read_cohort
+from lupusstats.evidence.datasets import list_datasets, load_dataset
+from lupusstats.model.presets import list_presets, preset
+from lupusstats.model.simulate import simulate_cohort
+
 PROG = "lupusstats"
 
 
@@ -61,8 +68,6 @@ def _level(text: str) -> float:
 
 
 def _check_preset(name: str) -> None:
-    from lupusstats.model.presets import list_presets
-
     known = list(list_presets()["name"])
     if name not in known:
         raise UsageError(f"unknown preset {name!r}; known presets: {', '.join(known)}")
@@ -84,9 +89,6 @@ def _frame_text(frame) -> str:
 
 def _cmd_simulate(args) -> int:
     import numpy as np
-
-    from lupusstats.model.presets import preset
-    from lupusstats.model.simulate import simulate_cohort
 
     _check_preset(args.preset)
     out = pathlib.Path(args.out)
@@ -164,9 +166,6 @@ def format_effect_card(card, confidence_level: float = 0.95) -> str:
 
 
 def _cmd_analyze(args) -> int:
-    from lupusstats.card import effect_card
-    from lupusstats.cohort.readers import read_cohort
-
     folder = pathlib.Path(args.directory)
     if not folder.exists():
         raise FileNotFoundError(f"no such directory: {folder}")
@@ -199,8 +198,6 @@ def _cmd_analyze(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from lupusstats.cli.report import build_report
-
     folder = pathlib.Path(args.notebooks)
     if not folder.is_dir():
         raise FileNotFoundError(f"no notebook folder {folder}")
@@ -235,8 +232,6 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_presets(args) -> int:
-    from lupusstats.model.presets import list_presets, preset
-
     if args.name is None:
         table = list_presets()
         print(_frame_text(table.drop(columns=["description", "flare_definition"])))
@@ -255,8 +250,6 @@ def _cmd_presets(args) -> int:
 
 
 def _cmd_datasets(args) -> int:
-    from lupusstats.evidence.datasets import list_datasets, load_dataset
-
     table = list_datasets()
     if args.name is None:
         print(_frame_text(table.drop(columns=["file"])))

@@ -28,6 +28,8 @@ import pathlib
 import sys
 import time
 
+from lupusstats import __version__
+
 __all__ = ["ReportResult", "build_report", "execute_notebook", "notebook_parameters", "inject_parameters",
            "title_and_summary", "main_figure"]
 
@@ -292,8 +294,6 @@ code{background:#f6f8fa;padding:0 .2rem;border-radius:3px}
 
 
 def _index_html(entries, parameters, total) -> str:
-    from lupusstats import __version__
-
     cards = []
     for e in entries:
         page = html.escape(e["page"])

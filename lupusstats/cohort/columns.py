@@ -1,7 +1,7 @@
 """Column names and categories shared by the simulator and the analyses.
 
 This module is the single definition of the two table shapes used everywhere in
-lupusstats (see ``ARCHITECTURE.md``):
+lupusstats (see ``docs/architecture.md``):
 
 **patients** -- one row per patient (per trial replicate when there are several)
     ``trial``, ``patient``, ``arm``, ``followup_years``, ``completed``,

@@ -2,7 +2,7 @@
 
 :func:`read_cohort` turns a patients table and a flares table -- CSV files or
 DataFrames, e.g. exported from a trial database -- into the same shape that
-:func:`ls.simulate_cohort` returns (see ``lupusstats.columns``), so every
+:func:`ls.simulate_cohort` returns (see ``lupusstats.cohort.columns``), so every
 analysis function (and :func:`ls.effect_card`) works on them unchanged.
 
 It is strict on purpose: a clinical table with an impossible row (a flare after

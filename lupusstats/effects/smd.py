@@ -4,8 +4,8 @@ This module holds Cohen's d, Hedges' g and Glass's delta with exact intervals
 from the noncentral t distribution (as R ``effectsize``), their
 ``*_from_stats`` twins for summary statistics, and the small interval and
 p-value helpers (``_z``, ``_normal_pvalue``, ``_one_sided``, ``_level_for``)
-that the 2x2 measures in :mod:`lupusstats._effects_2x2` share.  It imports only
-``_validation`` and ``_results``.  The public names are re-exported by
+that the 2x2 measures in :mod:`lupusstats.effects.twobytwo` share.  It imports
+only :mod:`lupusstats._core` (validation, results).  The public names are re-exported by
 :mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
 that module's docstring).
 """

@@ -5,7 +5,7 @@ independent groups (Wald, exact conditional and Newcombe intervals, with the
 ``metafor::escalc`` zero-cell correction), the number needed to treat
 (``NNTResult``, Altman 1998) from a risk difference or a rate difference, and
 the rate difference itself.  It takes its interval helpers from
-:mod:`lupusstats._effects_smd`.  The public names are re-exported by
+:mod:`lupusstats.effects.smd`.  The public names are re-exported by
 :mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
 that module's docstring).
 """

@@ -19,6 +19,8 @@ import math
 import pathlib
 from dataclasses import dataclass, field
 
+from lupusstats._core import validation as _v
+
 __all__ = ["list_datasets", "load_dataset", "validate_dataset", "DatasetError"]
 
 TAGS = ("V", "R", "D")
@@ -378,8 +380,6 @@ def load_dataset(name: str):
     >>> sorted(msc.loc[msc.overlap_group == "nanjing", "study"].unique())
     ['Liang 2010', 'Sun 2010', 'Wang 2013', 'Wang 2014', 'Wang 2018']
     """
-    from lupusstats._core import validation as _v
-
     _v.check_choice("name", name, sorted(SCHEMAS))
     return validate_dataset(_data_dir().joinpath(f"{name}.csv"), name=name)
 

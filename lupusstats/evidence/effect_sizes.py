@@ -1,12 +1,13 @@
-"""Effect sizes from published summaries behind :mod:`lupusstats.meta` (private).
+"""Effect sizes from published summaries behind :mod:`lupusstats.evidence` (private).
 
 This module holds the first of the two ``metafor`` steps: :func:`effect_sizes`
 (like ``metafor::escalc``: MD, SMD, RR, OR, RD, IRR, PR, PLO, PAS, PFT, MN, MC
 from means and SDs, 2x2 counts, events over person-time or single-arm
 proportions, with escalc's zero-cell rule), :func:`back_transform` to the
-natural scale, the ``MEASURES`` table and their column helpers.  It imports
-only ``_validation``.  The public names are re-exported by
-:mod:`lupusstats.meta`; import them from there.
+natural scale, the ``MEASURES`` table and their column helpers; the second step,
+:func:`meta_analysis`, is :mod:`lupusstats.evidence.meta`.  It imports only
+:mod:`lupusstats._core.validation`.  The public names are re-exported by
+:mod:`lupusstats.evidence`; import them from there.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Two steps, as in R ``metafor``:
 
 * :func:`effect_sizes` turns summary statistics (means and SDs, 2x2 counts,
   event counts over person-time, single-arm proportions) into an effect size
-  ``yi`` and its sampling variance ``vi``, like ``metafor::escalc``.
+  ``yi`` and its sampling variance ``vi``, like ``metafor::escalc``
+  (:mod:`lupusstats.evidence.effect_sizes`).
 * :func:`meta_analysis` pools ``yi`` with inverse-variance weights, fixed or
   random effects, like ``metafor::rma`` (intercept-only model), and returns a
   :class:`MetaAnalysisResult` with heterogeneity statistics, the Q-profile

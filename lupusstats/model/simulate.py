@@ -1,6 +1,6 @@
 """Simulate lupus cohorts (tidy tables) and many trials at once (numpy arrays).
 
-The generative model (see ``ARCHITECTURE.md``):
+The generative model (see ``docs/architecture.md``):
 
 * **frailty** ``u ~ Gamma(mean 1, variance dispersion)`` per patient, so flare
   counts are negative binomial (NB2) with ``Var = mu + dispersion * mu**2``;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lupusstats._core import validation as _v
+
 #: Colours for mild / moderate / severe (colour-blind safe, light to dark).
 SEVERITY_PALETTE = {"mild": "#fdd49e", "moderate": "#fc8d59", "severe": "#b30000"}
 
@@ -22,7 +24,5 @@ def _group_column(frame, group, name):
     default) and put it first, so a table made with ``group="treatment"`` is
     plotted without repeating the name.
     """
-    from lupusstats._core import validation as _v
-
     _v.check_columns(name, frame, [] if group is None else [group])
     return frame.columns[0] if group is None else group

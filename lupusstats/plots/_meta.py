@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lupusstats._core import validation as _v
 from ._common import _axes
 
 __all__ = ["plot_forest", "plot_funnel"]
@@ -58,8 +59,6 @@ def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear"
     ['A', 'B', 'C']
     """
     from matplotlib.patches import Polygon
-
-    from lupusstats._core import validation as _v
 
     _check_result(result)
     _v.check_choice("xscale", xscale, ("linear", "log"))
@@ -158,8 +157,6 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     'standard error'
     """
     from scipy import stats
-
-    from lupusstats._core import validation as _v
 
     _check_result(result)
     level = _v.check_confidence_level(confidence_level)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lupusstats import rates as _rates
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from ._common import _axes, _group_column
@@ -110,11 +111,9 @@ def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS
     -------
     matplotlib.axes.Axes
     """
-    from lupusstats import rates
-
     ax = _axes(ax)
-    freq = rates.count_frequencies(patients, count=count, exposure=exposure, group=group, covariates=covariates)
-    test = rates.overdispersion_test(patients, count=count, exposure=exposure, group=group, covariates=covariates)
+    freq = _rates.count_frequencies(patients, count=count, exposure=exposure, group=group, covariates=covariates)
+    test = _rates.overdispersion_test(patients, count=count, exposure=exposure, group=group, covariates=covariates)
     k = freq["count"].to_numpy()
     ax.bar(k, freq["observed"], color="#bbbbbb", label="observed")
     ax.plot(k, freq["poisson"], "o-", color="#c44e52", label="Poisson fit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats import severity as _sev
 from ._common import SEVERITY_PALETTE, _axes
@@ -107,8 +108,6 @@ def plot_organ_heatmap(flares, patients=None, *, value="patient_share", group=C.
     'organ domain'
     """
     import seaborn as sns
-
-    from lupusstats._core import validation as _v
 
     value = _v.check_choice("value", value, ("patient_share", "flare_share"))
     table = _sev.organ_table(flares, patients, group=group, organ=organ, patient=patient)

@@ -1,7 +1,7 @@
 """Formula power and sample size for the negative-binomial rate ratio (Zhu & Lakkis 2014; Tang 2015).
 
 The public names are re-exported by :mod:`lupusstats.power`; the argument
-checks and constants here are shared with the simulation modules.
+checks and constants here are shared with ``simulation`` and ``grid``.
 """
 
 from __future__ import annotations

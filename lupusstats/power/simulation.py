@@ -14,6 +14,8 @@ from lupusstats._core import validation as _v
 from lupusstats.rates import compare_rates_batch
 from lupusstats.severity import compare_severity_batch
 from lupusstats.survival import logrank_batch
+from lupusstats.model.scenario import Scenario
+from lupusstats.model.simulate import simulate_trials
 from lupusstats.power.formula import (_CELLS_PER_CHUNK, _RATE_MODELS, ENDPOINTS, _check_alpha, _check_target_power,
                              sample_size_rate_ratio)
 from lupusstats._core.results import ConfidenceInterval, ResultBase
@@ -123,8 +125,6 @@ def _wilson(k, n, level):
 
 def _two_arm(scenario, arm):
     """The reference arm and the compared arm only (other arms are not simulated)."""
-    from lupusstats.model.scenario import Scenario
-
     if not isinstance(scenario, Scenario):
         raise TypeError(f"`scenario` must be a lupusstats.Scenario (see ls.preset), got {type(scenario).__name__}.")
     names = scenario.arm_names
@@ -156,8 +156,6 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
 
 def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
     """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
-    from lupusstats.model.simulate import simulate_trials
-
     chunk = max(1, _CELLS_PER_CHUNK // sc2.n_patients)
     sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
     streams = rng.spawn(len(sizes))

@@ -13,6 +13,7 @@ import numpy as np
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _covariate_matrix, _design, _group_codes
+from lupusstats.rates.negbin import fit_rates
 from lupusstats._core.results import ResultBase
 
 
@@ -86,8 +87,6 @@ def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.F
     True
     """
     from scipy import stats
-
-    from lupusstats.rates.negbin import fit_rates
 
     method = _v.check_choice("method", method, ("lr", "cameron-trivedi"))
     y, t, X, arm_cols = _mean_model(patients, count, exposure, group, covariates)
@@ -168,8 +167,6 @@ def count_frequencies(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
     """
     import pandas as pd
     from scipy import stats
-
-    from lupusstats.rates.negbin import fit_rates
 
     y, t, X, arm_cols = _mean_model(patients, count, exposure, group, covariates)
     fit = fit_rates(y[None], t[None], X, model="negbin", arm_cols=arm_cols)

@@ -10,6 +10,7 @@ from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
+from lupusstats.rates.negbin import fit_rates
 from lupusstats.rates.poisson import poisson_rate_ci
 
 __all__ = ["flare_rates", "compare_rates", "compare_rates_batch"]
@@ -181,8 +182,6 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     """
     import pandas as pd
 
-    from lupusstats.rates.negbin import fit_rates
-
     model = _v.check_choice("model", model, _MODELS)
     cl = _v.check_confidence_level(confidence_level)
     _v.check_output_name("group", group, _COMPARISON_COLUMNS)
@@ -269,8 +268,6 @@ def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternat
     >>> res.measure, res.alternative
     ('rate_ratio', 'two-sided')
     """
-    from lupusstats.rates.negbin import fit_rates
-
     model = _v.check_choice("model", model, _MODELS)
     alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)

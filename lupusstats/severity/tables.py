@@ -5,8 +5,8 @@ involvement (``severity_counts``, ``severity_table``, ``organ_table``,
 ``patient_severity``), the SLEDAI-increase summaries (``sledai_summary``,
 ``sledai_ecdf``) and the argument and table helpers they share with the tests
 and arm comparisons (ordinal codes, group levels, one-trial checks, per-patient
-count rows).  It is the lowest of the three severity modules: it imports only
-``_ordinal``, ``_validation`` and ``columns``.  The public names are re-exported
+count rows).  It sits below ``twosample`` and ``compare``: it imports only
+``severity.ordinal``, ``_core.validation`` and ``cohort.columns``.  The public names are re-exported
 by :mod:`lupusstats.severity`; import them from there.
 """
 

@@ -6,7 +6,7 @@ This module holds the result classes ``SeverityComparison`` and
 without clustering) and their shared machinery (``_superiority_result``,
 ``_ci_superiority``), and the contingency-table tests (``contingency_test``,
 ``cochran_armitage``).  It imports the ordinal helpers of
-:mod:`lupusstats._severity_tables`; the public names are re-exported by
+:mod:`lupusstats.severity.tables`; the public names are re-exported by
 :mod:`lupusstats.severity`, so import them from there.  The direction
 convention is the one in the :mod:`lupusstats.severity` docstring.
 """

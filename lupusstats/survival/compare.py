@@ -77,6 +77,15 @@ class SurvivalComparison(ResultBase):
     method : str
     note : str
         Why the hazard ratio is NaN, if it is.
+
+    Examples
+    --------
+    >>> import pandas as pd, lupusstats as ls
+    >>> tte = pd.DataFrame({"time": [1, 2, 3, 4, 5, 6, 7, 8], "event": [1, 1, 1, 0, 1, 1, 0, 1],
+    ...                     "arm": ["a", "b", "a", "a", "b", "a", "b", "b"]})
+    >>> res = ls.compare_survival(tte)
+    >>> res.confidence_interval(0.9).low < res.hazard_ratio < res.confidence_interval(0.9).high
+    True
     """
 
     arm: str

@@ -1,7 +1,7 @@
 """Shared pieces of :mod:`lupusstats.survival`: input checks and the one-group Kaplan-Meier step.
 
-Private; kept apart so the Cox/RMST module and the public survival module both
-use them without an import cycle.
+Private; kept apart so ``models`` (Cox, RMST) and ``nonparametric`` (Kaplan-Meier,
+log-rank) both use them without an import cycle.
 """
 
 from __future__ import annotations
