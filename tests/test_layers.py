@@ -267,3 +267,26 @@ def test_package_imports_at_module_top():
     if problems:
         pytest.fail("package imports inside a function body (move them to the module top, or allow-list them in "
                     "LAZY_ALLOWED of tests/test_layers.py with the reason):\n" + "\n".join(problems), pytrace=False)
+
+
+# ------------------------------------------------------------------------------------------ plots take outputs
+
+
+@pytest.mark.parametrize("name", sorted(__import__("lupusstats.plots", fromlist=["__all__"]).__all__))
+def test_plot_first_argument_is_a_lupusstats_output(name):
+    """The plots rule (lupusstats/plots/__init__.py): the first argument is the output of one function."""
+    import inspect
+
+    from lupusstats import plots
+
+    func = getattr(plots, name)
+    first = next(iter(inspect.signature(func).parameters))
+    doc = inspect.getdoc(func) or ""
+    assert "Parameters" in doc, f"{name}: no Parameters section"
+    section = doc.split("Parameters\n----------\n", 1)[1]
+    entry = section.split("\n")[0]
+    assert entry.split(" : ")[0].split(",")[0].strip() == first, f"{name}: first documented parameter is not {first!r}"
+    description = section.split("\n", 1)[1].split("\n\n")[0]
+    described = description.split("\n")[0:3]
+    assert ":func:`lupusstats." in " ".join(described), (
+        f"{name}: the description of `{first}` must name the lupusstats function whose output it takes")

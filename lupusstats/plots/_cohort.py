@@ -26,9 +26,10 @@ def plot_flare_counts(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
     Parameters
     ----------
     patients : DataFrame
-        Patients table.
+        The ``patients`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
     count, exposure, group : str
-        Column names.
+        Column names, as in :func:`lupusstats.flare_rates`.
     ax : matplotlib Axes, optional
 
     Returns
@@ -67,7 +68,10 @@ def plot_swimlane(patients, flares, *, n_patients=40, patient=C.PATIENT, group=C
     Parameters
     ----------
     patients, flares : DataFrame
-        Patients and flares tables.
+        The ``patients`` and ``flares`` tables of one cohort
+        (:func:`lupusstats.simulate_cohort` or :func:`lupusstats.read_cohort`).
+    patient, group, exposure, time, severity : str
+        Column names.
     n_patients : int
         Patients shown, sampled evenly across groups (``rng`` picks them).
     rng : seed or Generator, optional
@@ -126,6 +130,15 @@ def _share_table(flares, column, levels, group):
 def plot_severity_mix(flares, *, group=C.ARM, severity=C.SEVERITY, ax=None):
     """Stacked bars: share of mild / moderate / severe flares per group.
 
+    Parameters
+    ----------
+    flares : DataFrame
+        The ``flares`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
+    group, severity : str
+        Column names.
+    ax : matplotlib Axes, optional
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -146,6 +159,15 @@ def plot_severity_mix(flares, *, group=C.ARM, severity=C.SEVERITY, ax=None):
 
 def plot_organ_mix(flares, *, group=C.ARM, organ=C.ORGAN, ax=None):
     """Heat map of the share of flares in each organ domain per group.
+
+    Parameters
+    ----------
+    flares : DataFrame
+        The ``flares`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
+    group, organ : str
+        Column names.
+    ax : matplotlib Axes, optional
 
     Returns
     -------

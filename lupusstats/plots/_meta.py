@@ -139,6 +139,7 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     Parameters
     ----------
     result : MetaAnalysisResult
+        Output of :func:`lupusstats.meta_analysis`.
     xlabel : str
     confidence_level : float, default 0.95
     ax : matplotlib Axes, optional

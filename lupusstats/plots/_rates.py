@@ -20,7 +20,7 @@ def plot_flare_rates(rates, *, group=None, ax=None):
     Parameters
     ----------
     rates : DataFrame
-        Output of ``ls.flare_rates`` (columns ``arm, rate, ci_low, ci_high``).
+        Output of :func:`lupusstats.flare_rates` (columns ``arm, rate, ci_low, ci_high``).
     group : str, optional
         Column of the arms, default the first column (where ``ls.flare_rates``
         puts its `group`).
@@ -53,7 +53,8 @@ def plot_rate_ratios(comparison, *, group=None, ax=None):
     Parameters
     ----------
     comparison : DataFrame
-        Columns ``arm, rate_ratio, ci_low, ci_high`` and optionally ``model``.
+        Output of :func:`lupusstats.compare_rates` (columns ``arm, rate_ratio,
+        ci_low, ci_high`` and ``model``), or several of them concatenated.
     group : str, optional
         Column of the arms, default the first column (where ``ls.compare_rates``
         puts its `group`).
@@ -106,6 +107,15 @@ def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS
     expected under the Poisson and NB2 fits (:func:`lupusstats.count_frequencies`).
     The title gives the likelihood-ratio over-dispersion test
     (:func:`lupusstats.overdispersion_test`).
+
+    Parameters
+    ----------
+    patients : DataFrame
+        The ``patients`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
+    count, exposure, group, covariates
+        As in :func:`lupusstats.count_frequencies`.
+    ax : matplotlib Axes, optional
 
     Returns
     -------

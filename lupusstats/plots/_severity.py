@@ -25,6 +25,8 @@ def plot_severity_bars(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PA
     Parameters
     ----------
     flares : DataFrame
+        The ``flares`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
     group, severity, patient : str
         Column names (``patient=None``: flares independent).
     levels : sequence of str, optional
@@ -85,6 +87,8 @@ def plot_organ_heatmap(flares, patients=None, *, value="patient_share", group=C.
     Parameters
     ----------
     flares : DataFrame
+        The ``flares`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
     patients : DataFrame, optional
         Gives the denominator of ``patient_share`` (all randomised patients).
     value : {"patient_share", "flare_share"}
@@ -129,6 +133,8 @@ def plot_sledai_ecdf(flares, *, group=C.ARM, value=C.SLEDAI_INCREASE, ax=None):
     Parameters
     ----------
     flares : DataFrame
+        The ``flares`` table of a cohort (:func:`lupusstats.simulate_cohort` or
+        :func:`lupusstats.read_cohort`).
     group, value : str
     ax : matplotlib Axes, optional
 
