@@ -203,7 +203,7 @@ def assert_same(a, b, where="result"):
             assert_same(a[key], b[key], f"{where}[{key!r}]")
     elif isinstance(a, (tuple, list)):
         assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             assert_same(x, y, f"{where}[{i}]")
     elif isinstance(a, float):
         assert (math.isnan(a) and math.isnan(b)) or a == b, f"{where}: {a!r} != {b!r}"
@@ -486,7 +486,7 @@ def test_power_grid_dask_returns_the_serial_results():
             dask = ls.power_grid(sc, backend="dask", client=client, **_grid_kw(endpoint))
             assert dask.drop(columns="result").equals(serial.drop(columns="result"))
             assert len(dask) == 4
-            for a, b in zip(serial["result"], dask["result"]):
+            for a, b in zip(serial["result"], dask["result"], strict=True):
                 assert isinstance(b, ls.PowerResult)
                 assert_same(a, b, f"{endpoint} cell")
                 np.testing.assert_array_equal(a.pvalues, b.pvalues)
