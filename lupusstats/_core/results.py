@@ -10,6 +10,7 @@ This module imports nothing from the rest of the package.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -97,12 +98,9 @@ class ResultBase:
                 continue
             row[key] = value
         if hasattr(self, "confidence_interval"):
-            try:
-                ci = self.confidence_interval()
-            except (ValueError, NotImplementedError):
-                ci = None
-            if ci is not None:
-                row["ci_low"], row["ci_high"] = ci.low, ci.high
+            # the stored interval: nothing is recomputed, so an error here is a bug and is not hidden
+            ci = self.confidence_interval()
+            row["ci_low"], row["ci_high"] = ci.low, ci.high
         return pd.DataFrame([row])
 
     def _repr_html_(self) -> str:
@@ -158,9 +156,13 @@ class EstimateResult(ResultBase):
     method: str = ""
     confidence_level: float = 0.95
     alternative: str = "two-sided"
-    _ci_func: Callable[[float], tuple[float, float]] | None = dataclasses.field(
+    _ci_func: Callable[..., tuple[float, float]] | None = dataclasses.field(
         default=None, repr=False, compare=False
     )
+    _ci_args: tuple = dataclasses.field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_ci_func(self)
 
     def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Return the confidence interval, by default at the stored level.
@@ -171,17 +173,7 @@ class EstimateResult(ResultBase):
             Another level; recomputed by the same method when the result knows
             how, otherwise a ``ValueError``.
         """
-        if confidence_level is None or confidence_level == self.confidence_level:
-            return ConfidenceInterval(self.ci_low, self.ci_high)
-        if not (isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1):
-            raise ValueError(f"`confidence_level` must be in (0, 1), got {confidence_level!r}.")
-        if self._ci_func is None:
-            raise ValueError(
-                f"this result stores only its {self.confidence_level} interval; "
-                "call the function again with `confidence_level=`."
-            )
-        low, high = self._ci_func(float(confidence_level))
-        return ConfidenceInterval(float(low), float(high))
+        return _interval_at(self, confidence_level)
 
     def to_frame(self):
         """Return a one-row ``DataFrame``: estimate, ci_low, ci_high, pvalue, ..."""
@@ -202,6 +194,42 @@ class EstimateResult(ResultBase):
                 }
             ]
         )
+
+
+def _check_ci_func(result: Any) -> None:
+    """`_ci_func` must be a module-level function (with its inputs in `_ci_args`), so the result pickles."""
+    func = result._ci_func
+    if func is None:
+        return
+    if not (inspect.isfunction(func) and func.__qualname__ == func.__name__ and func.__name__ != "<lambda>"):
+        raise TypeError(
+            f"{type(result).__name__}._ci_func must be a module-level function taking (level, *_ci_args), "
+            f"not {func!r}: a lambda or nested function cannot be pickled."
+        )
+    if not isinstance(result._ci_args, tuple):
+        raise TypeError(f"{type(result).__name__}._ci_args must be a tuple, got {type(result._ci_args).__name__}.")
+
+
+def _interval_at(result: Any, confidence_level: float | None) -> ConfidenceInterval:
+    """The stored ``(ci_low, ci_high)``, or the interval recomputed at another level.
+
+    None (or the stored level) gives the stored interval; another level calls
+    ``result._ci_func(level, *result._ci_args)``, and a result without one
+    raises a ``ValueError`` saying that only the stored level is available.
+    """
+    if confidence_level is None or confidence_level == result.confidence_level:
+        return ConfidenceInterval(result.ci_low, result.ci_high)
+    if isinstance(confidence_level, bool) or not (
+        isinstance(confidence_level, (int, float)) and 0 < confidence_level < 1
+    ):
+        raise ValueError(f"`confidence_level` must be in (0, 1), got {confidence_level!r}.")
+    if result._ci_func is None:
+        raise ValueError(
+            f"this {type(result).__name__} stores only its {result.confidence_level} interval and cannot "
+            f"recompute it at {confidence_level!r}; call the function again with `confidence_level=`."
+        )
+    low, high = result._ci_func(float(confidence_level), *result._ci_args)
+    return ConfidenceInterval(float(low), float(high))
 
 
 _BATCH_CORE = ("estimate", "se", "ci_low", "ci_high", "statistic", "pvalue")

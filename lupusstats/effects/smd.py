@@ -91,6 +91,13 @@ def _ncp_interval(t: float, df: float, confidence_level: float) -> tuple[float, 
     return root(1 - a / 2), root(a / 2)
 
 
+def _smd_interval(level: float, t, df, hn, J, alternative) -> tuple[float, float]:
+    """Noncentral-t interval of a standardised difference at `level`."""
+    lo_ncp, hi_ncp = _ncp_interval(t, df, _level_for(level, alternative))
+    low, high = lo_ncp * math.sqrt(hn) * J, hi_ncp * math.sqrt(hn) * J
+    return _one_sided(low, high, alternative, -math.inf, math.inf)
+
+
 def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative) -> EstimateResult:
     """Cohen's d, Hedges' g or Glass's delta from summary statistics (effectsize 0.8 algebra)."""
     from scipy import special, stats
@@ -120,13 +127,8 @@ def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternativ
     if kind == "g":
         # exact small-sample correction, as effectsize (Hedges 1981)
         J = math.exp(special.gammaln(df / 2) - math.log(math.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
-
-    def ci(level: float) -> tuple[float, float]:
-        lo_ncp, hi_ncp = _ncp_interval(t, df, _level_for(level, alternative))
-        low, high = lo_ncp * math.sqrt(hn) * J, hi_ncp * math.sqrt(hn) * J
-        return _one_sided(low, high, alternative, -math.inf, math.inf)
-
-    low, high = ci(confidence_level)
+    ci_args = (t, df, hn, J, alternative)
+    low, high = _smd_interval(confidence_level, *ci_args)
     if alternative == "two-sided":
         p = float(2 * stats.t.sf(abs(t), df))
     elif alternative == "greater":
@@ -144,7 +146,8 @@ def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternativ
         method=f"{names[kind]} ({what}); noncentral-t interval as R effectsize; p from {test}",
         confidence_level=confidence_level,
         alternative=alternative,
-        _ci_func=ci,
+        _ci_func=_smd_interval,
+        _ci_args=ci_args,
     )
 
 

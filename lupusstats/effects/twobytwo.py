@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats.effects.smd import _level_for, _normal_pvalue, _one_sided, _z
-from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase
+from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase, _check_ci_func, _interval_at
 
 
 # ---------------------------------------------------------------------------
@@ -48,19 +49,21 @@ def _cells(e1, k1, e2, k2, zero_correction):
     return a, b, c, d, corrected
 
 
+def _wald_interval(level: float, estimate_scale, se, log_scale, alternative):
+    """Wald interval at `level` on the (log) scale; back-transformed when `log_scale`."""
+    q = _z(level, alternative)
+    low, high = estimate_scale - q * se, estimate_scale + q * se
+    low, high = _one_sided(low, high, alternative, -math.inf, math.inf)
+    if log_scale:
+        return math.exp(low), math.exp(high)
+    return low, high
+
+
 def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, method, null=0.0):
     """Wald interval and z-test on the (log) scale; back-transformed when `log_scale`."""
     z_stat = (estimate_scale - null) / se if se > 0 else math.nan
-
-    def ci(level: float):
-        q = _z(level, alternative)
-        low, high = estimate_scale - q * se, estimate_scale + q * se
-        low, high = _one_sided(low, high, alternative, -math.inf, math.inf)
-        if log_scale:
-            return math.exp(low), math.exp(high)
-        return low, high
-
-    low, high = ci(confidence_level)
+    ci_args = (estimate_scale, se, log_scale, alternative)
+    low, high = _wald_interval(confidence_level, *ci_args)
     return EstimateResult(
         estimate=float(math.exp(estimate_scale) if log_scale else estimate_scale),
         ci_low=float(low),
@@ -71,7 +74,8 @@ def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, m
         method=method,
         confidence_level=confidence_level,
         alternative=alternative,
-        _ci_func=ci,
+        _ci_func=_wald_interval,
+        _ci_args=ci_args,
     )
 
 
@@ -183,12 +187,8 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
         table = [[e1, k1 - e1], [e2, k2 - e2]]
         res = _scipy_or(table, kind="conditional")
         scipy_alt = {"two-sided": "two-sided", "less": "less", "greater": "greater"}[alt]
-
-        def ci(level: float):
-            c = res.confidence_interval(confidence_level=level, alternative=scipy_alt)
-            return float(c.low), float(c.high)
-
-        low, high = ci(cl)
+        c = res.confidence_interval(confidence_level=cl, alternative=scipy_alt)
+        low, high = float(c.low), float(c.high)
         p = float(stats.fisher_exact(table, alternative=scipy_alt).pvalue)
         return EstimateResult(
             estimate=float(res.statistic),
@@ -198,7 +198,8 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
             method="odds ratio, conditional MLE with exact interval and Fisher's exact test (as R fisher.test)",
             confidence_level=cl,
             alternative=alt,
-            _ci_func=ci,
+            _ci_func=_exact_or_interval,
+            _ci_args=((e1, k1 - e1, e2, k2 - e2), scipy_alt),
         )
     a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
     if min(a, b, c, d) == 0:
@@ -211,12 +212,28 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
     return _wald_result(log_or, se, True, cl, alt, "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
 
 
+def _exact_or_interval(level: float, cells, alternative):
+    """Exact conditional interval of the odds ratio at `level` (as R fisher.test); `cells` = (a, b, c, d)."""
+    from scipy.stats.contingency import odds_ratio as _scipy_or
+
+    a, b, c, d = cells
+    res = _scipy_or([[a, b], [c, d]], kind="conditional")
+    ci = res.confidence_interval(confidence_level=level, alternative=alternative)
+    return float(ci.low), float(ci.high)
+
+
 def _newcombe(e1, k1, e2, k2, level):
     """Newcombe (1998) hybrid score interval for p1 - p2 (method 10), via statsmodels."""
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     low, high = confint_proportions_2indep(e1, k1, e2, k2, method="newcomb", compare="diff", alpha=1 - level)
     return float(low), float(high)
+
+
+def _newcombe_interval(level: float, e1, k1, e2, k2, alternative):
+    """Newcombe interval at `level` (one-sided ones from the two-sided interval at 2 level - 1)."""
+    low, high = _newcombe(e1, k1, e2, k2, _level_for(level, alternative))
+    return _one_sided(low, high, alternative, -1.0, 1.0)
 
 
 def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided",
@@ -259,12 +276,8 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
     zc = _v.check_positive("zero_correction", zero_correction, allow_zero=True)
     if method == "newcombe":
         rd = e1 / k1 - e2 / k2
-
-        def ci(level: float):
-            low, high = _newcombe(e1, k1, e2, k2, _level_for(level, alt))
-            return _one_sided(low, high, alt, -1.0, 1.0)
-
-        low, high = ci(cl)
+        ci_args = (e1, k1, e2, k2, alt)
+        low, high = _newcombe_interval(cl, *ci_args)
         pooled = (e1 + e2) / (k1 + k2)
         se0 = math.sqrt(pooled * (1 - pooled) * (1 / k1 + 1 / k2))
         z = rd / se0 if se0 > 0 else math.nan
@@ -277,7 +290,8 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
             method="risk difference, Newcombe hybrid score interval; p from the score (Pearson chi-square) test",
             confidence_level=cl,
             alternative=alt,
-            _ci_func=ci,
+            _ci_func=_newcombe_interval,
+            _ci_args=ci_args,
         )
     a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
     p1, p2 = a / (a + b), c / (c + d)
@@ -313,6 +327,8 @@ class NNTResult(ResultBase):
     ci_low, ci_high : float
         Signed NNT at the two ends of the difference interval.  Without
         ``includes_infinity`` they are ordered and have one sign.
+        ``confidence_interval(level)`` recomputes them at another level (the
+        interval then passes through infinity when ``low < 0 < high``).
     pvalue : float
         p-value of the underlying difference.
     unit : str
@@ -350,10 +366,23 @@ class NNTResult(ResultBase):
     unit: str = "patients"
     method: str = ""
     confidence_level: float = 0.95
+    _ci_func: Callable[..., tuple[float, float]] | None = dataclasses.field(default=None, repr=False, compare=False)
+    _ci_args: tuple = dataclasses.field(default=(), repr=False, compare=False)
 
-    def confidence_interval(self) -> ConfidenceInterval:
-        """Signed NNT at the ends of the difference interval (see ``includes_infinity``)."""
-        return ConfidenceInterval(self.ci_low, self.ci_high)
+    def __post_init__(self) -> None:
+        _check_ci_func(self)
+
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """Signed NNT at the ends of the difference interval (see ``includes_infinity``).
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            Another level: the difference interval is recomputed at it by the
+            same method and inverted.  At a level where that interval includes
+            0 the NNT interval passes through infinity: ``low < 0 < high``.
+        """
+        return _interval_at(self, confidence_level)
 
     @property
     def label(self) -> str:
@@ -377,19 +406,34 @@ class NNTResult(ResultBase):
         return frame
 
 
-def _nnt_from_difference(benefit: float, low: float, high: float, pvalue: float, unit: str, method: str,
-                         confidence_level: float) -> NNTResult:
-    def inv(v: float) -> float:
-        return math.inf if v == 0 else 1.0 / v
+def _inv(v: float) -> float:
+    return math.inf if v == 0 else 1.0 / v
 
+
+def _nnt_limits(low: float, high: float) -> tuple[float, float, bool]:
+    """Signed NNT limits from the benefit interval ``(low, high)``, and whether it includes 0."""
     crosses = low <= 0 <= high
     if crosses:
         # from the harm end through infinity to the benefit end
-        ci_low, ci_high = inv(low), inv(high)
+        ci_low, ci_high = _inv(low), _inv(high)
     else:
-        ci_low, ci_high = sorted((inv(low), inv(high)))
+        ci_low, ci_high = sorted((_inv(low), _inv(high)))
+    return ci_low, ci_high, crosses
+
+
+def _nnt_interval(level: float, difference: EstimateResult, sign: int) -> tuple[float, float]:
+    """NNT interval at `level` from the difference result (`sign` -1: benefit = -difference)."""
+    lo, hi = difference.confidence_interval(level)
+    bl, bh = (lo, hi) if sign > 0 else (-hi, -lo)
+    ci_low, ci_high, _ = _nnt_limits(bl, bh)
+    return ci_low, ci_high
+
+
+def _nnt_from_difference(benefit: float, low: float, high: float, pvalue: float, unit: str, method: str,
+                         confidence_level: float, difference: EstimateResult, sign: int) -> NNTResult:
+    ci_low, ci_high, crosses = _nnt_limits(low, high)
     return NNTResult(
-        estimate=inv(benefit),
+        estimate=_inv(benefit),
         benefit=benefit,
         benefit_low=low,
         benefit_high=high,
@@ -400,6 +444,8 @@ def _nnt_from_difference(benefit: float, low: float, high: float, pvalue: float,
         unit=unit,
         method=method,
         confidence_level=confidence_level,
+        _ci_func=_nnt_interval,
+        _ci_args=(difference, sign),
     )
 
 
@@ -446,11 +492,13 @@ def number_needed_to_treat(events1, n1, events2, n2, *, confidence_level=0.95, m
     rd = risk_difference(events1, n1, events2, n2, confidence_level=confidence_level, method=method,
                          zero_correction=zero_correction)
     lo, hi = rd.confidence_interval()
+    sign = 1 if outcome == "desirable" else -1
     if outcome == "desirable":
         b, bl, bh = rd.estimate, lo, hi
     else:
         b, bl, bh = -rd.estimate, -hi, -lo
-    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patients", f"1 / ({rd.method})", rd.confidence_level)
+    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patients", f"1 / ({rd.method})", rd.confidence_level,
+                                rd, sign)
 
 
 # ---------------------------------------------------------------------------
@@ -553,8 +601,10 @@ def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confi
     outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
     rd = rate_difference(events1, exposure1, events2, exposure2, confidence_level=confidence_level)
     lo, hi = rd.confidence_interval()
+    sign = 1 if outcome == "desirable" else -1
     if outcome == "desirable":
         b, bl, bh = rd.estimate, lo, hi
     else:
         b, bl, bh = -rd.estimate, -hi, -lo
-    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patient-years", f"1 / ({rd.method})", rd.confidence_level)
+    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patient-years", f"1 / ({rd.method})", rd.confidence_level,
+                                rd, sign)

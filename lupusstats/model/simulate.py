@@ -32,10 +32,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats._core.results import _read_only
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
 from lupusstats.model.scenario import Scenario
@@ -50,7 +52,9 @@ class TrialBatch:
     """Many simulated trials as arrays of shape ``(n_trials, n_patients)``.
 
     Patients are ordered by arm (all patients of the first arm, then the next);
-    ``arm`` holds each patient's arm code and ``arm_names`` the names.
+    ``arm`` holds each patient's arm code and ``arm_names`` the names.  Every
+    array is read-only (``flags.writeable`` is False; also after pickling), so
+    that analyses sharing a batch cannot change it: copy an array to modify it.
 
     Attributes
     ----------
@@ -66,7 +70,7 @@ class TrialBatch:
         ``followup_years``).
     completed, drug_free_remission : ndarray of bool
     baseline_sledai : ndarray of int
-    adverse_events : dict of str to ndarray of int
+    adverse_events : read-only mapping of str to ndarray of int
         Counts per adverse event.
     arm : ndarray of int, shape (n_patients,)
     arm_names : tuple of str
@@ -101,6 +105,22 @@ class TrialBatch:
     arm: np.ndarray
     arm_names: tuple[str, ...]
     scenario: Scenario
+
+    def __post_init__(self) -> None:
+        # read-only views: the caller's own arrays (if passed in) stay writeable
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                object.__setattr__(self, f.name, _read_only(value))
+        events = {k: _read_only(v) for k, v in dict(self.adverse_events).items()}
+        object.__setattr__(self, "adverse_events", MappingProxyType(events))
+
+    def __reduce__(self):
+        # numpy unpickles (and deep-copies) arrays as writeable and a mappingproxy
+        # cannot be pickled: rebuild through __init__, which makes them read-only again
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["adverse_events"] = dict(fields["adverse_events"])
+        return (_rebuild_batch, (fields,))
 
     @property
     def n_trials(self) -> int:
@@ -145,6 +165,10 @@ class TrialBatch:
             f"TrialBatch(n_trials={self.n_trials}, n_patients={self.n_patients}, "
             f"arms={list(self.arm_names)})"
         )
+
+
+def _rebuild_batch(fields: dict[str, object]) -> TrialBatch:
+    return TrialBatch(**fields)  # type: ignore[arg-type]
 
 
 def _check_scenario(scenario: object) -> Scenario:

@@ -30,7 +30,11 @@ def _apply_change(scenario, key, value, arm):
 
 
 def _grid_cell(payload):
-    """Simulate one grid cell (runs in a worker): returns the cell's row."""
+    """Simulate one grid cell (runs in a worker): its PowerResult and the formula power of the same design.
+
+    The PowerResult itself is returned (pickled back from a process or Dask
+    worker), so every backend hands :func:`power_grid` the same objects.
+    """
     sc, changes, options, stream = payload
     arm = options["arm"]
     for key, value in changes.items():
@@ -44,14 +48,18 @@ def _grid_cell(payload):
         sc = sc.with_arm(arm, flare_rate_ratio=changes["rate_ratio"])
     res = simulate_power(sc, n_trials=options["n_trials"], endpoint=options["endpoint"], model=options["model"],
                          alpha=options["alpha"], rng=stream, arm=arm, alternative=options["alternative"])
-    row = {"power": res.power, "mc_se": res.mc_se, "ci_low": res.ci_low, "ci_high": res.ci_high,
-           "n_trials": res.n_trials, "n_undefined": res.n_undefined}
-    row["power_formula"] = math.nan
+    formula = math.nan
     if options["endpoint"] == "flare_rate" and options["model"] == "negbin":
         f = _formula_for(_two_arm(sc, arm)[0])
-        row["power_formula"] = power_rate_ratio(f.pop("rate_ratio"), n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
-                                                alpha=options["alpha"], alternative=options["alternative"], **f)
-    return row
+        formula = power_rate_ratio(f.pop("rate_ratio"), n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
+                                   alpha=options["alpha"], alternative=options["alternative"], **f)
+    return res, formula
+
+
+def _row(res, formula):
+    """The grid row of one cell, from its PowerResult."""
+    return {"power": res.power, "mc_se": res.mc_se, "ci_low": res.ci_low, "ci_high": res.ci_high,
+            "n_trials": res.n_trials, "n_undefined": res.n_undefined, "power_formula": formula}
 
 
 def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="serial", vary=None,
@@ -102,7 +110,9 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
         then ``power, mc_se, ci_low, ci_high`` (95% Wilson), ``n_trials,
         n_undefined`` and ``power_formula`` (:func:`power_rate_ratio` for the
         same design; NaN unless ``endpoint="flare_rate"`` and ``model="negbin"``;
-        treatment-related deaths are not in the formula).
+        treatment-related deaths are not in the formula), ``endpoint``,
+        ``model``, and last ``result``: the cell's :class:`PowerResult` (per-trial
+        ``pvalues``, ``confidence_interval(level)``), the same on every backend.
 
     Examples
     --------
@@ -142,11 +152,12 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
     options = {"arm": arm, "n_trials": n_trials, "endpoint": endpoint, "model": model, "alpha": alpha,
                "alternative": alternative}
     payloads = [(scenario, cell, options, stream) for cell, stream in zip(cells, streams)]  # Scenario pickles
-    rows = _run(payloads, backend, n_workers, client, progress)
-    frame = pd.DataFrame([{**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **r}
-                          for c, r in zip(cells, rows)])
+    outcomes = _run(payloads, backend, n_workers, client, progress)
+    frame = pd.DataFrame([{**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **_row(*o)}
+                          for c, o in zip(cells, outcomes)])
     frame["endpoint"] = endpoint
     frame["model"] = model
+    frame["result"] = pd.Series([res for res, _ in outcomes], index=frame.index, dtype=object)
     return frame
 
 

@@ -209,6 +209,34 @@ def _score_ratio_bound(x1, x2, d, c):
     return u * u * d
 
 
+def _rate_ratio_interval(level, method, alternative, x1, x2, n, p0, d, estimate, se):
+    """Interval of :func:`rate_ratio_test` at `level` (one of its four methods)."""
+    from scipy import stats
+
+    tail = 1.0 - level
+    a_low = tail if alternative == "greater" else (0.0 if alternative == "less" else tail / 2)
+    a_high = tail if alternative == "less" else (0.0 if alternative == "greater" else tail / 2)
+    if method == "exact":
+        bt = stats.binomtest(x1, n, p0, alternative=alternative)
+        lo_p, hi_p = bt.proportion_ci(confidence_level=level, method="exact")
+        return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
+    if method == "midp":
+        lo_p, hi_p = _binom_midp_ci(x1, n, a_low, a_high)
+        return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
+    if method == "score":
+        lo = _score_ratio_bound(x1, x2, d, stats.norm.isf(a_low)) if a_low > 0 else 0.0
+        hi = _score_ratio_bound(x1, x2, d, -stats.norm.isf(a_high)) if a_high > 0 else math.inf
+        return lo, hi
+    zl = stats.norm.isf(a_low) if a_low > 0 else math.inf
+    zh = stats.norm.isf(a_high) if a_high > 0 else math.inf
+    return estimate * math.exp(-zl * se), estimate * math.exp(zh * se)
+
+
+def _no_events_interval(level):
+    """No events in either group: every ratio is compatible with the data, at any level."""
+    return 0.0, math.inf
+
+
 def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", alternative="two-sided",
                     confidence_level=0.95, null_ratio=1.0):
     """Test and confidence interval for the ratio of two Poisson rates, ``rate1 / rate2``.
@@ -303,32 +331,15 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
     }
     if n == 0:
         return RateRatioResult(estimate=math.nan, ci_low=0.0, ci_high=math.inf, pvalue=1.0, se=math.inf,
-                               method=labels[method] + "; no events in either group", **common)
+                               method=labels[method] + "; no events in either group", _ci_func=_no_events_interval,
+                               **common)
     if method == "wald" and (x1 == 0 or x2 == 0):
         raise ValueError(
             f"method='wald' needs events in both groups, got events1={x1}, events2={x2}; "
             "use method='exact' (or 'midp') with a zero count."
         )
     p0 = r0 * t1 / (r0 * t1 + t2)
-
-    def interval(level):
-        tail = 1.0 - level
-        a_low = tail if alternative == "greater" else (0.0 if alternative == "less" else tail / 2)
-        a_high = tail if alternative == "less" else (0.0 if alternative == "greater" else tail / 2)
-        if method == "exact":
-            bt = stats.binomtest(x1, n, p0, alternative=alternative)
-            lo_p, hi_p = bt.proportion_ci(confidence_level=level, method="exact")
-            return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
-        if method == "midp":
-            lo_p, hi_p = _binom_midp_ci(x1, n, a_low, a_high)
-            return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
-        if method == "score":
-            lo = _score_ratio_bound(x1, x2, d, stats.norm.isf(a_low)) if a_low > 0 else 0.0
-            hi = _score_ratio_bound(x1, x2, d, -stats.norm.isf(a_high)) if a_high > 0 else math.inf
-            return lo, hi
-        zl = stats.norm.isf(a_low) if a_low > 0 else math.inf
-        zh = stats.norm.isf(a_high) if a_high > 0 else math.inf
-        return estimate * math.exp(-zl * se), estimate * math.exp(zh * se)
+    ci_args = (method, alternative, x1, x2, n, p0, d, estimate, se)
 
     statistic = math.nan
     if method == "exact":
@@ -349,6 +360,7 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
         statistic = (math.log(estimate) - math.log(r0)) / se
         pvalue = {"two-sided": 2 * stats.norm.sf(abs(statistic)), "less": stats.norm.cdf(statistic),
                   "greater": stats.norm.sf(statistic)}[alternative]
-    low, high = interval(cl)
+    low, high = _rate_ratio_interval(cl, *ci_args)
     return RateRatioResult(estimate=estimate, ci_low=float(low), ci_high=float(high), pvalue=float(min(pvalue, 1.0)),
-                           statistic=statistic, se=se, method=labels[method], _ci_func=interval, **common)
+                           statistic=statistic, se=se, method=labels[method], _ci_func=_rate_ratio_interval,
+                           _ci_args=ci_args, **common)

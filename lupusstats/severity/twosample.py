@@ -156,14 +156,10 @@ def _superiority_result(A, B, *, clustered, alternative, confidence_level, delta
         stat = (p - 0.5) / se
         pval = float(_o.pvalue_from_z(stat, df, alternative))
         ci = _ci_superiority(p, se, df, alternative, confidence_level, scale, shift, lo_b, hi_b)
-
-    def again(level, p=p, se=se, df=df):
-        return _ci_superiority(p, se, df, alternative, level, scale, shift, lo_b, hi_b)
-
     return SeverityComparison(
         estimate=est, ci_low=ci[0], ci_high=ci[1], pvalue=pval, statistic=stat, se=scale * se,
-        method=label, confidence_level=confidence_level, alternative=alternative, _ci_func=again,
-        df=df, n_x=int(r["m"]), n_y=int(r["n"]),
+        method=label, confidence_level=confidence_level, alternative=alternative, _ci_func=_ci_superiority_at,
+        _ci_args=(p, se, df, alternative, scale, shift, lo_b, hi_b), df=df, n_x=int(r["m"]), n_y=int(r["n"]),
     )
 
 
@@ -172,6 +168,26 @@ def _ci_superiority(p, se, df, alternative, level, scale, shift, lo_b, hi_b):
     one = _o.quantile(df, level, "less")
     lo, hi = _o.wald_interval(p, se, two, one, alternative, 0.0, 1.0)
     return scale * lo + shift, scale * hi + shift
+
+
+def _ci_superiority_at(level, p, se, df, alternative, scale, shift, lo_b, hi_b):
+    """:func:`_ci_superiority` with the level first (a result's ``_ci_func``)."""
+    return _ci_superiority(p, se, df, alternative, level, scale, shift, lo_b, hi_b)
+
+
+def _fisher_z_interval(level, d, se_z, alternative):
+    """Fisher-z interval of Cliff's delta at `level`, as effectsize::cliffs_delta."""
+    from scipy import stats
+
+    lev2 = level if alternative == "two-sided" else 2 * level - 1
+    z = stats.norm.ppf(0.5 + lev2 / 2)
+    rf = math.atanh(max(min(d, 1 - 1e-15), -1 + 1e-15))
+    lo, hi = math.tanh(rf - z * se_z), math.tanh(rf + z * se_z)
+    if alternative == "less":
+        lo = -1.0
+    elif alternative == "greater":
+        hi = 1.0
+    return lo, hi
 
 
 def probability_of_superiority(x, y, *, cluster_x=None, cluster_y=None, levels=None, alternative="two-sided",
@@ -279,17 +295,14 @@ def mann_whitney(x, y, *, levels=None, correction=True, alternative="two-sided",
     W, z, pval = _o.mann_whitney_from_counts(a, b, correction=correction, alternative=alternative)
     r = _o.superiority_from_counts(a[None, :] * 0 + np.eye(K)[cx], np.eye(K)[cy], clustered=False)
     p, se = float(r["p"]), math.sqrt(float(r["var"]))
-
-    def ci(level):
-        return _ci_superiority(p, se, math.inf, alternative, level, 1.0, 0.0, 0.0, 1.0)
-
-    low, high = ci(confidence_level) if se > 0 else (math.nan, math.nan)
+    ci_args = (p, se, math.inf, alternative, 1.0, 0.0, 0.0, 1.0)
+    low, high = _ci_superiority_at(confidence_level, *ci_args) if se > 0 else (math.nan, math.nan)
     return SeverityComparison(
         estimate=p, ci_low=low, ci_high=high, pvalue=float(pval), statistic=float(W), se=se,
         method="Wilcoxon-Mann-Whitney, normal approximation with tie" + (" and continuity" if correction else "")
         + " correction; DeLong interval for W/(n_x n_y)",
-        confidence_level=confidence_level, alternative=alternative, _ci_func=ci, df=math.inf,
-        n_x=int(cx.size), n_y=int(cy.size),
+        confidence_level=confidence_level, alternative=alternative, _ci_func=_ci_superiority_at, _ci_args=ci_args,
+        df=math.inf, n_x=int(cx.size), n_y=int(cy.size),
     )
 
 
@@ -352,25 +365,13 @@ def cliffs_delta(x, y, *, cluster_x=None, cluster_y=None, levels=None, method="b
     d = 2 * mw.estimate - 1
     n1, n2 = mw.n_x, mw.n_y
     se_z = math.sqrt((n1 + n2 + 1) / (3.0 * n1 * n2))
-
-    def ci(level):
-        from scipy import stats
-
-        lev2 = level if alternative == "two-sided" else 2 * level - 1
-        z = stats.norm.ppf(0.5 + lev2 / 2)
-        rf = math.atanh(max(min(d, 1 - 1e-15), -1 + 1e-15))
-        lo, hi = math.tanh(rf - z * se_z), math.tanh(rf + z * se_z)
-        if alternative == "less":
-            lo = -1.0
-        elif alternative == "greater":
-            hi = 1.0
-        return lo, hi
-
-    low, high = ci(confidence_level)
+    ci_args = (d, se_z, alternative)
+    low, high = _fisher_z_interval(confidence_level, *ci_args)
     return SeverityComparison(
         estimate=d, ci_low=low, ci_high=high, pvalue=mw.pvalue, statistic=mw.statistic, se=math.nan,
         method="Cliff's delta, Fisher-z interval as effectsize::cliffs_delta; Mann-Whitney p-value",
-        confidence_level=confidence_level, alternative=alternative, _ci_func=ci, df=math.inf, n_x=n1, n_y=n2,
+        confidence_level=confidence_level, alternative=alternative, _ci_func=_fisher_z_interval, _ci_args=ci_args,
+        df=math.inf, n_x=n1, n_y=n2,
     )
 
 

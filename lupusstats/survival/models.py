@@ -15,6 +15,17 @@ from lupusstats._core.results import EstimateResult
 
 from lupusstats.survival.data import _check_reference, _km_one, _survival_iv
 
+
+def _normal_interval(level: float, centre, se, log_scale):
+    """Wald interval ``centre -/+ z se`` at `level` (exponentiated when `log_scale`)."""
+    from scipy import stats
+
+    q = float(stats.norm.ppf(0.5 + level / 2))
+    if log_scale:
+        return math.exp(centre - q * se), math.exp(centre + q * se)
+    return centre - q * se, centre + q * se
+
+
 # ---------------------------------------------------------------------------
 # Cox proportional hazards
 # ---------------------------------------------------------------------------
@@ -168,16 +179,12 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
         )
     beta, se = float(params[j]), float(bses[j])
     z = beta / se
-
-    def ci(level: float):
-        q = float(stats.norm.ppf(0.5 + level / 2))
-        return math.exp(beta - q * se), math.exp(beta + q * se)
-
-    low, high = ci(cl)
+    ci_args = (beta, se, True)
+    low, high = _normal_interval(cl, *ci_args)
     return EstimateResult(
         estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=float(2 * stats.norm.sf(abs(z))),
         statistic=z, se=se, method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
-        confidence_level=cl, _ci_func=ci,
+        confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args,
     )
 
 
@@ -307,17 +314,13 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     m1, v1 = _rmst_one(t[codes == it], e[codes == it], tau)
     m0, v0 = _rmst_one(t[codes == ir], e[codes == ir], tau)
     diff, se = m1 - m0, math.sqrt(v1 + v0)
-
-    def ci(level: float):
-        q = float(stats.norm.ppf(0.5 + level / 2))
-        return diff - q * se, diff + q * se
-
-    low, high = ci(cl)
+    ci_args = (diff, se, False)
+    low, high = _normal_interval(cl, *ci_args)
     z = diff / se if se > 0 else math.nan
     return RMSTResult(
         estimate=diff, ci_low=low, ci_high=high,
         pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan,
         statistic=z, se=se, method=f"RMST difference up to tau={tau:g} ({treatment} - {reference}), Wald interval",
-        confidence_level=cl, _ci_func=ci, tau=tau, rmst_treatment=m1, rmst_reference=m0,
-        se_treatment=math.sqrt(v1), se_reference=math.sqrt(v0),
+        confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args, tau=tau, rmst_treatment=m1,
+        rmst_reference=m0, se_treatment=math.sqrt(v1), se_reference=math.sqrt(v0),
     )
