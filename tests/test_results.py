@@ -63,14 +63,16 @@ def _batch_result():
 
 # Factories: one or more ways to build each public result type through the public API.  A factory
 # taking `cl` builds the result at that confidence level, so that `confidence_interval(level)` can
-# be checked against a fresh call; BatchRateComparison and LogrankBatchResult are being replaced
-# by BatchResult (their entries simply go unused once they leave lupusstats.__all__).
+# be checked against a fresh call.
 FACTORIES = {
-    "BatchRateComparison": {
+    "BatchResult": {
+        "constructor": _batch_result,
         "compare_rates_batch": lambda: (lambda b: ls.compare_rates_batch(b.n_flares, b.followup_years,
                                                                          b.arm == 1))(_batch()),
+        "logrank_batch": lambda: (lambda b: ls.logrank_batch(
+            np.where(np.isnan(b.first_flare_years), b.followup_years, b.first_flare_years),
+            ~np.isnan(b.first_flare_years), b.arm == 1))(_batch()),
     },
-    "BatchResult": {"constructor": _batch_result},
     "Cohort": {
         "simulate_cohort": lambda: ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=15), rng=1),
     },
@@ -93,12 +95,13 @@ FACTORIES = {
         "cox_hazard_ratio": lambda cl=0.95: ls.cox_hazard_ratio(TIME, EVENT, GROUP, reference="a",
                                                                 confidence_level=cl),
     },
-    "LogrankBatchResult": {
-        "logrank_batch": lambda: (lambda b: ls.logrank_batch(
-            np.where(np.isnan(b.first_flare_years), b.followup_years, b.first_flare_years),
-            ~np.isnan(b.first_flare_years), b.arm == 1))(_batch()),
-    },
     "LogrankResult": {"logrank": lambda: ls.logrank(TIME, EVENT, GROUP)},
+    "SurvivalComparison": {
+        "compare_survival": lambda cl=0.95: ls.compare_survival(
+            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), confidence_level=cl),
+        "compare_survival_less": lambda cl=0.95: ls.compare_survival(
+            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), alternative="less", confidence_level=cl),
+    },
     "MetaAnalysisResult": {"meta_analysis": _meta},
     "NNTResult": {
         "number_needed_to_treat": lambda cl=0.95: ls.number_needed_to_treat(60, 100, 40, 100, outcome="desirable",
@@ -295,9 +298,6 @@ def test_batch_function_outputs_round_trip(fn):
             pd.testing.assert_frame_equal(out.to_frame(), other.to_frame())
 
 
-@pytest.mark.xfail(strict=True, reason="BatchResult arrays come back writeable from pickle (protocol < 5) and "
-                                       "deepcopy, as numpy restores arrays; BatchResult needs a __reduce__ that "
-                                       "rebuilds through __init__ (as TrialBatch has). Owned by the batch refactor.")
 def test_batch_result_arrays_stay_read_only_after_round_trip():
     res = _batch_result()
     for other in (pickle.loads(pickle.dumps(res, protocol=4)), copy.deepcopy(res)):

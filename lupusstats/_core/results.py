@@ -314,6 +314,13 @@ class BatchResult:
             if getattr(self, name).shape != shape:
                 raise ValueError(f"`{name}` has shape {getattr(self, name).shape}, expected {shape}.")
 
+    def __reduce__(self):
+        # numpy unpickles (and deep-copies) arrays as writeable: rebuild through
+        # __init__, which makes them read-only again
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["extra"] = dict(fields["extra"])
+        return (_rebuild_batch_result, (fields,))
+
     def __getattr__(self, name: str) -> Any:
         # only called when normal lookup fails: the family-specific arrays
         if name.startswith("__") or name == "extra":
@@ -365,3 +372,8 @@ class BatchResult:
         finite = np.isfinite(self.pvalue)
         return (f"BatchResult(measure={self.measure!r}, n_trials={self.n_trials}, method={self.method!r}, "
                 f"alternative={self.alternative!r}, finite p-values={int(finite.sum())})")
+
+
+def _rebuild_batch_result(fields: dict[str, Any]) -> BatchResult:
+    """Unpickle a :class:`BatchResult` through its constructor (read-only arrays again)."""
+    return BatchResult(**fields)
