@@ -4,8 +4,8 @@ This module holds the risk ratio, odds ratio and risk difference of two
 independent groups (Wald, exact conditional and Newcombe intervals, with the
 ``metafor::escalc`` zero-cell correction), the number needed to treat
 (``NNTResult``, Altman 1998) from a risk difference or a rate difference, and
-the rate difference itself.  It takes its interval helpers from
-:mod:`lupusstats._effects_smd`.  The public names are re-exported by
+the rate difference itself.  Its interval, p-value and 2x2 formulas are those
+of :mod:`lupusstats._core.inference`.  The public names are re-exported by
 :mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
 that module's docstring).
 """
@@ -17,8 +17,8 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats.effects.smd import _level_for, _normal_pvalue, _one_sided, _z
 from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase
 
 
@@ -41,11 +41,8 @@ def _counts_iv(events1, n1, events2, n2):
 
 def _cells(e1, k1, e2, k2, zero_correction):
     """Cells a, b, c, d with `zero_correction` added to all four when any is 0 (escalc to="only0")."""
-    a, b, c, d = float(e1), float(k1 - e1), float(e2), float(k2 - e2)
-    corrected = zero_correction > 0 and min(a, b, c, d) == 0
-    if corrected:
-        a, b, c, d = a + zero_correction, b + zero_correction, c + zero_correction, d + zero_correction
-    return a, b, c, d, corrected
+    cells, corrected = _inf.zero_cell_correction([e1, k1 - e1, e2, k2 - e2], zero_correction)
+    return (*(float(c) for c in cells), bool(corrected))
 
 
 def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, method, null=0.0):
@@ -53,19 +50,14 @@ def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, m
     z_stat = (estimate_scale - null) / se if se > 0 else math.nan
 
     def ci(level: float):
-        q = _z(level, alternative)
-        low, high = estimate_scale - q * se, estimate_scale + q * se
-        low, high = _one_sided(low, high, alternative, -math.inf, math.inf)
-        if log_scale:
-            return math.exp(low), math.exp(high)
-        return low, high
+        return _inf.wald_interval(estimate_scale, se, level, alternative, back=np.exp if log_scale else None)
 
     low, high = ci(confidence_level)
     return EstimateResult(
         estimate=float(math.exp(estimate_scale) if log_scale else estimate_scale),
         ci_low=float(low),
         ci_high=float(high),
-        pvalue=_normal_pvalue(z_stat, alternative),
+        pvalue=_inf.pvalue_from_z(z_stat, alternative),
         statistic=float(z_stat),
         se=float(se),
         method=method,
@@ -130,8 +122,8 @@ def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz"
             f"a group has zero events (events1={e1}, events2={e2}) and `zero_correction` is 0: "
             "the log risk ratio is infinite."
         )
-    log_rr = math.log((a / (a + b)) / (c / (c + d)))
-    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    log_rr, var = _inf.log_risk_ratio(a, b, c, d)
+    se = math.sqrt(var)
     return _wald_result(log_rr, se, True, cl, alt, "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
 
 
@@ -182,14 +174,13 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
 
         table = [[e1, k1 - e1], [e2, k2 - e2]]
         res = _scipy_or(table, kind="conditional")
-        scipy_alt = {"two-sided": "two-sided", "less": "less", "greater": "greater"}[alt]
 
         def ci(level: float):
-            c = res.confidence_interval(confidence_level=level, alternative=scipy_alt)
+            c = res.confidence_interval(confidence_level=level, alternative=alt)
             return float(c.low), float(c.high)
 
         low, high = ci(cl)
-        p = float(stats.fisher_exact(table, alternative=scipy_alt).pvalue)
+        p = float(stats.fisher_exact(table, alternative=alt).pvalue)
         return EstimateResult(
             estimate=float(res.statistic),
             ci_low=low,
@@ -206,8 +197,8 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
             f"the table has a zero cell (events1={e1}, n1={k1}, events2={e2}, n2={k2}) and `zero_correction` is 0: "
             "the log odds ratio is infinite; use method='exact'."
         )
-    log_or = math.log(a * d / (b * c))
-    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    log_or, var = _inf.log_odds_ratio(a, b, c, d)
+    se = math.sqrt(var)
     return _wald_result(log_or, se, True, cl, alt, "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
 
 
@@ -261,8 +252,8 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
         rd = e1 / k1 - e2 / k2
 
         def ci(level: float):
-            low, high = _newcombe(e1, k1, e2, k2, _level_for(level, alt))
-            return _one_sided(low, high, alt, -1.0, 1.0)
+            low, high = _newcombe(e1, k1, e2, k2, _inf.two_sided_level(level, alt))
+            return _inf.one_sided(low, high, alt, -1.0, 1.0)
 
         low, high = ci(cl)
         pooled = (e1 + e2) / (k1 + k2)
@@ -272,7 +263,7 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
             estimate=float(rd),
             ci_low=low,
             ci_high=high,
-            pvalue=_normal_pvalue(z, alt),
+            pvalue=_inf.pvalue_from_z(z, alt),
             statistic=float(z),
             method="risk difference, Newcombe hybrid score interval; p from the score (Pearson chi-square) test",
             confidence_level=cl,
@@ -280,14 +271,14 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
             _ci_func=ci,
         )
     a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
-    p1, p2 = a / (a + b), c / (c + d)
-    se = math.sqrt(p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d))
+    rd, var = _inf.risk_difference(a, b, c, d)
+    se = math.sqrt(var)
     if se == 0:
         raise ValueError(
             f"both risks are 0 or 1 (events1={e1}/{k1}, events2={e2}/{k2}) so the Wald SE is 0; "
             "use method='newcombe' or a positive `zero_correction`."
         )
-    return _wald_result(p1 - p2, se, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+    return _wald_result(rd, se, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
 
 
 # ---------------------------------------------------------------------------

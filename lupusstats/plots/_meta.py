@@ -157,16 +157,15 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     >>> ls.plots.plot_funnel(res).get_ylabel()
     'standard error'
     """
-    from scipy import stats
-
     from lupusstats._core import validation as _v
+    from lupusstats._core.inference import critical_value
 
     _check_result(result)
     level = _v.check_confidence_level(confidence_level)
     ax = _axes(ax, (5.5, 4.5))
     se = np.sqrt(result.vi)
     top = float(se.max()) * 1.1
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = critical_value(level)
     grid = np.linspace(0, top, 50)
     mu = result.estimate
     ax.fill_betweenx(grid, mu - z * grid, mu + z * grid, color="#eeeeee", zorder=0,
