@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
@@ -75,18 +76,11 @@ def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=
 
 
 def _wald(beta, se, model, df, cl):
-    from scipy import stats
-
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
-    if model == "quasipoisson":
-        p = 2.0 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.isf((1 - cl) / 2, df)
-    else:
-        p = 2.0 * stats.norm.sf(np.abs(stat))
-        crit = stats.norm.isf((1 - cl) / 2)
-    with np.errstate(over="ignore", invalid="ignore"):
-        low, high = np.exp(beta - crit * se), np.exp(beta + crit * se)
+    df = df if model == "quasipoisson" else np.inf  # quasi-Poisson: t test on the residual df, as R
+    p = _inf.pvalue_from_z(stat, df=df)
+    low, high = _inf.wald_interval(beta, se, cl, df=df, back=np.exp)
     undefined = ~np.isfinite(se)
     p = np.where(undefined, 1.0, p)
     stat = np.where(undefined, np.nan, stat)

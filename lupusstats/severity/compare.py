@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from lupusstats.severity import ordinal as _o
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 
@@ -213,11 +214,10 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
             se = float(np.std(reps, ddof=1))
             stat = (p - 0.5) / se if se > 0 else math.nan
             df = math.inf
-            pval = float(_o.pvalue_from_z(stat, df, alternative)) if se > 0 else math.nan
-            lvl = confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
+            pval = _inf.pvalue_from_z(stat, alternative) if se > 0 else math.nan
+            lvl = _inf.two_sided_level(confidence_level, alternative)
             qlo, qhi = np.quantile(reps, [0.5 - lvl / 2, 0.5 + lvl / 2])
-            lo = float(qlo) if alternative != "less" else 0.0
-            hi = float(qhi) if alternative != "greater" else 1.0
+            lo, hi = _inf.one_sided(float(qlo), float(qhi), alternative, 0.0, 1.0)
             method = f"flare level, cluster bootstrap by patient ({n_boot} replicates, percentile interval)"
         rows.append({
             "arm": g, "reference": ref, "unit": unit,
@@ -354,7 +354,6 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     True
     """
     import pandas as pd
-    from scipy import stats
 
     unit = _v.check_choice("unit", unit, _UNITS)
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
@@ -411,9 +410,9 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
                       "only?); the odds ratios may be unreliable.", RuntimeWarning, stacklevel=2)
     beta = np.asarray(fit.params)[: len(others)]
     se = np.asarray(fit.bse)[: len(others)]
-    z = stats.norm.ppf(0.5 + confidence_level / 2)
     stat = beta / se
-    pval = 2 * stats.norm.sf(np.abs(stat))
+    pval = _inf.pvalue_from_z(stat)
+    ci_low, ci_high = _inf.wald_interval(beta, se, confidence_level, back=np.exp)
     n_clusters = int(np.unique(cl).size)
     dropped = [lev[i] for i in range(len(lev)) if i not in set(observed.tolist())]
     method = ("proportional odds (logit), " + ("cluster-robust sandwich by patient" if robust else
@@ -422,8 +421,8 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     if dropped:
         method += f"; unobserved level(s) {dropped} dropped"
     return pd.DataFrame({
-        "arm": others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": np.exp(beta - z * se),
-        "ci_high": np.exp(beta + z * se), "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
+        "arm": others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": ci_low,
+        "ci_high": ci_high, "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
         "n": int(y.size), "n_clusters": n_clusters, "unit": unit,
         "inference": inference if unit == "flare" else "independent patients", "method": method,
     })

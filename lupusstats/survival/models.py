@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
 
@@ -143,8 +144,6 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
     >>> round(r.estimate, 3), round(r.se, 3)
     (0.433, 0.933)
     """
-    from scipy import stats
-
     t, e, codes, levels = _survival_iv(time, event, group)
     cl = _v.check_confidence_level(confidence_level)
     treatment = _pick_treatment(levels, reference, treatment)
@@ -170,12 +169,11 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
     z = beta / se
 
     def ci(level: float):
-        q = float(stats.norm.ppf(0.5 + level / 2))
-        return math.exp(beta - q * se), math.exp(beta + q * se)
+        return _inf.wald_interval(beta, se, level, back=np.exp)
 
     low, high = ci(cl)
     return EstimateResult(
-        estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=float(2 * stats.norm.sf(abs(z))),
+        estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=_inf.pvalue_from_z(z),
         statistic=z, se=se, method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
         confidence_level=cl, _ci_func=ci,
     )
@@ -259,8 +257,6 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     >>> round(r.estimate, 3), round(r.rmst_reference, 3)
     (1.5, 2.5)
     """
-    from scipy import stats
-
     t, e, codes, levels = _survival_iv(time, event, group, need_events=False)
     cl = _v.check_confidence_level(confidence_level)
     treatment = _pick_treatment(levels, reference, treatment)
@@ -280,14 +276,13 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     diff, se = m1 - m0, math.sqrt(v1 + v0)
 
     def ci(level: float):
-        q = float(stats.norm.ppf(0.5 + level / 2))
-        return diff - q * se, diff + q * se
+        return _inf.wald_interval(diff, se, level)
 
     low, high = ci(cl)
     z = diff / se if se > 0 else math.nan
     return RMSTResult(
         estimate=diff, ci_low=low, ci_high=high,
-        pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan,
+        pvalue=_inf.pvalue_from_z(z) if np.isfinite(z) else math.nan,
         statistic=z, se=se, method=f"RMST difference up to tau={tau:g} ({treatment} - {reference}), Wald interval",
         confidence_level=cl, _ci_func=ci, tau=tau, rmst_treatment=m1, rmst_reference=m0,
         se_treatment=math.sqrt(v1), se_reference=math.sqrt(v0),

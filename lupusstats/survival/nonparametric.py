@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats._core.results import ResultBase
@@ -142,12 +143,11 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, conf_type="l
     [0.8, 0.6, 0.3, 0.3]
     """
     import pandas as pd
-    from scipy import stats
 
     t, e, codes, levels = _survival_iv(time, event, group, need_events=False)
     cl = _v.check_confidence_level(confidence_level)
     conf_type = _v.check_choice("conf_type", conf_type, ("log-log", "log", "plain"))
-    z = float(stats.norm.ppf(0.5 + cl / 2))
+    z = _inf.critical_value(cl)
     frames = []
     groups = [None] if codes is None else list(range(len(levels)))
     for g in groups:
