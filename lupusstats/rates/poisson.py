@@ -84,19 +84,20 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
     except ValueError:
         raise ValueError(f"`events` {x.shape} and `exposure` {t.shape} must have broadcastable shapes.") from None
     like = np.broadcast(np.asarray(events), np.asarray(exposure))
-    if method != "midp":
-        # the plain intervals are statsmodels' (exact = Garwood's "exact-c")
-        from statsmodels.stats.rates import confint_poisson
+    from statsmodels.stats.rates import confint_poisson
 
-        sm_method = {"exact": "exact-c", "score": "score", "wald": "wald"}[method]
-        low, high = (np.array(np.broadcast_to(v, xb.shape), dtype=float)  # statsmodels returns 0.0 for one zero count
-                     for v in confint_poisson(xb, tb, method=sm_method, alpha=1.0 - cl))
+    def statsmodels_ci(sm_method, time):
+        # statsmodels returns the float 0.0 for the lower limit of a single zero count
+        return (np.array(np.broadcast_to(v, xb.shape), dtype=float)
+                for v in confint_poisson(xb, time, method=sm_method, alpha=1.0 - cl))
+
+    if method != "midp":  # statsmodels' intervals; "exact" is Garwood's "exact-c"
+        low, high = statsmodels_ci({"exact": "exact-c", "score": "score", "wald": "wald"}[method], tb)
         return _scalar_or_array(low, high, like=like)
-    # mid-p: vectorised here (statsmodels' "midp-c" loops in Python), bracketed by the exact interval
+    # mid-p: vectorised here (statsmodels' "midp-c" loops in Python), bracketed by the exact interval of the count
     xf = xb.astype(float)
     a = (1.0 - cl) / 2.0
-    ex_low = np.where(xb > 0, stats.gamma.ppf(a, np.maximum(xf, 1.0)), 0.0)
-    ex_high = stats.gamma.isf(a, xf + 1.0)
+    ex_low, ex_high = statsmodels_ci("exact-c", 1.0)
     # P(X > x) + P(X = x)/2 increases in the mean; P(X < x) + P(X = x)/2 decreases.
     low = _bisect(lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300))
     low = np.where(xb > 0, low, 0.0)
