@@ -183,8 +183,7 @@ def wald_interval(estimate, se, confidence_level, alternative: str = "two-sided"
 
     Returns
     -------
-    (low, high)
-        Floats for scalar input, arrays otherwise.
+    (low, high) : floats for scalar input, arrays otherwise
 
     Examples
     --------

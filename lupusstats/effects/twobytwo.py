@@ -45,8 +45,9 @@ def _cells(e1, k1, e2, k2, zero_correction):
     return (*(float(c) for c in cells), bool(corrected))
 
 
-def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, method, null=0.0):
+def _wald_result(estimate_scale, variance, log_scale, confidence_level, alternative, method, null=0.0):
     """Wald interval and z-test on the (log) scale; back-transformed when `log_scale`."""
+    se = math.sqrt(variance)
     z_stat = (estimate_scale - null) / se if se > 0 else math.nan
 
     def ci(level: float):
@@ -122,9 +123,8 @@ def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz"
             f"a group has zero events (events1={e1}, events2={e2}) and `zero_correction` is 0: "
             "the log risk ratio is infinite."
         )
-    log_rr, var = _inf.log_risk_ratio(a, b, c, d)
-    se = math.sqrt(var)
-    return _wald_result(log_rr, se, True, cl, alt, "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(*_inf.log_risk_ratio(a, b, c, d), True, cl, alt,
+                        "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
 
 
 def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided",
@@ -197,9 +197,8 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
             f"the table has a zero cell (events1={e1}, n1={k1}, events2={e2}, n2={k2}) and `zero_correction` is 0: "
             "the log odds ratio is infinite; use method='exact'."
         )
-    log_or, var = _inf.log_odds_ratio(a, b, c, d)
-    se = math.sqrt(var)
-    return _wald_result(log_or, se, True, cl, alt, "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(*_inf.log_odds_ratio(a, b, c, d), True, cl, alt,
+                        "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
 
 
 def _newcombe(e1, k1, e2, k2, level):
@@ -272,13 +271,12 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
         )
     a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
     rd, var = _inf.risk_difference(a, b, c, d)
-    se = math.sqrt(var)
-    if se == 0:
+    if var == 0:
         raise ValueError(
             f"both risks are 0 or 1 (events1={e1}/{k1}, events2={e2}/{k2}) so the Wald SE is 0; "
             "use method='newcombe' or a positive `zero_correction`."
         )
-    return _wald_result(rd, se, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+    return _wald_result(rd, var, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
 
 
 # ---------------------------------------------------------------------------
@@ -473,10 +471,10 @@ def rate_difference(events1, exposure1, events2, exposure2, *, confidence_level=
     e1, t1, e2, t2 = _rates_iv(events1, exposure1, events2, exposure2)
     cl = _v.check_confidence_level(confidence_level)
     alt = _v.check_alternative(alternative)
-    se = math.sqrt(e1 / t1**2 + e2 / t2**2)
-    if se == 0:
+    var = e1 / t1**2 + e2 / t2**2
+    if var == 0:
         raise ValueError("no events in either group (events1=0, events2=0): the rate difference has SE 0.")
-    return _wald_result(e1 / t1 - e2 / t2, se, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
+    return _wald_result(e1 / t1 - e2 / t2, var, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
 
 
 def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confidence_level=0.95,
