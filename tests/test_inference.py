@@ -428,7 +428,7 @@ def test_one_list_of_rate_models_and_constants_in_their_modules():
     from lupusstats.power import formula, grid
     from lupusstats.rates import regression
 
-    assert formula._RATE_MODELS is regression._MODELS
+    assert formula._RATE_MODELS is regression._MODELS is ls.RATE_MODELS
     assert grid._BACKENDS == ("serial", "processes", "dask") and not hasattr(formula, "_BACKENDS")
     models = {"negbin", "poisson", "quasipoisson", "robust"}
     places = []

@@ -15,7 +15,7 @@ import numpy as np
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ResultBase
-from lupusstats.rates.regression import _MODELS as _RATE_MODELS  # noqa: F401  (imported by power.simulation)
+from lupusstats.rates import RATE_MODELS as _RATE_MODELS  # noqa: F401  (imported by power.simulation)
 
 #: Endpoints understood by :func:`simulate_power`.
 ENDPOINTS = ("flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity")

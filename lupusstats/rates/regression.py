@@ -13,9 +13,11 @@ from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
 from lupusstats.rates.poisson import poisson_rate_ci
 
-__all__ = ["flare_rates", "compare_rates", "compare_rates_batch", "BatchRateComparison"]
+__all__ = ["RATE_MODELS", "flare_rates", "compare_rates", "compare_rates_batch", "BatchRateComparison"]
 
-_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
+#: Models understood by :func:`compare_rates` and :func:`compare_rates_batch`.
+RATE_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
+_MODELS = RATE_MODELS  # the name compare_rates_batch uses
 _MODEL_LABEL = {
     "negbin": "negative binomial (NB2 ML, Wald, as MASS::glm.nb)",
     "poisson": "Poisson GLM (Wald)",
@@ -164,7 +166,7 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
 
     from lupusstats.rates.negbin import fit_rates
 
-    model = _v.check_choice("model", model, _MODELS)
+    model = _v.check_choice("model", model, RATE_MODELS)
     cl = _v.check_confidence_level(confidence_level)
     y, t, X, levels, ref, others = _design(patients, count, exposure, group, covariates, reference)
     arm_cols = list(range(1, 1 + len(others)))
