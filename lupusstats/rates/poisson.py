@@ -299,9 +299,8 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
             return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
         if method == "score":
             crit = _inf.critical_value(level, alternative)
-            lo = _score_ratio_bound(x1, x2, d, crit) if alternative != "less" else 0.0
-            hi = _score_ratio_bound(x1, x2, d, -crit) if alternative != "greater" else math.inf
-            return lo, hi
+            lo, hi = _score_ratio_bound(x1, x2, d, crit), _score_ratio_bound(x1, x2, d, -crit)
+            return _inf.one_sided(lo, hi, alternative, 0.0, math.inf)
         return _inf.wald_interval(math.log(estimate), se, level, alternative, back=np.exp)
 
     statistic = math.nan
