@@ -90,6 +90,7 @@ from lupusstats.power import (
     simulate_sample_size,
 )
 from lupusstats.rates import (
+    RATE_MODELS,
     OverdispersionResult,
     RateRatioResult,
     compare_rates,
@@ -140,6 +141,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 __all__ = [
     "ENDPOINTS",
     "MEASURES",
+    "RATE_MODELS",
     "VALIDATION_FAMILIES",
     "Arm",
     "BatchResult",

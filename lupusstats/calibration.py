@@ -127,7 +127,7 @@ def _rate_models(rng, n_trials, alpha, cl):
     notes = {"poisson": "Poisson GLM ignores over-dispersion: expected anti-conservative",
              "quasipoisson": "variance proportional to the mean: approximate under NB2 with unequal exposure",
              "robust": "sandwich SEs: valid asymptotically, liberal in small samples"}
-    for model in ("negbin", "poisson", "quasipoisson", "robust"):
+    for model in rates.RATE_MODELS:
         name = f"compare_rates(model={model!r})"
         res = {k: rates.compare_rates_batch(b.n_flares, b.followup_years, b.arm == 1, model=model,
                                             confidence_level=cl) for k, b in batches.items()}

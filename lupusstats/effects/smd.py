@@ -1,13 +1,11 @@
 """Standardised mean differences behind :mod:`lupusstats.effects` (private).
 
 This module holds Cohen's d, Hedges' g and Glass's delta with exact intervals
-from the noncentral t distribution (as R ``effectsize``), their
-``*_from_stats`` twins for summary statistics, and the small interval and
-p-value helpers (``_z``, ``_normal_pvalue``, ``_one_sided``, ``_level_for``)
-that the 2x2 measures in :mod:`lupusstats.effects.twobytwo` share.  It imports
-only :mod:`lupusstats._core` (validation, results).  The public names are re-exported by
-:mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
-that module's docstring).
+from the noncentral t distribution (as R ``effectsize``) and their
+``*_from_stats`` twins for summary statistics; the interval and p-value
+formulas are those of :mod:`lupusstats._core.inference`.  The public names
+are re-exported by :mod:`lupusstats.effects`; import them from there (group
+1 = treatment, as in that module's docstring).
 """
 
 from __future__ import annotations
@@ -16,48 +14,9 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
-
-
-# ---------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------
-
-
-def _z(confidence_level: float, alternative: str) -> float:
-    """Normal quantile for a two-sided or one-sided interval."""
-    from scipy import stats
-
-    if alternative == "two-sided":
-        return float(stats.norm.ppf(0.5 + confidence_level / 2))
-    return float(stats.norm.ppf(confidence_level))
-
-
-def _normal_pvalue(z: float, alternative: str) -> float:
-    from scipy import stats
-
-    if not np.isfinite(z):
-        return math.nan
-    if alternative == "two-sided":
-        return float(2 * stats.norm.sf(abs(z)))
-    if alternative == "greater":
-        return float(stats.norm.sf(z))
-    return float(stats.norm.cdf(z))
-
-
-def _one_sided(low: float, high: float, alternative: str, lower_limit: float, upper_limit: float):
-    """Replace the open end of a one-sided interval by the parameter's bound."""
-    if alternative == "greater":
-        return low, upper_limit
-    if alternative == "less":
-        return lower_limit, high
-    return low, high
-
-
-def _level_for(confidence_level: float, alternative: str) -> float:
-    """A one-sided interval at level c is one end of a two-sided one at 2c - 1."""
-    return confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
 
 
 # ---------------------------------------------------------------------------
@@ -93,15 +52,13 @@ def _ncp_interval(t: float, df: float, confidence_level: float) -> tuple[float, 
 
 def _smd_interval(level: float, t, df, hn, J, alternative) -> tuple[float, float]:
     """Noncentral-t interval of a standardised difference at `level`."""
-    lo_ncp, hi_ncp = _ncp_interval(t, df, _level_for(level, alternative))
+    lo_ncp, hi_ncp = _ncp_interval(t, df, _inf.two_sided_level(level, alternative))
     low, high = lo_ncp * math.sqrt(hn) * J, hi_ncp * math.sqrt(hn) * J
-    return _one_sided(low, high, alternative, -math.inf, math.inf)
+    return _inf.one_sided(low, high, alternative)
 
 
 def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative) -> EstimateResult:
     """Cohen's d, Hedges' g or Glass's delta from summary statistics (effectsize 0.8 algebra)."""
-    from scipy import special, stats
-
     diff = mean1 - mean2
     if kind in ("d", "g"):
         df = n1 + n2 - 2
@@ -123,18 +80,10 @@ def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternativ
         )
     estimate = diff / s
     t = diff / se
-    J = 1.0
-    if kind == "g":
-        # exact small-sample correction, as effectsize (Hedges 1981)
-        J = math.exp(special.gammaln(df / 2) - math.log(math.sqrt(df / 2)) - special.gammaln((df - 1) / 2))
+    J = _inf.hedges_j(df) if kind == "g" else 1.0  # exact small-sample correction, as effectsize
     ci_args = (t, df, hn, J, alternative)
     low, high = _smd_interval(confidence_level, *ci_args)
-    if alternative == "two-sided":
-        p = float(2 * stats.t.sf(abs(t), df))
-    elif alternative == "greater":
-        p = float(stats.t.sf(t, df))
-    else:
-        p = float(stats.t.cdf(t, df))
+    p = _inf.pvalue_from_z(t, alternative, df=df)
     names = {"d": "Cohen's d", "g": "Hedges' g", "delta": "Glass's delta"}
     test = "Student t-test" if kind != "delta" else f"Welch t statistic with {df} df (reference group)"
     return EstimateResult(

@@ -4,8 +4,8 @@ This module holds the risk ratio, odds ratio and risk difference of two
 independent groups (Wald, exact conditional and Newcombe intervals, with the
 ``metafor::escalc`` zero-cell correction), the number needed to treat
 (``NNTResult``, Altman 1998) from a risk difference or a rate difference, and
-the rate difference itself.  It takes its interval helpers from
-:mod:`lupusstats.effects.smd`.  The public names are re-exported by
+the rate difference itself.  Its interval, p-value and 2x2 formulas are those
+of :mod:`lupusstats._core.inference`.  The public names are re-exported by
 :mod:`lupusstats.effects`; import them from there (group 1 = treatment, as in
 that module's docstring).
 """
@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats.effects.smd import _level_for, _normal_pvalue, _one_sided, _z
 from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase, _check_ci_func, _interval_at
 
 
@@ -42,25 +42,18 @@ def _counts_iv(events1, n1, events2, n2):
 
 def _cells(e1, k1, e2, k2, zero_correction):
     """Cells a, b, c, d with `zero_correction` added to all four when any is 0 (escalc to="only0")."""
-    a, b, c, d = float(e1), float(k1 - e1), float(e2), float(k2 - e2)
-    corrected = zero_correction > 0 and min(a, b, c, d) == 0
-    if corrected:
-        a, b, c, d = a + zero_correction, b + zero_correction, c + zero_correction, d + zero_correction
-    return a, b, c, d, corrected
+    cells, corrected = _inf.zero_cell_correction([e1, k1 - e1, e2, k2 - e2], zero_correction)
+    return (*(float(c) for c in cells), bool(corrected))
 
 
 def _wald_interval(level: float, estimate_scale, se, log_scale, alternative):
     """Wald interval at `level` on the (log) scale; back-transformed when `log_scale`."""
-    q = _z(level, alternative)
-    low, high = estimate_scale - q * se, estimate_scale + q * se
-    low, high = _one_sided(low, high, alternative, -math.inf, math.inf)
-    if log_scale:
-        return math.exp(low), math.exp(high)
-    return low, high
+    return _inf.wald_interval(estimate_scale, se, level, alternative, back=np.exp if log_scale else None)
 
 
-def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, method, null=0.0):
+def _wald_result(estimate_scale, variance, log_scale, confidence_level, alternative, method, null=0.0):
     """Wald interval and z-test on the (log) scale; back-transformed when `log_scale`."""
+    se = math.sqrt(variance)
     z_stat = (estimate_scale - null) / se if se > 0 else math.nan
     ci_args = (estimate_scale, se, log_scale, alternative)
     low, high = _wald_interval(confidence_level, *ci_args)
@@ -68,7 +61,7 @@ def _wald_result(estimate_scale, se, log_scale, confidence_level, alternative, m
         estimate=float(math.exp(estimate_scale) if log_scale else estimate_scale),
         ci_low=float(low),
         ci_high=float(high),
-        pvalue=_normal_pvalue(z_stat, alternative),
+        pvalue=_inf.pvalue_from_z(z_stat, alternative),
         statistic=float(z_stat),
         se=float(se),
         method=method,
@@ -134,9 +127,8 @@ def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz"
             f"a group has zero events (events1={e1}, events2={e2}) and `zero_correction` is 0: "
             "the log risk ratio is infinite."
         )
-    log_rr = math.log((a / (a + b)) / (c / (c + d)))
-    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-    return _wald_result(log_rr, se, True, cl, alt, "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(*_inf.log_risk_ratio(a, b, c, d), True, cl, alt,
+                        "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
 
 
 def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided",
@@ -207,9 +199,8 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
             f"the table has a zero cell (events1={e1}, n1={k1}, events2={e2}, n2={k2}) and `zero_correction` is 0: "
             "the log odds ratio is infinite; use method='exact'."
         )
-    log_or = math.log(a * d / (b * c))
-    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    return _wald_result(log_or, se, True, cl, alt, "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(*_inf.log_odds_ratio(a, b, c, d), True, cl, alt,
+                        "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
 
 
 def _exact_or_interval(level: float, cells, alternative):
@@ -232,8 +223,8 @@ def _newcombe(e1, k1, e2, k2, level):
 
 def _newcombe_interval(level: float, e1, k1, e2, k2, alternative):
     """Newcombe interval at `level` (one-sided ones from the two-sided interval at 2 level - 1)."""
-    low, high = _newcombe(e1, k1, e2, k2, _level_for(level, alternative))
-    return _one_sided(low, high, alternative, -1.0, 1.0)
+    low, high = _newcombe(e1, k1, e2, k2, _inf.two_sided_level(level, alternative))
+    return _inf.one_sided(low, high, alternative, -1.0, 1.0)
 
 
 def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided",
@@ -285,7 +276,7 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
             estimate=float(rd),
             ci_low=low,
             ci_high=high,
-            pvalue=_normal_pvalue(z, alt),
+            pvalue=_inf.pvalue_from_z(z, alt),
             statistic=float(z),
             method="risk difference, Newcombe hybrid score interval; p from the score (Pearson chi-square) test",
             confidence_level=cl,
@@ -294,14 +285,13 @@ def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="
             _ci_args=ci_args,
         )
     a, b, c, d, corrected = _cells(e1, k1, e2, k2, zc)
-    p1, p2 = a / (a + b), c / (c + d)
-    se = math.sqrt(p1 * (1 - p1) / (a + b) + p2 * (1 - p2) / (c + d))
-    if se == 0:
+    rd, var = _inf.risk_difference(a, b, c, d)
+    if var == 0:
         raise ValueError(
             f"both risks are 0 or 1 (events1={e1}/{k1}, events2={e2}/{k2}) so the Wald SE is 0; "
             "use method='newcombe' or a positive `zero_correction`."
         )
-    return _wald_result(p1 - p2, se, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+    return _wald_result(rd, var, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
 
 
 # ---------------------------------------------------------------------------
@@ -548,10 +538,10 @@ def rate_difference(events1, exposure1, events2, exposure2, *, confidence_level=
     e1, t1, e2, t2 = _rates_iv(events1, exposure1, events2, exposure2)
     cl = _v.check_confidence_level(confidence_level)
     alt = _v.check_alternative(alternative)
-    se = math.sqrt(e1 / t1**2 + e2 / t2**2)
-    if se == 0:
+    var = e1 / t1**2 + e2 / t2**2
+    if var == 0:
         raise ValueError("no events in either group (events1=0, events2=0): the rate difference has SE 0.")
-    return _wald_result(e1 / t1 - e2 / t2, se, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
+    return _wald_result(e1 / t1 - e2 / t2, var, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
 
 
 def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confidence_level=0.95,

@@ -4,9 +4,9 @@ This module holds the first of the two ``metafor`` steps: :func:`effect_sizes`
 (like ``metafor::escalc``: MD, SMD, RR, OR, RD, IRR, PR, PLO, PAS, PFT, MN, MC
 from means and SDs, 2x2 counts, events over person-time or single-arm
 proportions, with escalc's zero-cell rule), :func:`back_transform` to the
-natural scale, the ``MEASURES`` table and their column helpers; the second step,
-:func:`meta_analysis`, is :mod:`lupusstats.evidence.meta`.  It imports only
-:mod:`lupusstats._core.validation`.  The public names are re-exported by
+natural scale, the ``MEASURES`` table and their column helpers.  The zero-cell
+rule, Hedges' J and the 2x2 formulas are those of
+:mod:`lupusstats._core.inference`.  The public names are re-exported by
 :mod:`lupusstats.evidence`; import them from there.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 
 #: Measures understood by :func:`effect_sizes`, with the columns each needs.
@@ -32,7 +33,7 @@ MEASURES: dict[str, str] = {
     "MC": "raw mean change m1i - m2i in one group measured twice (m1i, m2i, sd1i, sd2i, ni, ri)",
 }
 
-_TO = ("only0", "all", "if0all", "none")
+_TO = _inf.ZERO_CELL_RULES
 # Measures whose counts receive `add` under the zero-cell rule (as escalc):
 # PFT and PAS are defined at 0 and n, so escalc leaves them alone.
 _ADD_MEASURES = ("RR", "OR", "RD", "IRR", "PR", "PLO")
@@ -84,23 +85,6 @@ def _positive(data, name, role, n, *, allow_zero=False):
     cond = arr < 0 if allow_zero else arr <= 0
     _check_rows(cond, data, f"column {name!r} (`{role}`) must be {'>= 0' if allow_zero else '> 0'}")
     return arr
-
-
-def _zero_rule(cells: list[np.ndarray], add: float, to: str) -> tuple[list[np.ndarray], np.ndarray]:
-    """Apply escalc's `add`/`to` rule to the cells of each study; return cells and a flag per study."""
-    k = cells[0].size
-    if to == "none" or add == 0:
-        return cells, np.zeros(k, dtype=bool)
-    has0 = np.zeros(k, dtype=bool)
-    for c in cells:
-        has0 |= c == 0
-    if to == "all":
-        flag = np.ones(k, dtype=bool)
-    elif to == "only0":
-        flag = has0
-    else:  # if0all
-        flag = np.full(k, bool(has0.any()))
-    return [c + add * flag for c in cells], flag
 
 
 def effect_sizes(
@@ -224,9 +208,7 @@ def effect_sizes(
                 mdf = n1 + n2 - 2
                 sdp = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / mdf)
                 _check_rows(sdp == 0, data, "SMD needs a pooled SD > 0")
-                from scipy.special import gammaln
-
-                cm = np.exp(gammaln(mdf / 2) - np.log(np.sqrt(mdf / 2)) - gammaln((mdf - 1) / 2))
+                cm = _inf.hedges_j(mdf)
                 yi = cm * (m1 - m2) / sdp
                 vi = 1 / n1 + 1 / n2 + yi**2 / (2 * (n1 + n2))
         elif measure in ("RR", "OR", "RD"):
@@ -241,26 +223,13 @@ def effect_sizes(
             else:
                 raise ValueError("give both `bi` and `di` (non-events) or neither (then `n1i`, `n2i` are totals).")
             _check_rows((a + b == 0) | (c + d == 0), data, "each group needs at least one patient")
-            if to == "none":
-                cells = [a, b, c, d]
-            else:
-                cells, zero_flag = _zero_rule([a, b, c, d], add, to)
-            a, b, c, d = cells
-            n1, n2 = a + b, c + d
-            if measure == "RR":
-                yi = np.log(a / n1) - np.log(c / n2)
-                vi = 1 / a - 1 / n1 + 1 / c - 1 / n2
-            elif measure == "OR":
-                yi = np.log(a * d / (b * c))
-                vi = 1 / a + 1 / b + 1 / c + 1 / d
-            else:
-                p1, p2 = a / n1, c / n2
-                yi = p1 - p2
-                vi = p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+            (a, b, c, d), zero_flag = _inf.zero_cell_correction([a, b, c, d], add, to)
+            formula = {"RR": _inf.log_risk_ratio, "OR": _inf.log_odds_ratio, "RD": _inf.risk_difference}[measure]
+            yi, vi = formula(a, b, c, d)
         elif measure == "IRR":
             x1, x2 = _counts(data, x1i, "x1i", k), _counts(data, x2i, "x2i", k)
             t1, t2 = _positive(data, t1i, "t1i", k), _positive(data, t2i, "t2i", k)
-            (x1, x2), zero_flag = _zero_rule([x1, x2], add, to)
+            (x1, x2), zero_flag = _inf.zero_cell_correction([x1, x2], add, to)
             yi = np.log(x1 / t1) - np.log(x2 / t2)
             vi = 1 / x1 + 1 / x2
         elif measure in ("PR", "PLO", "PAS", "PFT"):
@@ -269,7 +238,7 @@ def effect_sizes(
             _check_rows(n == 0, data, f"column {ni!r} (`ni`) must be > 0")
             _check_rows(x > n, data, f"events {xi!r} exceed the total {ni!r}")
             if measure in ("PR", "PLO"):
-                (x, nx), zero_flag = _zero_rule([x, n - x], add, to)
+                (x, nx), zero_flag = _inf.zero_cell_correction([x, n - x], add, to)
                 n = x + nx
                 p = x / n
                 if measure == "PR":

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
 
@@ -193,12 +194,6 @@ class MetaAnalysisResult(ResultBase):
         """Square root of tau2."""
         return math.sqrt(self.tau2)
 
-    def _crit(self, confidence_level):
-        from scipy import stats
-
-        a = 1 - confidence_level
-        return stats.norm.ppf(1 - a / 2) if self.test == "z" else stats.t.ppf(1 - a / 2, self.df)
-
     def _level(self, confidence_level):
         if confidence_level is None:
             return self.confidence_level
@@ -207,8 +202,7 @@ class MetaAnalysisResult(ResultBase):
     def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Confidence interval of the pooled effect (z or t with k - 1 df)."""
         lvl = self._level(confidence_level)
-        c = self._crit(lvl)
-        return ConfidenceInterval(self.estimate - c * self.se, self.estimate + c * self.se)
+        return ConfidenceInterval(*_inf.wald_interval(self.estimate, self.se, lvl, df=self.df))
 
     def prediction_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Where the true effect of a new study is expected to lie: ``estimate ± crit·√(se² + tau2)``.
@@ -217,9 +211,8 @@ class MetaAnalysisResult(ResultBase):
         df for ``"knha"``.  Equals the confidence interval under FE.
         """
         lvl = self._level(confidence_level)
-        c = self._crit(lvl)
-        half = c * math.sqrt(self.se**2 + self.tau2)
-        return ConfidenceInterval(self.estimate - half, self.estimate + half)
+        se_new = math.sqrt(self.se**2 + self.tau2)
+        return ConfidenceInterval(*_inf.wald_interval(self.estimate, se_new, lvl, df=self.df))
 
     def tau2_confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
         """Q-profile confidence interval for tau2 (Viechtbauer 2007; ``metafor::confint``).
@@ -241,19 +234,18 @@ class MetaAnalysisResult(ResultBase):
     def study_table(self, confidence_level: float | None = None):
         """One row per study: label, yi, vi, se, Wald interval (normal quantile) and percent weight."""
         import pandas as pd
-        from scipy import stats
 
         lvl = self._level(confidence_level)
-        z = stats.norm.ppf(1 - (1 - lvl) / 2)
         se = np.sqrt(self.vi)
+        low, high = _inf.wald_interval(self.yi, se, lvl)
         return pd.DataFrame(
             {
                 "study": list(self.labels),
                 "yi": self.yi,
                 "vi": self.vi,
                 "se": se,
-                "ci_low": self.yi - z * se,
-                "ci_high": self.yi + z * se,
+                "ci_low": low,
+                "ci_high": high,
                 "weight": self.weights,
             }
         )
@@ -419,7 +411,7 @@ def meta_analysis(
         s2w = float(np.dot(w, (y - mu) ** 2)) / df
         se = se * math.sqrt(s2w)
     stat = mu / se if se > 0 else math.nan
-    pvalue = float(2 * (stats.norm.sf(abs(stat)) if test == "z" else stats.t.sf(abs(stat), df)))
+    pvalue = _inf.pvalue_from_z(stat, df=df)
     q = _q_gen(y, v, 0.0)
     q_df = k - 1
     q_p = float(stats.chi2.sf(q, q_df)) if q_df > 0 else math.nan
@@ -430,10 +422,9 @@ def meta_analysis(
         vt = _typical_v(v)
         i2 = 100 * tau2 / (vt + tau2)
         h2 = (vt + tau2) / vt
-    a = 1 - level
-    crit = stats.norm.ppf(1 - a / 2) if test == "z" else stats.t.ppf(1 - a / 2, df)
+    ci_low, ci_high = _inf.wald_interval(mu, se, level, df=df)
     return MetaAnalysisResult(
-        estimate=mu, se=se, statistic=stat, pvalue=pvalue, ci_low=mu - crit * se, ci_high=mu + crit * se,
+        estimate=mu, se=se, statistic=stat, pvalue=pvalue, ci_low=ci_low, ci_high=ci_high,
         df=float(df), tau2=tau2, i2=float(i2), h2=float(h2), q=q, q_df=q_df, q_pvalue=q_p, k=k,
         method=method, test=test, confidence_level=level, yi=y, vi=v, weights=100 * w / sw, labels=labels,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats._core.inference import critical_value
 from ._common import _axes
 
 __all__ = ["plot_forest", "plot_funnel"]
@@ -157,14 +158,12 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     >>> ls.plots.plot_funnel(res).get_ylabel()
     'standard error'
     """
-    from scipy import stats
-
     _check_result(result)
     level = _v.check_confidence_level(confidence_level)
     ax = _axes(ax, (5.5, 4.5))
     se = np.sqrt(result.vi)
     top = float(se.max()) * 1.1
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = critical_value(level)
     grid = np.linspace(0, top, 50)
     mu = result.estimate
     ax.fill_betweenx(grid, mu - z * grid, mu + z * grid, color="#eeeeee", zorder=0,

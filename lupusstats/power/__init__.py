@@ -29,9 +29,10 @@ or Dask backends).
 from __future__ import annotations
 
 from lupusstats._core.exports import export
-from lupusstats.power.formula import ENDPOINTS, SampleSizeResult, power_rate_ratio, sample_size_rate_ratio
+from lupusstats.power.formula import SampleSizeResult, power_rate_ratio, sample_size_rate_ratio
 from lupusstats.power.grid import power_grid
 from lupusstats.power.simulation import (
+    ENDPOINTS,
     PowerResult,
     SimulatedSampleSizeResult,
     simulate_power,

@@ -12,16 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ResultBase
 
-
-#: Endpoints understood by :func:`simulate_power`.
-ENDPOINTS = ("flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity")
-_RATE_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
 _METHOD_VAR = ("alt", "ftotal")
-_BACKENDS = ("serial", "processes", "dask")
-_CELLS_PER_CHUNK = 500_000  # patient-trials simulated and analysed at once (memory ~ tens of MB)
 
 
 # =========================================================================== checks
@@ -110,15 +105,14 @@ def _mean_exposure(followup, dropout):
 
 
 def _normal_power(effect, sd0, sd1, alpha, alternative):
-    """Power of a z test: the statistic is N(effect/sd1 ..) -- as statsmodels normal_power_het."""
-    from scipy.special import ndtr, ndtri
+    """Power of a z test of `effect` with SD `sd0` under the null and `sd1` under the alternative.
 
-    if alternative == "two-sided":
-        z = -ndtri(alpha / 2.0)
-        return ndtr((effect - z * sd0) / sd1) + ndtr((-effect - z * sd0) / sd1)
-    z = -ndtri(alpha)
-    signed = -effect if alternative == "less" else effect
-    return ndtr((signed - z * sd0) / sd1)
+    statsmodels ``normal_power_het`` (with ``nobs = 1``: the SDs are those of the estimate).
+    """
+    from statsmodels.stats.power import normal_power_het
+
+    return normal_power_het(effect, 1, alpha, std_null=sd0, std_alternative=sd1,
+                            alternative=_inf.statsmodels_alternative(alternative))
 
 
 def _formula_iv(rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate,
@@ -148,7 +142,8 @@ def power_rate_ratio(rate_ratio, *, n_per_arm, baseline_rate, followup_years, di
     for the log rate, so ``Var(log RR) = 1 / (n0 I0) + 1 / (n1 I1)`` with ``Ig``
     the expected information per patient of arm g over the distribution of the
     observed follow-up.  With fixed follow-up this is Zhu & Lakkis' formula
-    ``(1/(mu0 t) + 1/(k mu1 t) + (1 + k) dispersion / k) / n0``; with dropout or
+    ``(1/(mu0 t) + 1/(k mu1 t) + (1 + k) dispersion / k) / n0``, computed by
+    ``statsmodels.stats.rates.power_negbin_ratio_2indep``; with dropout or
     variable follow-up it is the extension of Tang (2015), which is more accurate
     than plugging in the mean exposure.
 
@@ -221,8 +216,17 @@ def power_rate_ratio(rate_ratio, *, n_per_arm, baseline_rate, followup_years, di
     if not np.isfinite(n).all() or (n < 2).any():
         raise ValueError(f"`n_per_arm` must be >= 2, got {n[~(np.isfinite(n) & (n >= 2))][:5].tolist()}.")
     rr_b, n_b = np.broadcast_arrays(rr, n)
-    v1, v0 = _variances(rr_b, base, fu, disp, alloc, drop, method_var)
-    power = _normal_power(np.log(rr_b), np.sqrt(v0 / n_b), np.sqrt(v1 / n_b), a, alternative)
+    if fu.size == 1 and drop == (0.0, 0.0):
+        # fixed follow-up, no dropout: Zhu & Lakkis as statsmodels has it (group 1 = treated)
+        from statsmodels.stats.rates import power_negbin_ratio_2indep
+
+        power = power_negbin_ratio_2indep(
+            base * rr_b, base, alloc * n_b, nobs_ratio=1.0 / alloc, exposure=float(fu[0]), alpha=a,
+            dispersion=disp, alternative=_inf.statsmodels_alternative(alternative), method_var=method_var,
+            return_results=False)
+    else:
+        v1, v0 = _variances(rr_b, base, fu, disp, alloc, drop, method_var)
+        power = _normal_power(np.log(rr_b), np.sqrt(v0 / n_b), np.sqrt(v1 / n_b), a, alternative)
     scalar = np.ndim(rate_ratio) == 0 and np.ndim(n_per_arm) == 0
     return float(power) if scalar else power
 
@@ -311,8 +315,6 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
     >>> res.n_per_arm, round(res.power, 3)
     ((212, 212), 0.801)
     """
-    from scipy.special import ndtri
-
     rr, base, fu, disp, a, alloc, drop, alternative, method_var = _formula_iv(
         rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var)
     target = _check_target_power(power)
@@ -324,8 +326,8 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
     if alternative == "less" and rr > 1 or alternative == "greater" and rr < 1:
         raise ValueError(f"`rate_ratio` {rr} lies on the wrong side of 1 for alternative={alternative!r}.")
     v1, v0 = (float(v) for v in _variances(rr, base, fu, disp, alloc, drop, method_var))
-    za = -ndtri(a / 2.0 if alternative == "two-sided" else a)
-    zb = -ndtri(1.0 - target)
+    za = _inf.critical_value(1.0 - a, alternative)
+    zb = _inf.critical_value(target, "greater")
     n0 = max(2, math.ceil((za * math.sqrt(v0) + zb * math.sqrt(v1)) ** 2 / math.log(rr) ** 2))
 
     def achieved(n):

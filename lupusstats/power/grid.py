@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from lupusstats._core import validation as _v
-from lupusstats.power.formula import _BACKENDS, power_rate_ratio
+from lupusstats.power.formula import power_rate_ratio
 from lupusstats.power.simulation import _formula_for, _sim_iv, _two_arm, simulate_power
+
+_BACKENDS = ("serial", "processes", "dask")
 
 
 # =========================================================================== grids

@@ -10,15 +10,20 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats.rates import compare_rates_batch
+from lupusstats.rates import RATE_MODELS, compare_rates_batch
 from lupusstats.severity import compare_severity_batch
 from lupusstats.survival import logrank_batch
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import simulate_trials
-from lupusstats.power.formula import (_CELLS_PER_CHUNK, _RATE_MODELS, ENDPOINTS, _check_alpha, _check_target_power,
-                             sample_size_rate_ratio)
+from lupusstats.power.formula import _check_alpha, _check_target_power, sample_size_rate_ratio
 from lupusstats._core.results import ConfidenceInterval, ResultBase
+
+
+#: Endpoints understood by :func:`simulate_power`.
+ENDPOINTS = ("flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity")
+_CELLS_PER_CHUNK = 500_000  # patient-trials simulated and analysed at once (memory ~ tens of MB)
 
 
 # =========================================================================== batch tests
@@ -106,21 +111,8 @@ class PowerResult(ResultBase):
     def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
         """Wilson interval for the power (by default at the stored level)."""
         level = self.confidence_level if confidence_level is None else _v.check_confidence_level(confidence_level)
-        low, high = _wilson(self.n_rejected, self.n_trials, level)
+        low, high = _inf.wilson_interval(self.n_rejected, self.n_trials, level)
         return ConfidenceInterval(low, high)
-
-
-def _wilson(k, n, level):
-    from scipy.special import ndtri
-
-    z = -ndtri((1.0 - level) / 2.0)
-    p = k / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return min(low, p), max(high, p)
 
 
 def _two_arm(scenario, arm):
@@ -147,7 +139,7 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
     n_trials = _v.check_int("n_trials", n_trials, minimum=1)
     endpoint = _v.check_choice("endpoint", endpoint, ENDPOINTS)
     if endpoint in ("flare_rate", "severe_flare_rate"):
-        model = _v.check_choice("model", model, _RATE_MODELS)
+        model = _v.check_choice("model", model, RATE_MODELS)
     else:
         model = {"severity": "brunner-munzel", "time_to_first_flare": "logrank",
                  "time_to_first_severe_flare": "logrank"}[endpoint]
@@ -249,7 +241,7 @@ def _power_result(p, est, n_trials, endpoint, model, arm, reference, alpha, alte
     undefined = ~np.isfinite(p)
     rejected = int(np.sum(np.where(undefined, False, p < alpha)))
     power = rejected / n_trials
-    low, high = _wilson(rejected, n_trials, cl)
+    low, high = _inf.wilson_interval(rejected, n_trials, cl)
     finite = est[np.isfinite(est)]
     return PowerResult(power=power, mc_se=math.sqrt(power * (1 - power) / n_trials), ci_low=low, ci_high=high,
                        n_trials=n_trials, n_rejected=rejected, n_undefined=int(undefined.sum()), endpoint=endpoint,

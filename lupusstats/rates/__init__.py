@@ -36,10 +36,11 @@ from lupusstats.rates.describe import (
     overdispersion_test,
 )
 from lupusstats.rates.poisson import RateRatioResult, poisson_rate_ci, rate_ratio_test
-from lupusstats.rates.regression import compare_rates, compare_rates_batch, flare_rates
+from lupusstats.rates.regression import RATE_MODELS, compare_rates, compare_rates_batch, flare_rates
 
 __all__ = [
     "OverdispersionResult",
+    "RATE_MODELS",
     "RateRatioResult",
     "compare_rates",
     "compare_rates_batch",

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _covariate_matrix, _design, _group_codes
@@ -104,7 +105,7 @@ def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.F
     resid = aux - coef * mu
     s2 = float(np.sum(resid**2) / (len(y) - 1))
     z = coef / math.sqrt(s2 / np.sum(mu**2))
-    return OverdispersionResult(statistic=z, pvalue=float(stats.norm.sf(z)), dispersion=coef,
+    return OverdispersionResult(statistic=z, pvalue=_inf.pvalue_from_z(z, "greater"), dispersion=coef,
                                 method="Cameron-Trivedi regression test (NB2 form)")
 
 
@@ -224,7 +225,6 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
     True
     """
     import pandas as pd
-    from scipy import stats
 
     cl = _v.check_confidence_level(confidence_level)
     _v.check_columns("patients", patients, [patient, exposure, group])
@@ -245,7 +245,7 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
     if (ft < 0).any() or (ft > fu[idx] * (1 + 1e-12)).any():
         raise ValueError(f"flare times must lie in [0, follow-up]; {int(((ft < 0) | (ft > fu[idx])).sum())} do not.")
     codes, levels = _group_codes(patients, group)
-    z = stats.norm.isf((1 - cl) / 2)
+    z = _inf.critical_value(cl)
     frames = []
     for g, level in enumerate(levels):
         members = np.flatnonzero(codes == g)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
 
@@ -56,6 +57,7 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
         ``"midp"``: mid-p exact interval (Lancaster), narrower, close to nominal;
         ``"score"``: Wilson-type score interval; ``"wald"``: ``x/T +- z sqrt(x)/T``
         truncated at 0 (degenerate at ``x = 0``; shown for comparison only).
+        All but ``"midp"`` are computed by ``statsmodels.stats.rates.confint_poisson``.
 
     Returns
     -------
@@ -81,27 +83,26 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
         xb, tb = np.broadcast_arrays(x, t)
     except ValueError:
         raise ValueError(f"`events` {x.shape} and `exposure` {t.shape} must have broadcastable shapes.") from None
+    like = np.broadcast(np.asarray(events), np.asarray(exposure))
+    from statsmodels.stats.rates import confint_poisson
+
+    def statsmodels_ci(sm_method, time):
+        # statsmodels returns the float 0.0 for the lower limit of a single zero count
+        return (np.array(np.broadcast_to(v, xb.shape), dtype=float)
+                for v in confint_poisson(xb, time, method=sm_method, alpha=1.0 - cl))
+
+    if method != "midp":  # statsmodels' intervals; "exact" is Garwood's "exact-c"
+        low, high = statsmodels_ci({"exact": "exact-c", "score": "score", "wald": "wald"}[method], tb)
+        return _scalar_or_array(low, high, like=like)
+    # mid-p: vectorised here (statsmodels' "midp-c" loops in Python), bracketed by the exact interval of the count
     xf = xb.astype(float)
     a = (1.0 - cl) / 2.0
-    z = stats.norm.isf(a)
-    if method == "exact":
-        low = np.where(xb > 0, stats.gamma.ppf(a, np.maximum(xf, 1.0)), 0.0)
-        high = stats.gamma.isf(a, xf + 1.0)
-    elif method == "midp":
-        ex_low = np.where(xb > 0, stats.gamma.ppf(a, np.maximum(xf, 1.0)), 0.0)
-        ex_high = stats.gamma.isf(a, xf + 1.0)
-        # P(X > x) + P(X = x)/2 increases in the mean; P(X < x) + P(X = x)/2 decreases.
-        low = _bisect(lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300))
-        low = np.where(xb > 0, low, 0.0)
-        high = _bisect(lambda m: a - (stats.poisson.cdf(xf - 1, m) + 0.5 * stats.poisson.pmf(xf, m)), xf, ex_high)
-    elif method == "score":
-        centre = xf + z**2 / 2.0
-        half = z * np.sqrt(xf + z**2 / 4.0)
-        low, high = centre - half, centre + half
-    else:
-        half = z * np.sqrt(xf)
-        low, high = np.maximum(xf - half, 0.0), xf + half
-    return _scalar_or_array(low / tb, high / tb, like=np.broadcast(np.asarray(events), np.asarray(exposure)))
+    ex_low, ex_high = statsmodels_ci("exact-c", 1.0)
+    # P(X > x) + P(X = x)/2 increases in the mean; P(X < x) + P(X = x)/2 decreases.
+    low = _bisect(lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300))
+    low = np.where(xb > 0, low, 0.0)
+    high = _bisect(lambda m: a - (stats.poisson.cdf(xf - 1, m) + 0.5 * stats.poisson.pmf(xf, m)), xf, ex_high)
+    return _scalar_or_array(low / tb, high / tb, like=like)
 
 
 # ---------------------------------------------------------------------------
@@ -213,23 +214,21 @@ def _rate_ratio_interval(level, method, alternative, x1, x2, n, p0, d, estimate,
     """Interval of :func:`rate_ratio_test` at `level` (one of its four methods)."""
     from scipy import stats
 
-    tail = 1.0 - level
-    a_low = tail if alternative == "greater" else (0.0 if alternative == "less" else tail / 2)
-    a_high = tail if alternative == "less" else (0.0 if alternative == "greater" else tail / 2)
     if method == "exact":
         bt = stats.binomtest(x1, n, p0, alternative=alternative)
         lo_p, hi_p = bt.proportion_ci(confidence_level=level, method="exact")
         return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
     if method == "midp":
+        tail = 1.0 - level
+        a_low = tail if alternative == "greater" else (0.0 if alternative == "less" else tail / 2)
+        a_high = tail if alternative == "less" else (0.0 if alternative == "greater" else tail / 2)
         lo_p, hi_p = _binom_midp_ci(x1, n, a_low, a_high)
         return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
     if method == "score":
-        lo = _score_ratio_bound(x1, x2, d, stats.norm.isf(a_low)) if a_low > 0 else 0.0
-        hi = _score_ratio_bound(x1, x2, d, -stats.norm.isf(a_high)) if a_high > 0 else math.inf
-        return lo, hi
-    zl = stats.norm.isf(a_low) if a_low > 0 else math.inf
-    zh = stats.norm.isf(a_high) if a_high > 0 else math.inf
-    return estimate * math.exp(-zl * se), estimate * math.exp(zh * se)
+        crit = _inf.critical_value(level, alternative)
+        lo, hi = _score_ratio_bound(x1, x2, d, crit), _score_ratio_bound(x1, x2, d, -crit)
+        return _inf.one_sided(lo, hi, alternative, 0.0, math.inf)
+    return _inf.wald_interval(math.log(estimate), se, level, alternative, back=np.exp)
 
 
 def _no_events_interval(level):
@@ -352,14 +351,13 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
     elif method == "score":
         from statsmodels.stats.rates import test_poisson_2indep
 
-        alt = {"two-sided": "two-sided", "less": "smaller", "greater": "larger"}[alternative]
+        alt = _inf.statsmodels_alternative(alternative)
         with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels divides by a zero rate (unused)
             res = test_poisson_2indep(x1, t1, x2, t2, value=r0, method="score", alternative=alt)
         statistic, pvalue = float(res.statistic), float(res.pvalue)
     else:
         statistic = (math.log(estimate) - math.log(r0)) / se
-        pvalue = {"two-sided": 2 * stats.norm.sf(abs(statistic)), "less": stats.norm.cdf(statistic),
-                  "greater": stats.norm.sf(statistic)}[alternative]
+        pvalue = _inf.pvalue_from_z(statistic, alternative)
     low, high = _rate_ratio_interval(cl, *ci_args)
     return RateRatioResult(estimate=estimate, ci_low=float(low), ci_high=float(high), pvalue=float(min(pvalue, 1.0)),
                            statistic=statistic, se=se, method=labels[method], _ci_func=_rate_ratio_interval,

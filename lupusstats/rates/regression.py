@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
@@ -13,9 +14,10 @@ from lupusstats.rates.design import _counts_exposure, _design, _group_codes
 from lupusstats.rates.negbin import fit_rates
 from lupusstats.rates.poisson import poisson_rate_ci
 
-__all__ = ["flare_rates", "compare_rates", "compare_rates_batch"]
+__all__ = ["RATE_MODELS", "flare_rates", "compare_rates", "compare_rates_batch"]
 
-_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
+#: Models understood by :func:`compare_rates` and :func:`compare_rates_batch`.
+RATE_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
 _MODEL_LABEL = {
     "negbin": "negative binomial (NB2 ML, Wald, as MASS::glm.nb)",
     "poisson": "Poisson GLM (Wald)",
@@ -86,20 +88,11 @@ def _wald(beta, se, model, df, cl, alternative="two-sided"):
     Vectorised over trials.  Where ``se`` is not finite (an arm without events)
     the test is undefined: statistic NaN, p-value 1, interval ``(0, inf)``.
     """
-    from scipy import stats
-
-    dist = stats.t(df) if model == "quasipoisson" else stats.norm
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
-    if alternative == "two-sided":
-        p = 2.0 * dist.sf(np.abs(stat))
-        crit = dist.isf((1 - cl) / 2)
-    else:
-        p = dist.cdf(stat) if alternative == "less" else dist.sf(stat)
-        crit = dist.isf(1 - cl)
-    with np.errstate(over="ignore", invalid="ignore"):
-        low = np.exp(beta - crit * se) if alternative != "less" else np.zeros(np.shape(beta))
-        high = np.exp(beta + crit * se) if alternative != "greater" else np.full(np.shape(beta), np.inf)
+    df = df if model == "quasipoisson" else np.inf  # quasi-Poisson: t test on the residual df, as R
+    p = _inf.pvalue_from_z(stat, alternative, df=df)
+    low, high = _inf.wald_interval(beta, se, cl, alternative, df=df, back=np.exp)
     undefined = ~np.isfinite(se)
     p = np.where(undefined, 1.0, p)
     stat = np.where(undefined, np.nan, stat)
@@ -182,7 +175,7 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
     """
     import pandas as pd
 
-    model = _v.check_choice("model", model, _MODELS)
+    model = _v.check_choice("model", model, RATE_MODELS)
     cl = _v.check_confidence_level(confidence_level)
     _v.check_output_name("group", group, _COMPARISON_COLUMNS)
     y, t, X, levels, ref, others = _design(patients, count, exposure, group, covariates, reference)
@@ -268,7 +261,7 @@ def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternat
     >>> res.measure, res.alternative
     ('rate_ratio', 'two-sided')
     """
-    model = _v.check_choice("model", model, _MODELS)
+    model = _v.check_choice("model", model, RATE_MODELS)
     alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)
     y = _v.as_count_array("n_flares", n_flares, ndim=2)

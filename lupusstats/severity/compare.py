@@ -8,12 +8,13 @@ import warnings
 import numpy as np
 
 from lupusstats.severity import ordinal as _o
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
 
 from lupusstats.severity.tables import _cluster_counts, _group_levels, _prepare_flares, patient_severity
-from lupusstats.severity.twosample import SeverityComparison, _superiority_result
+from lupusstats.severity.twosample import _superiority_result
 
 
 __all__ = ["compare_severity", "compare_severity_batch", "proportional_odds"]
@@ -223,11 +224,10 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
             se = float(np.std(reps, ddof=1))
             stat = (p - 0.5) / se if se > 0 else math.nan
             df = math.inf
-            pval = float(_o.pvalue_from_z(stat, df, alternative)) if se > 0 else math.nan
-            lvl = confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
+            pval = _inf.pvalue_from_z(stat, alternative) if se > 0 else math.nan
+            lvl = _inf.two_sided_level(confidence_level, alternative)
             qlo, qhi = np.quantile(reps, [0.5 - lvl / 2, 0.5 + lvl / 2])
-            lo = float(qlo) if alternative != "less" else 0.0
-            hi = float(qhi) if alternative != "greater" else 1.0
+            lo, hi = _inf.one_sided(float(qlo), float(qhi), alternative, 0.0, 1.0)
             method = f"flare level, cluster bootstrap by patient ({n_resamples} replicates, percentile interval)"
         rows.append({
             group: g, "reference": ref, "unit": unit,
@@ -293,8 +293,6 @@ def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster"
     >>> out.to_frame().columns[:6].tolist()
     ['estimate', 'se', 'ci_low', 'ci_high', 'statistic', 'pvalue']
     """
-    from scipy import stats
-
     unit = _v.check_choice("unit", unit, _UNITS)
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
     alternative = _v.check_alternative(alternative)
@@ -318,14 +316,8 @@ def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster"
         ok = se > 0
         stat = np.where(ok, (est - 0.5) / se, np.nan)
     df = np.broadcast_to(r["df"], est.shape)
-    pval = np.where(ok, _o.pvalue_from_z(stat, df, alternative), np.nan)
-    level = cl if alternative == "two-sided" else 2 * cl - 1
-    q = 0.5 + level / 2
-    finite = np.isfinite(df)
-    crit = np.where(finite, stats.t.ppf(q, np.where(finite, df, 1.0)), stats.norm.ppf(q))
-    with np.errstate(invalid="ignore"):
-        low = np.clip(est - crit * se, 0.0, 1.0) if alternative != "less" else np.zeros(est.shape)
-        high = np.clip(est + crit * se, 0.0, 1.0) if alternative != "greater" else np.ones(est.shape)
+    pval = np.where(ok, _inf.pvalue_from_z(stat, alternative, df=df), np.nan)
+    low, high = _inf.wald_interval(est, se, cl, alternative, df=df, clip=(0.0, 1.0))
     low, high = np.where(ok, low, np.nan), np.where(ok, high, np.nan)
     label = ("patient level, worst flare per patient, Brunner-Munzel" if unit == "patient"
              else "flare level, cluster-robust variance by patient (Obuchowski 1997), normal" if clustered
@@ -390,7 +382,6 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     True
     """
     import pandas as pd
-    from scipy import stats
 
     unit = _v.check_choice("unit", unit, _UNITS)
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
@@ -448,9 +439,9 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
                       "only?); the odds ratios may be unreliable.", RuntimeWarning, stacklevel=2)
     beta = np.asarray(fit.params)[: len(others)]
     se = np.asarray(fit.bse)[: len(others)]
-    z = stats.norm.ppf(0.5 + confidence_level / 2)
     stat = beta / se
-    pval = 2 * stats.norm.sf(np.abs(stat))
+    pval = _inf.pvalue_from_z(stat)
+    ci_low, ci_high = _inf.wald_interval(beta, se, confidence_level, back=np.exp)
     n_clusters = int(np.unique(cl).size)
     dropped = [lev[i] for i in range(len(lev)) if i not in set(observed.tolist())]
     method = ("proportional odds (logit), " + ("cluster-robust sandwich by patient" if robust else
@@ -459,8 +450,8 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     if dropped:
         method += f"; unobserved level(s) {dropped} dropped"
     return pd.DataFrame({
-        group: others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": np.exp(beta - z * se),
-        "ci_high": np.exp(beta + z * se), "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
+        group: others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": ci_low,
+        "ci_high": ci_high, "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
         "n": int(y.size), "n_clusters": n_clusters, "unit": unit,
         "inference": inference if unit == "flare" else "independent patients", "method": method,
     })

@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
+
 _SQRT_EPS = 1e-12
 
 
@@ -105,43 +107,6 @@ def bootstrap_superiority(A: np.ndarray, B: np.ndarray, n_boot: int, rng: np.ran
         return (a * _midcdf(b)).sum(axis=-1) / a.sum(axis=-1)
 
 
-# --------------------------------------------------------------------------- p-values
-def pvalue_from_z(z: np.ndarray, df: np.ndarray | float, alternative: str) -> np.ndarray:
-    """p-value of a z (df = inf) or t statistic; ``greater`` = x more severe."""
-    from scipy import stats
-
-    z = np.asarray(z, dtype=float)
-    df = np.broadcast_to(np.asarray(df, dtype=float), z.shape)
-    finite = np.isfinite(df)
-    sf = np.where(finite, stats.t.sf(z, np.where(finite, df, 1.0)), stats.norm.sf(z))
-    cdf = np.where(finite, stats.t.cdf(z, np.where(finite, df, 1.0)), stats.norm.cdf(z))
-    if alternative == "greater":
-        return sf
-    if alternative == "less":
-        return cdf
-    return np.minimum(1.0, 2.0 * np.minimum(sf, cdf))
-
-
-def quantile(df: float, confidence_level: float, alternative: str) -> float:
-    """Critical value of a t (or, with infinite `df`, normal) interval at this level and sidedness."""
-    from scipy import stats
-
-    level = confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
-    q = 0.5 + level / 2
-    return float(stats.norm.ppf(q) if not np.isfinite(df) else stats.t.ppf(q, df))
-
-
-def wald_interval(est: float, se: float, crit_two: float, crit_one: float, alternative: str, lo: float, hi: float):
-    """Interval ``est -/+ crit * se`` clipped to [lo, hi]; one-sided intervals open on one end."""
-    if alternative == "two-sided":
-        low, high = est - crit_two * se, est + crit_two * se
-    elif alternative == "less":
-        low, high = lo, est + crit_one * se
-    else:
-        low, high = est - crit_one * se, hi
-    return float(min(max(low, lo), hi)), float(max(min(high, hi), lo))
-
-
 # --------------------------------------------------------------------------- Mann-Whitney
 def mann_whitney_from_counts(a: np.ndarray, b: np.ndarray, *, correction: bool, alternative: str):
     """Wilcoxon-Mann-Whitney normal approximation with tie correction, from level totals.
@@ -168,24 +133,10 @@ def mann_whitney_from_counts(a: np.ndarray, b: np.ndarray, *, correction: bool, 
             d = d + 0.5
     with np.errstate(invalid="ignore", divide="ignore"):
         z = d / np.sqrt(var)
-    return W, z, pvalue_from_z(z, np.inf, alternative)
+    return W, z, np.asarray(_inf.pvalue_from_z(z, alternative))
 
 
 # --------------------------------------------------------------------------- intervals for proportions
-def wilson_interval(x: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval, as R ``prop.test(x, n, correct = FALSE)``; `n` may be an effective size."""
-    from scipy import stats
-
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence_level / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
 def goodman_interval(x: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Goodman (1965) simultaneous intervals for the K cells of one multinomial.
 

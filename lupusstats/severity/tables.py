@@ -6,7 +6,7 @@ involvement (``severity_counts``, ``severity_table``, ``organ_table``,
 ``sledai_ecdf``) and the argument and table helpers they share with the tests
 and arm comparisons (ordinal codes, group levels, one-trial checks, per-patient
 count rows).  It sits below ``twosample`` and ``compare``: it imports only
-``severity.ordinal``, ``_core.validation`` and ``cohort.columns``.  The public names are re-exported
+``severity.ordinal``, ``_core.validation``, ``_core.inference`` and ``cohort.columns``.  The public names are re-exported
 by :mod:`lupusstats.severity`; import them from there.
 """
 
@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from lupusstats.severity import ordinal as _o
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 
@@ -245,11 +246,11 @@ def severity_table(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIEN
         p_eff = counts / total if total > 0 else np.full(K, np.nan)
         x_eff = p_eff * n_eff
         if method == "wilson":
-            lo, hi = _o.wilson_interval(x_eff, n_eff, confidence_level)
+            lo, hi = _inf.wilson_interval(x_eff, n_eff, confidence_level)
         else:
             lo, hi = _o.goodman_interval(x_eff, n_eff, confidence_level)
-        clo, chi = _o.wilson_interval(cum / total * n_eff if total > 0 else np.full(K, np.nan), n_eff,
-                                      confidence_level)
+        clo, chi = _inf.wilson_interval(cum / total * n_eff if total > 0 else np.full(K, np.nan), n_eff,
+                                        confidence_level)
         for k, level in enumerate(d["levels"]):
             rows.append({
                 "group": g, "severity": level, "n": int(counts[k]), "total": int(total),
@@ -355,9 +356,9 @@ def organ_table(flares, patients=None, *, group=C.ARM, organ=C.ORGAN, patient=C.
         else:
             deff, with_domain = 1.0, np.zeros(D)
         n_eff = total / deff if total > 0 else np.nan
-        flo, fhi = _o.wilson_interval(counts / total * n_eff if total > 0 else np.full(D, np.nan), n_eff,
-                                      confidence_level)
-        plo, phi = _o.wilson_interval(with_domain, float(n_pat) if n_pat else np.nan, confidence_level)
+        flo, fhi = _inf.wilson_interval(counts / total * n_eff if total > 0 else np.full(D, np.nan), n_eff,
+                                        confidence_level)
+        plo, phi = _inf.wilson_interval(with_domain, float(n_pat) if n_pat else np.nan, confidence_level)
         for k, dom in enumerate(domains):
             rows.append({
                 group: grp, organ: dom, "n_flares": int(counts[k]), "total_flares": int(total),

@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from lupusstats.severity import ordinal as _o
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult, ResultBase
 from lupusstats.severity.tables import _cluster_counts, _ordered_codes
@@ -154,7 +155,7 @@ def _superiority_result(A, B, *, clustered, alternative, confidence_level, delta
         ci = (math.nan, math.nan)
     else:
         stat = (p - 0.5) / se
-        pval = float(_o.pvalue_from_z(stat, df, alternative))
+        pval = _inf.pvalue_from_z(stat, alternative, df=df)
         ci = _ci_superiority(p, se, df, alternative, confidence_level, scale, shift, lo_b, hi_b)
     return SeverityComparison(
         estimate=est, ci_low=ci[0], ci_high=ci[1], pvalue=pval, statistic=stat, se=scale * se,
@@ -164,9 +165,7 @@ def _superiority_result(A, B, *, clustered, alternative, confidence_level, delta
 
 
 def _ci_superiority(p, se, df, alternative, level, scale, shift, lo_b, hi_b):
-    two = _o.quantile(df, level, "two-sided")
-    one = _o.quantile(df, level, "less")
-    lo, hi = _o.wald_interval(p, se, two, one, alternative, 0.0, 1.0)
+    lo, hi = _inf.wald_interval(p, se, level, alternative, df=df, clip=(0.0, 1.0))
     return scale * lo + shift, scale * hi + shift
 
 
@@ -177,17 +176,8 @@ def _ci_superiority_at(level, p, se, df, alternative, scale, shift, lo_b, hi_b):
 
 def _fisher_z_interval(level, d, se_z, alternative):
     """Fisher-z interval of Cliff's delta at `level`, as effectsize::cliffs_delta."""
-    from scipy import stats
-
-    lev2 = level if alternative == "two-sided" else 2 * level - 1
-    z = stats.norm.ppf(0.5 + lev2 / 2)
     rf = math.atanh(max(min(d, 1 - 1e-15), -1 + 1e-15))
-    lo, hi = math.tanh(rf - z * se_z), math.tanh(rf + z * se_z)
-    if alternative == "less":
-        lo = -1.0
-    elif alternative == "greater":
-        hi = 1.0
-    return lo, hi
+    return _inf.wald_interval(rf, se_z, level, alternative, back=np.tanh)
 
 
 def probability_of_superiority(x, y, *, cluster_x=None, cluster_y=None, levels=None, alternative="two-sided",
@@ -513,7 +503,7 @@ def cochran_armitage(table, *, scores=None, alternative="two-sided"):
     z, var = _o.cochran_armitage(arr, sc)
     if not var > 0:
         raise ValueError("the trend statistic is undefined: all observations fall in columns with one score.")
-    pval = float(_o.pvalue_from_z(z, math.inf, alternative))
+    pval = _inf.pvalue_from_z(z, alternative)
     return ContingencyTestResult(statistic=float(z), pvalue=pval, df=1.0,
                                  method="Cochran-Armitage trend test (z; z^2 = prop.trend.test chi-square)",
                                  n=int(arr.sum()))

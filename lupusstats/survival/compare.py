@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
 from lupusstats.cohort import columns as C
@@ -29,17 +30,9 @@ _FRAME_COLUMNS = ("reference", "hazard_ratio", "ci_low", "ci_high", "pvalue", "l
 
 def _hr_interval(log_hr: float, se: float, level: float, alternative: str) -> tuple[float, float]:
     """Wald interval of the hazard ratio (one-sided for ``"less"`` / ``"greater"``)."""
-    from scipy import stats
-
     if not (np.isfinite(log_hr) and np.isfinite(se)):
         return math.nan, math.nan
-    if alternative == "two-sided":
-        q = float(stats.norm.ppf(0.5 + level / 2))
-        return math.exp(log_hr - q * se), math.exp(log_hr + q * se)
-    q = float(stats.norm.ppf(level))
-    if alternative == "less":
-        return 0.0, math.exp(log_hr + q * se)
-    return math.exp(log_hr - q * se), math.inf
+    return _inf.wald_interval(log_hr, se, level, alternative, back=np.exp)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,7 +260,7 @@ def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, refer
         p = lr.pvalue
     else:
         z = math.copysign(math.sqrt(lr.statistic), lr.observed[i_arm] - lr.expected[i_arm])
-        p = float(stats.norm.cdf(z) if alternative == "less" else stats.norm.sf(z))
+        p = _inf.pvalue_from_z(z, alternative)
 
     note = ""
     try:
@@ -280,7 +273,7 @@ def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, refer
         if alternative == "two-sided":
             p_cox, low, high = hr.pvalue, hr.ci_low, hr.ci_high
         else:
-            p_cox = float(stats.norm.cdf(z_cox) if alternative == "less" else stats.norm.sf(z_cox))
+            p_cox = _inf.pvalue_from_z(z_cox, alternative)
             low, high = _hr_interval(log_hr, se, cl, alternative)
 
     in_arm = np.asarray(labels == arm)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
 
@@ -18,12 +19,7 @@ from lupusstats.survival.data import _check_reference, _km_one, _survival_iv
 
 def _normal_interval(level: float, centre, se, log_scale):
     """Wald interval ``centre -/+ z se`` at `level` (exponentiated when `log_scale`)."""
-    from scipy import stats
-
-    q = float(stats.norm.ppf(0.5 + level / 2))
-    if log_scale:
-        return math.exp(centre - q * se), math.exp(centre + q * se)
-    return centre - q * se, centre + q * se
+    return _inf.wald_interval(centre, se, level, back=np.exp if log_scale else None)
 
 
 # ---------------------------------------------------------------------------
@@ -154,8 +150,6 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
     >>> round(r.estimate, 3), round(r.se, 3)
     (0.433, 0.933)
     """
-    from scipy import stats
-
     t, e, codes, levels = _survival_iv(time, event, group)
     cl = _v.check_confidence_level(confidence_level)
     treatment = _pick_treatment(levels, reference, treatment)
@@ -182,7 +176,7 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
     ci_args = (beta, se, True)
     low, high = _normal_interval(cl, *ci_args)
     return EstimateResult(
-        estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=float(2 * stats.norm.sf(abs(z))),
+        estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=_inf.pvalue_from_z(z),
         statistic=z, se=se, method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
         confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args,
     )
@@ -295,8 +289,6 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     >>> round(r.estimate, 3), round(r.rmst_reference, 3)
     (1.5, 2.5)
     """
-    from scipy import stats
-
     t, e, codes, levels = _survival_iv(time, event, group, need_events=False)
     cl = _v.check_confidence_level(confidence_level)
     treatment = _pick_treatment(levels, reference, treatment)
@@ -319,7 +311,7 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     z = diff / se if se > 0 else math.nan
     return RMSTResult(
         estimate=diff, ci_low=low, ci_high=high,
-        pvalue=float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan,
+        pvalue=_inf.pvalue_from_z(z) if np.isfinite(z) else math.nan,
         statistic=z, se=se, method=f"RMST difference up to tau={tau:g} ({treatment} - {reference}), Wald interval",
         confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args, tau=tau, rmst_treatment=m1,
         rmst_reference=m0, se_treatment=math.sqrt(v1), se_reference=math.sqrt(v0),

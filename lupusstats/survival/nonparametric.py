@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats._core.results import BatchResult, ResultBase
@@ -155,7 +156,6 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, method="log-
     ['arm', 'time', 'n_risk']
     """
     import pandas as pd
-    from scipy import stats
 
     t, e, codes, levels = _survival_iv(time, event, group, need_events=False)
     cl = _v.check_confidence_level(confidence_level)
@@ -163,7 +163,7 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, method="log-
     name = getattr(group, "name", None) if hasattr(group, "to_numpy") else None
     if not isinstance(name, str) or name in _KM_COLUMNS:
         name = "group"
-    z = float(stats.norm.ppf(0.5 + cl / 2))
+    z = _inf.critical_value(cl)
     frames = []
     groups = [None] if codes is None else list(range(len(levels)))
     for g in groups:
@@ -416,16 +416,15 @@ def logrank_batch(time, event, treated, *, alternative="two-sided", confidence_l
         z = np.where(var > 0, (observed - expected) / np.sqrt(var), np.nan)
     stat = np.where(np.isfinite(z), z**2, 0.0)
     zz = np.where(np.isfinite(z), z, 0.0)
-    p = {"two-sided": stats.chi2.sf(stat, 1), "less": stats.norm.cdf(zz), "greater": stats.norm.sf(zz)}[alternative]
+    # two-sided: the chi-square p of logrank (= 2 P(Z > |z|)); one-sided from the signed z
+    p = stats.chi2.sf(stat, 1) if alternative == "two-sided" else _inf.pvalue_from_z(zz, alternative)
     p = np.where(np.isfinite(z), p, np.nan)
     informative = var > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         log_hr = np.where(informative, (observed - expected) / var, np.nan)
         se = np.where(informative, 1.0 / np.sqrt(var), np.nan)
-    level = confidence_level if alternative == "two-sided" else 2 * confidence_level - 1
-    crit = stats.norm.ppf(0.5 + level / 2)
-    low = np.exp(log_hr - crit * se) if alternative != "less" else np.where(informative, 0.0, np.nan)
-    high = np.exp(log_hr + crit * se) if alternative != "greater" else np.where(informative, np.inf, np.nan)
+    low, high = _inf.wald_interval(log_hr, se, confidence_level, alternative, back=np.exp)
+    low, high = np.where(informative, low, np.nan), np.where(informative, high, np.nan)
     return BatchResult(
         estimate=np.exp(log_hr), se=se, ci_low=low, ci_high=high, statistic=z, pvalue=p, measure="hazard_ratio",
         method="log-rank test (as R survival::survdiff) with the Peto hazard ratio, vectorised over trials",
