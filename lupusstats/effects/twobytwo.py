@@ -419,8 +419,13 @@ def _nnt_interval(level: float, difference: EstimateResult, sign: int) -> tuple[
     return ci_low, ci_high
 
 
-def _nnt_from_difference(benefit: float, low: float, high: float, pvalue: float, unit: str, method: str,
-                         confidence_level: float, difference: EstimateResult, sign: int) -> NNTResult:
+def _nnt_from_difference(difference: EstimateResult, outcome: str, unit: str) -> NNTResult:
+    """NNT from a risk or rate difference (treatment minus reference); benefit = the difference for a
+    desirable outcome, minus it for an undesirable one."""
+    sign = 1 if outcome == "desirable" else -1
+    lo, hi = difference.confidence_interval()
+    benefit, low, high = (difference.estimate, lo, hi) if sign > 0 else (-difference.estimate, -hi, -lo)
+    pvalue, method, confidence_level = difference.pvalue, f"1 / ({difference.method})", difference.confidence_level
     ci_low, ci_high, crosses = _nnt_limits(low, high)
     return NNTResult(
         estimate=_inv(benefit),
@@ -481,14 +486,7 @@ def number_needed_to_treat(events1, n1, events2, n2, *, confidence_level=0.95, m
     outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
     rd = risk_difference(events1, n1, events2, n2, confidence_level=confidence_level, method=method,
                          zero_correction=zero_correction)
-    lo, hi = rd.confidence_interval()
-    sign = 1 if outcome == "desirable" else -1
-    if outcome == "desirable":
-        b, bl, bh = rd.estimate, lo, hi
-    else:
-        b, bl, bh = -rd.estimate, -hi, -lo
-    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patients", f"1 / ({rd.method})", rd.confidence_level,
-                                rd, sign)
+    return _nnt_from_difference(rd, outcome, "patients")
 
 
 # ---------------------------------------------------------------------------
@@ -590,11 +588,4 @@ def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confi
     """
     outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
     rd = rate_difference(events1, exposure1, events2, exposure2, confidence_level=confidence_level)
-    lo, hi = rd.confidence_interval()
-    sign = 1 if outcome == "desirable" else -1
-    if outcome == "desirable":
-        b, bl, bh = rd.estimate, lo, hi
-    else:
-        b, bl, bh = -rd.estimate, -hi, -lo
-    return _nnt_from_difference(b, bl, bh, rd.pvalue, "patient-years", f"1 / ({rd.method})", rd.confidence_level,
-                                rd, sign)
+    return _nnt_from_difference(rd, outcome, "patient-years")
