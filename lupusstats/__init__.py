@@ -34,7 +34,15 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from lupusstats import cohort, effects, evidence, model, power, rates, severity, survival
+# the family subpackages, as attributes of the package (ls.rates, ls.survival ...)
+from lupusstats import cohort as cohort
+from lupusstats import effects as effects
+from lupusstats import evidence as evidence
+from lupusstats import model as model
+from lupusstats import power as power
+from lupusstats import rates as rates
+from lupusstats import severity as severity
+from lupusstats import survival as survival
 from lupusstats._core.results import BatchResult, ConfidenceInterval, EstimateResult, ResultBase
 from lupusstats.calibration import VALIDATION_FAMILIES, validate_methods
 from lupusstats.card import effect_card

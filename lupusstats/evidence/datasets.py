@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lupusstats._core import validation as _v
 
-__all__ = ["list_datasets", "load_dataset", "validate_dataset", "DatasetError"]
+__all__ = ["DatasetError", "list_datasets", "load_dataset", "validate_dataset"]
 
 TAGS = ("V", "R", "D")
 CITATION_TAGS = ("V", "R")
@@ -78,7 +78,11 @@ def _f(required=False, low=None, high=None):
 _P = dict(low=0.0, high=1.0)  # a proportion
 
 _CITATION = {
-    "authors": _s(True), "year": _i(True, low=1900), "journal": _s(), "pmid": _i(low=1), "doi": _s(),
+    "authors": _s(True),
+    "year": _i(True, low=1900),
+    "journal": _s(),
+    "pmid": _i(low=1),
+    "doi": _s(),
     "citation_tag": _s(True, CITATION_TAGS),
 }
 _TAIL = {"evidence_tag": _s(True, TAGS), "note": _s()}
@@ -94,80 +98,201 @@ class _Schema:
     extra: dict = field(default_factory=dict)
 
 
-_MSC_OUTCOMES = ("sledai", "proteinuria_24h", "albumin", "remission", "complete_remission", "partial_remission",
-                 "total_remission", "major_clinical_response", "partial_response", "survival", "relapse", "death",
-                 "sledai_above_8", "not_extracted")
-_HSCT_OUTCOMES = ("overall_survival", "disease_free_survival", "progression_free_survival", "remission",
-                  "remission_survival", "relapse", "death", "treatment_related_mortality",
-                  "treatment_related_mortality_itt", "non_relapse_mortality")
+_MSC_OUTCOMES = (
+    "sledai",
+    "proteinuria_24h",
+    "albumin",
+    "remission",
+    "complete_remission",
+    "partial_remission",
+    "total_remission",
+    "major_clinical_response",
+    "partial_response",
+    "survival",
+    "relapse",
+    "death",
+    "sledai_above_8",
+    "not_extracted",
+)
+_HSCT_OUTCOMES = (
+    "overall_survival",
+    "disease_free_survival",
+    "progression_free_survival",
+    "remission",
+    "remission_survival",
+    "relapse",
+    "death",
+    "treatment_related_mortality",
+    "treatment_related_mortality_itt",
+    "non_relapse_mortality",
+)
 
 SCHEMAS: dict[str, _Schema] = {
     "flare_cohorts": _Schema(
         "Flare frequency and severity in SLE cohorts and trial placebo (and comparator) arms",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "population": _s(True), "arm": _s(True),
-         "n": _i(low=1), "flare_definition": _s(True), "followup_years": _f(low=0.0),
-         "exposure_patient_years": _f(low=0.0), "n_flares": _i(), "n_patients_with_flare": _i(),
-         "p_flared": _f(**_P), "rate_per_py": _f(low=0.0), "severe_rate_per_py": _f(low=0.0),
-         "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(), "n_mild": _i(), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "population": _s(True),
+            "arm": _s(True),
+            "n": _i(low=1),
+            "flare_definition": _s(True),
+            "followup_years": _f(low=0.0),
+            "exposure_patient_years": _f(low=0.0),
+            "n_flares": _i(),
+            "n_patients_with_flare": _i(),
+            "p_flared": _f(**_P),
+            "rate_per_py": _f(low=0.0),
+            "severe_rate_per_py": _f(low=0.0),
+            "p_any_flare_12m": _f(**_P),
+            "n_severe": _i(),
+            "n_moderate": _i(),
+            "n_mild": _i(),
+            **_TAIL,
+        },
         pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
     ),
     "msc_sle_studies": _Schema(
         "Mesenchymal stem/stromal-cell studies in SLE: the RCT and the single-arm series (overlap_group flags "
         "the overlapping Nanjing series)",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "cell_source": _s(True), "overlap_group": _s(True),
-         "arm": _s(True, ("MSC", "placebo")), "n_enrolled": _i(True, low=1), "outcome": _s(True, _MSC_OUTCOMES),
-         "timepoint_months": _f(low=0.0), "unit": _s(), "n_analysed": _i(low=1), "mean_pre": _f(),
-         "sd_pre": _f(low=0.0), "mean_post": _f(), "sd_post": _f(low=0.0), "mean_change": _f(),
-         "sd_change": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "cell_source": _s(True),
+            "overlap_group": _s(True),
+            "arm": _s(True, ("MSC", "placebo")),
+            "n_enrolled": _i(True, low=1),
+            "outcome": _s(True, _MSC_OUTCOMES),
+            "timepoint_months": _f(low=0.0),
+            "unit": _s(),
+            "n_analysed": _i(low=1),
+            "mean_pre": _f(),
+            "sd_pre": _f(low=0.0),
+            "mean_post": _f(),
+            "sd_post": _f(low=0.0),
+            "mean_change": _f(),
+            "sd_change": _f(low=0.0),
+            "events": _i(),
+            "total": _i(low=1),
+            "proportion": _f(**_P),
+            **_TAIL,
+        },
         pairs=(("events", "total"), ("n_analysed", "n_enrolled")),
     ),
     "msc_meta_pooled": _Schema(
         "Pooled MSC-vs-control estimates from the Zhou 2020 meta-analysis of randomised trials",
         "meta",
-        {"meta": _s(True), **_CITATION, "outcome": _s(True), "timepoint_months": _f(low=0.0),
-         "k_studies": _i(low=1), "model": _s(), "measure": _s(True, ("WMD", "OR")), "estimate": _f(True),
-         "ci_low": _f(True), "ci_high": _f(True), "unit": _s(), **_TAIL},
+        {
+            "meta": _s(True),
+            **_CITATION,
+            "outcome": _s(True),
+            "timepoint_months": _f(low=0.0),
+            "k_studies": _i(low=1),
+            "model": _s(),
+            "measure": _s(True, ("WMD", "OR")),
+            "estimate": _f(True),
+            "ci_low": _f(True),
+            "ci_high": _f(True),
+            "unit": _s(),
+            **_TAIL,
+        },
         intervals=(("estimate", "ci_low", "ci_high"),),
     ),
     "hsct_sle_studies": _Schema(
         "Autologous haematopoietic stem-cell transplantation series and registries in SLE",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "conditioning": _s(), "n_enrolled": _i(True, low=1),
-         "n_analysed": _i(low=1), "followup_months": _f(low=0.0), "outcome": _s(True, _HSCT_OUTCOMES),
-         "timepoint_years": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P),
-         "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "conditioning": _s(),
+            "n_enrolled": _i(True, low=1),
+            "n_analysed": _i(low=1),
+            "followup_months": _f(low=0.0),
+            "outcome": _s(True, _HSCT_OUTCOMES),
+            "timepoint_years": _f(low=0.0),
+            "events": _i(),
+            "total": _i(low=1),
+            "proportion": _f(**_P),
+            "se_proportion": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            **_TAIL,
+        },
         pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
         intervals=(("proportion", "ci_low", "ci_high"),),
     ),
     "cart_sle_cases": _Schema(
         "CD19 CAR-T case series in SLE",
         "study",
-        {"study": _s(True), **_CITATION, "product": _s(True), "n_sle": _i(True, low=1),
-         "sledai_baseline_median": _f(low=0.0), "sledai_baseline_range": _f(low=0.0),
-         "sledai_followup_median": _f(low=0.0), "sledai_followup_range": _f(low=0.0),
-         "sledai_followup_months": _f(low=0.0), "remission_definition": _s(True), "remission_events": _i(),
-         "followup_months_median": _f(low=0.0), "drug_free": _Col("bool"), "crs_grade_max": _i(), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "product": _s(True),
+            "n_sle": _i(True, low=1),
+            "sledai_baseline_median": _f(low=0.0),
+            "sledai_baseline_range": _f(low=0.0),
+            "sledai_followup_median": _f(low=0.0),
+            "sledai_followup_range": _f(low=0.0),
+            "sledai_followup_months": _f(low=0.0),
+            "remission_definition": _s(True),
+            "remission_events": _i(),
+            "followup_months_median": _f(low=0.0),
+            "drug_free": _Col("bool"),
+            "crs_grade_max": _i(),
+            **_TAIL,
+        },
         pairs=(("remission_events", "n_sle"),),
     ),
     "trial_effects": _Schema(
         "Randomised-trial arms and effects: belimumab (BLISS), cyclophosphamide and mycophenolate in nephritis",
         "trial",
-        {"trial": _s(True), **_CITATION, "drug": _s(True), "comparator": _s(True), "population": _s(True),
-         "arm": _s(True), "n": _i(low=1), "outcome": _s(True), "timepoint_weeks": _f(low=0.0), "events": _i(),
-         "proportion": _f(**_P), "effect_type": _s(allowed=("OR", "HR", "RR")), "effect": _f(low=0.0),
-         "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), "pvalue": _f(**_P), **_TAIL},
+        {
+            "trial": _s(True),
+            **_CITATION,
+            "drug": _s(True),
+            "comparator": _s(True),
+            "population": _s(True),
+            "arm": _s(True),
+            "n": _i(low=1),
+            "outcome": _s(True),
+            "timepoint_weeks": _f(low=0.0),
+            "events": _i(),
+            "proportion": _f(**_P),
+            "effect_type": _s(allowed=("OR", "HR", "RR")),
+            "effect": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            "pvalue": _f(**_P),
+            **_TAIL,
+        },
         pairs=(("events", "n"),),
         intervals=(("effect", "ci_low", "ci_high"),),
     ),
     "cyc_adverse_events": _Schema(
         "Adverse events under cyclophosphamide and mycophenolate (trials and a meta-analysis)",
         "trial",
-        {"trial": _s(True), **_CITATION, "arm": _s(True), "n": _i(low=1), "adverse_event": _s(True),
-         "episodes": _i(), "patients": _i(), "proportion": _f(**_P), "effect_type": _s(allowed=("RR", "OR")),
-         "comparison": _s(), "effect": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0),
-         "i2": _f(low=0.0, high=100.0), **_TAIL},
+        {
+            "trial": _s(True),
+            **_CITATION,
+            "arm": _s(True),
+            "n": _i(low=1),
+            "adverse_event": _s(True),
+            "episodes": _i(),
+            "patients": _i(),
+            "proportion": _f(**_P),
+            "effect_type": _s(allowed=("RR", "OR")),
+            "comparison": _s(),
+            "effect": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            "i2": _f(low=0.0, high=100.0),
+            **_TAIL,
+        },
         pairs=(("patients", "n"), ("patients", "episodes")),
         intervals=(("effect", "ci_low", "ci_high"),),
     ),
@@ -300,8 +425,11 @@ def validate_dataset(data, *, name: str | None = None):
         file = getattr(data, "name", str(data))
         if name is None:
             name = pathlib.PurePath(file).stem
-        text = data.read_text(encoding="utf-8") if hasattr(data, "read_text") else pathlib.Path(data).read_text(
-            encoding="utf-8")
+        text = (
+            data.read_text(encoding="utf-8")
+            if hasattr(data, "read_text")
+            else pathlib.Path(data).read_text(encoding="utf-8")
+        )
         rows = list(csv.reader(io.StringIO(text)))
         if not rows:
             _fail(file, None, None, "is empty.")
@@ -330,8 +458,12 @@ def validate_dataset(data, *, name: str | None = None):
         if not (row["journal"] or row["doi"] or row["pmid"]):
             _fail(file, i, "journal", "a row needs a source: journal, doi or pmid.")
         if row["evidence_tag"] in ("D", "R") and not row["note"]:
-            _fail(file, i, "note", f"evidence_tag {row['evidence_tag']!r} needs a note (the derivation or what "
-                                   "is still to verify).")
+            _fail(
+                file,
+                i,
+                "note",
+                f"evidence_tag {row['evidence_tag']!r} needs a note (the derivation or what is still to verify).",
+            )
         for ev, tot in schema.pairs:
             if row[ev] is not None and row[tot] is not None and row[ev] > row[tot]:
                 _fail(file, i, ev, f"{ev} = {row[ev]} exceeds {tot} = {row[tot]}.")
@@ -344,9 +476,14 @@ def validate_dataset(data, *, name: str | None = None):
         for c in schema.columns:
             parsed[c].append(row[c])
     dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
-    out = pd.DataFrame({c: pd.array([math.nan if (v is None and spec.kind == "float") else v
-                                     for v in parsed[c]], dtype=dtypes[spec.kind])
-                        for c, spec in schema.columns.items()})
+    out = pd.DataFrame(
+        {
+            c: pd.array(
+                [math.nan if (v is None and spec.kind == "float") else v for v in parsed[c]], dtype=dtypes[spec.kind]
+            )
+            for c, spec in schema.columns.items()
+        }
+    )
     out.attrs["dataset"] = name
     out.attrs["source_file"] = pathlib.PurePath(file).name
     return out
@@ -406,7 +543,15 @@ def list_datasets():
     for name, schema in SCHEMAS.items():
         frame = load_dataset(name)
         tags = frame["evidence_tag"].value_counts()
-        out.append({"name": name, "description": schema.description, "rows": len(frame), "file": f"{name}.csv",
-                    "n_verified": int(tags.get("V", 0)), "n_recalled": int(tags.get("R", 0)),
-                    "n_derived": int(tags.get("D", 0))})
+        out.append(
+            {
+                "name": name,
+                "description": schema.description,
+                "rows": len(frame),
+                "file": f"{name}.csv",
+                "n_verified": int(tags.get("V", 0)),
+                "n_recalled": int(tags.get("R", 0)),
+                "n_derived": int(tags.get("D", 0)),
+            }
+        )
     return pd.DataFrame(out)

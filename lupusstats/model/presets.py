@@ -24,7 +24,7 @@ from lupusstats.model.scenario import (
     Source,
 )
 
-__all__ = ["preset", "list_presets"]
+__all__ = ["list_presets", "preset"]
 
 
 def _rate_from_risk(risk: float, years: float) -> float:
@@ -46,7 +46,9 @@ def _common_provenance() -> dict[str, Source]:
             "cardiorespiratory 5/558, renal 42/561, haematological 51/561), normalised to sum to 1; "
             "vasculitis (9/548) left out. Patient-level worsening used as the organ mix of flares.",
         ),
-        "severity_frailty_log_or": Source("no published number", "A", "neutral: severity independent of flare frequency"),
+        "severity_frailty_log_or": Source(
+            "no published number", "A", "neutral: severity independent of flare frequency"
+        ),
         "severity_patient_sd": Source("no published number", "A", "neutral: no extra within-patient correlation"),
         "sledai_baseline_mean": Source(
             _BLISS_SLEDAI, "V", "SELENA-SLEDAI at entry, BLISS pooled 9.71 +/- 3.76 (n=1684)"
@@ -54,8 +56,7 @@ def _common_provenance() -> dict[str, Source]:
         "sledai_baseline_sd": Source(
             _BLISS_SLEDAI,
             "V",
-            "SD 3.76; check: a rounded normal(9.71, 3.76) gives P(score >= 10) = 0.52, "
-            "published 52.1% (same table)",
+            "SD 3.76; check: a rounded normal(9.71, 3.76) gives P(score >= 10) = 0.52, published 52.1% (same table)",
         ),
         "sledai_baseline_min": Source(
             "no truncation", "A", "BLISS screening required a minimum score, but baseline scores below it are possible"
@@ -66,7 +67,9 @@ def _common_provenance() -> dict[str, Source]:
             "mean SLEDAI rise at flare +3.0 (PGA-defined flares); the same for every severity "
             "because no by-severity numbers were found [A]",
         ),
-        "sledai_increase_min": Source("no published number", "A", "no minimum (PGA-defined flares may not raise SLEDAI)"),
+        "sledai_increase_min": Source(
+            "no published number", "A", "no minimum (PGA-defined flares may not raise SLEDAI)"
+        ),
     }
 
 
@@ -85,7 +88,9 @@ def _general_cohort() -> Scenario:
             "dropout_rate": Source(
                 bliss52, "D", "61 of 287 did not complete 52 weeks: -ln(226/287) / 52 weeks = 0.24 per year"
             ),
-            **_neutral("severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"),
+            **_neutral(
+                "severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"
+            ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
         },
     )
@@ -123,13 +128,18 @@ def _general_cohort() -> Scenario:
 
 def _nephritis_induction() -> Scenario:
     weeks24 = 24 * _WEEK
-    alms = "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
+    alms = (
+        "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; "
+        "AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
+    )
     ginzler = "Ginzler EM, et al. NEJM 2005;353:2219-28 (MMF 71 vs IVC 69); AE table in Hogan 2014 CJASN"
     deng = "Deng D, et al. Ann Rheum Dis 2017;76:1436-9, PMID 28478399 (double-blind RCT, 12 MSC vs 6 placebo)"
 
     def risk_to_rate(label: str, risk: float, source: str, what: str) -> tuple[float, Source]:
         rate = _rate_from_risk(risk, weeks24)
-        return rate, Source(source, "D", f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year")
+        return rate, Source(
+            source, "D", f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year"
+        )
 
     # MMF-based standard care (ALMS MMF arm) and IV cyclophosphamide (ALMS IVC arm).
     ae_care, ae_cyc = {}, {}
@@ -201,7 +211,9 @@ def _nephritis_induction() -> Scenario:
         adverse_events=ae_care,
         description="umbilical-cord mesenchymal stem cells on top of standard care (Deng 2017 design)",
         provenance={
-            "flare_rate_ratio": Source(deng, "D", "no added effect in the only double-blind RCT (stopped for futility): 1.0"),
+            "flare_rate_ratio": Source(
+                deng, "D", "no added effect in the only double-blind RCT (stopped for futility): 1.0"
+            ),
             "dropout_rate": Source(alms_flow, "A", "as standard care (MSC added on top)"),
             "treatment_mortality": Source(
                 "Wang D, et al. Arthritis Res Ther 2014;16:R79 (no transplant-related adverse events)",
@@ -212,8 +224,10 @@ def _nephritis_induction() -> Scenario:
                 deng, "D", "standard-care response 0.562 x remission RR (9/12)/(5/6) = 0.90 -> 0.506"
             ),
             **common_arm,
-            **{k: Source(s.citation, "A", "as standard care (MSC added on top; no excess adverse events reported)")
-               for k, s in prov_care.items()},
+            **{
+                k: Source(s.citation, "A", "as standard care (MSC added on top; no excess adverse events reported)")
+                for k, s in prov_care.items()
+            },
         },
     )
     prov = _common_provenance()
@@ -260,7 +274,10 @@ def _refractory() -> Scenario:
         provenance={
             "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
             **_neutral(
-                "severity_odds_ratio", "dropout_rate", "treatment_mortality", "remission_probability",
+                "severity_odds_ratio",
+                "dropout_rate",
+                "treatment_mortality",
+                "remission_probability",
                 "adverse_event_window_years",
             ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
@@ -279,10 +296,17 @@ def _refractory() -> Scenario:
                 "5-year disease-free survival 50% -> hazard -ln(0.5)/5 = 0.139/yr, divided by the reference "
                 f"rate {base_rate:g}/yr. Registry DFS 29% at 5 years (Alchi 2013) would give 0.25/yr.",
             ),
-            "treatment_mortality": Source(burt, "V", "treatment-related mortality by intention to treat 2/50 (4%); "
-                                          "registries 11-12% (EBMT 100-day; Jayne 2004)"),
-            "mortality_window_years": Source("EBMT registry (Tyndall review), ASH Education 2011", "V",
-                                             "transplant-related mortality is reported at 100 days"),
+            "treatment_mortality": Source(
+                burt,
+                "V",
+                "treatment-related mortality by intention to treat 2/50 (4%); "
+                "registries 11-12% (EBMT 100-day; Jayne 2004)",
+            ),
+            "mortality_window_years": Source(
+                "EBMT registry (Tyndall review), ASH Education 2011",
+                "V",
+                "transplant-related mortality is reported at 100 days",
+            ),
             "remission_probability": Source(jayne, "V", "remission (SLEDAI < 3) by 6 months 33/50"),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
@@ -322,7 +346,9 @@ def _refractory() -> Scenario:
             "baseline_flare_rate": Source(
                 _MCELHONE, "D", "0.25 flares per patient-month in active SLE needing more immunosuppression -> 3.0/yr"
             ),
-            "dispersion": Source(_MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"),
+            "dispersion": Source(
+                _MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"
+            ),
             "followup_years": Source("illustrative", "A", "two years"),
             "sledai_baseline_mean": Source(liang, "V", "SLEDAI 12.2 +/- 3.3 at entry (refractory, MSC series)"),
             "sledai_baseline_sd": Source(liang, "V", "SD 3.3"),

@@ -1,4 +1,4 @@
-"""Flare frequency: Poisson rates and CIs, rate-ratio tests, negative-binomial regression, batch fits, mean cumulative function.
+"""Flare frequency: Poisson rates and CIs, rate-ratio tests, negative-binomial regression, batch fits, MCF.
 
 Counts of lupus flares are over-dispersed (some patients flare far more often
 than others) and exposure differs between patients (dropout), so this module
@@ -39,8 +39,8 @@ from lupusstats.rates.poisson import RateRatioResult, poisson_rate_ci, rate_rati
 from lupusstats.rates.regression import RATE_MODELS, compare_rates, compare_rates_batch, flare_rates
 
 __all__ = [
-    "OverdispersionResult",
     "RATE_MODELS",
+    "OverdispersionResult",
     "RateRatioResult",
     "compare_rates",
     "compare_rates_batch",
