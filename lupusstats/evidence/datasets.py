@@ -121,14 +121,18 @@ SCHEMAS: dict[str, _Schema] = {
         intervals=(("estimate", "ci_low", "ci_high"),),
     ),
     "hsct_sle_studies": _Schema(
-        "Autologous haematopoietic stem-cell transplantation series and registries in SLE",
+        "Autologous haematopoietic stem-cell transplantation series and registries in SLE (overlap_group flags "
+        "the overlapping EBMT registry analyses)",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "conditioning": _s(), "n_enrolled": _i(True, low=1),
+        {"study": _s(True), **_CITATION, "design": _s(True), "conditioning": _s(), "overlap_group": _s(True),
+         "n_enrolled": _i(True, low=1),
          "n_analysed": _i(low=1), "followup_months": _f(low=0.0), "outcome": _s(True, _HSCT_OUTCOMES),
          "timepoint_years": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P),
          "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), **_TAIL},
         pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
         intervals=(("proportion", "ci_low", "ci_high"),),
+        overlap="overlap_group",
+        size="n_enrolled",
     ),
     "cart_sle_cases": _Schema(
         "CD19 CAR-T case series in SLE (overlap_group flags the Erlangen programme: Mackensen 2022's 5 patients "
