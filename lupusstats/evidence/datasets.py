@@ -53,6 +53,7 @@ def _f(required=False, low=None, high=None):
 
 
 _P = dict(low=0.0, high=1.0)  # a proportion
+_ROUNDING = 0.005 + 1e-9  # a published share rounded to a whole percent (or two decimals) is within this
 
 _CITATION = {
     "authors": _s(True), "year": _i(True, low=1900), "journal": _s(), "pmid": _i(low=1), "doi": _s(),
@@ -75,6 +76,9 @@ class _Schema:
     size: str | None = None
     #: (definition column, outcome column, {definition: outcome}): a definition fixes what the outcome is.
     definitions: tuple = ()
+    #: (events, total, proportion) triples: a proportion stored next to counts must equal events / total
+    #: to the published rounding, so a printed percentage never passes for the computed one.
+    consistency: tuple = ()
 
 
 _MSC_OUTCOMES = ("sledai", "proteinuria_24h", "albumin", "remission", "complete_remission", "partial_remission",
@@ -98,6 +102,7 @@ SCHEMAS: dict[str, _Schema] = {
          "p_flared": _f(**_P), "rate_per_py": _f(low=0.0), "severe_rate_per_py": _f(low=0.0),
          "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(), "n_mild": _i(), **_TAIL},
         pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
+        consistency=(("n_patients_with_flare", "n", "p_flared"),),
     ),
     "msc_sle_studies": _Schema(
         "Mesenchymal stem/stromal-cell studies in SLE: the RCT and the single-arm series (overlap_group flags "
@@ -109,6 +114,7 @@ SCHEMAS: dict[str, _Schema] = {
          "sd_pre": _f(low=0.0), "mean_post": _f(), "sd_post": _f(low=0.0), "mean_change": _f(),
          "sd_change": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P), **_TAIL},
         pairs=(("events", "total"), ("n_analysed", "n_enrolled")),
+        consistency=(("events", "total", "proportion"),),
         overlap="overlap_group",
         size="n_enrolled",
     ),
@@ -128,9 +134,11 @@ SCHEMAS: dict[str, _Schema] = {
          "n_enrolled": _i(True, low=1),
          "n_analysed": _i(low=1), "followup_months": _f(low=0.0), "outcome": _s(True, _HSCT_OUTCOMES),
          "timepoint_years": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P),
-         "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), **_TAIL},
+         "proportion_as_published": _f(**_P), "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0),
+         "ci_high": _f(low=0.0), **_TAIL},
         pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
         intervals=(("proportion", "ci_low", "ci_high"),),
+        consistency=(("events", "total", "proportion"),),
         overlap="overlap_group",
         size="n_enrolled",
     ),
@@ -158,6 +166,7 @@ SCHEMAS: dict[str, _Schema] = {
          "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), "pvalue": _f(**_P), **_TAIL},
         pairs=(("events", "n"),),
         intervals=(("effect", "ci_low", "ci_high"),),
+        consistency=(("events", "n", "proportion"),),
     ),
     "cyc_adverse_events": _Schema(
         "Adverse events under cyclophosphamide and mycophenolate (trials and a meta-analysis)",
@@ -167,6 +176,7 @@ SCHEMAS: dict[str, _Schema] = {
          "comparison": _s(), "effect": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0),
          "i2": _f(low=0.0, high=100.0), **_TAIL},
         pairs=(("patients", "n"), ("patients", "episodes")),
+        consistency=(("patients", "n", "proportion"),),
         intervals=(("effect", "ci_low", "ci_high"),),
     ),
 }
@@ -273,6 +283,7 @@ def validate_dataset(data, *, name: str | None = None):
         wrong type, a value out of range, an unknown evidence tag, a derived
         or recalled value without a note, events above the total, an
         interval that does not contain its estimate, a row without a source,
+        a proportion that is not events / total (to the published rounding),
         an overlap group that is not a lower-case label or a study split
         across two overlap groups, an outcome that contradicts its definition
         (e.g. an SRI-4 response recorded as a remission).
@@ -343,6 +354,14 @@ def validate_dataset(data, *, name: str | None = None):
                     _fail(file, i, lo, f"{lo} = {row[lo]} is above {hi} = {row[hi]}.")
                 if row[est] is not None and not (row[lo] <= row[est] <= row[hi]):
                     _fail(file, i, est, f"{est} = {row[est]} lies outside [{row[lo]}, {row[hi]}].")
+        for ev, tot, prop in schema.consistency:
+            if row[ev] is not None and row[tot] and row[prop] is not None:
+                computed = row[ev] / row[tot]
+                if abs(row[prop] - computed) > _ROUNDING:
+                    _fail(file, i, prop, f"{prop} = {row[prop]:g} is not {ev}/{tot} = {row[ev]}/{row[tot]} = "
+                                         f"{computed:.3f}; leave {prop} empty and keep a percentage printed in the "
+                                         "paper that disagrees with its own counts in proportion_as_published "
+                                         "(where the file has it) or in the note.")
         for def_col, out_col, meaning in schema.definitions:
             if row[def_col] in meaning and row[out_col] != meaning[row[def_col]]:
                 _fail(file, i, out_col, f"{def_col} {row[def_col]!r} defines a {meaning[row[def_col]]}, so {out_col} "
