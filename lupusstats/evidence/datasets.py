@@ -119,7 +119,8 @@ SCHEMAS: dict[str, _Schema] = {
         size="n_enrolled",
     ),
     "msc_meta_pooled": _Schema(
-        "Pooled MSC-vs-control estimates from the Zhou 2020 meta-analysis of randomised trials",
+        "Pooled MSC-vs-control RCT estimates from Zhou 2020, 'Clinical Efficacy and Safety of Mesenchymal Stem "
+        "Cells for Systemic Lupus Erythematosus'",
         "meta",
         {"meta": _s(True), **_CITATION, "outcome": _s(True), "timepoint_months": _f(low=0.0),
          "k_studies": _i(low=1), "model": _s(), "measure": _s(True, ("WMD", "OR")), "estimate": _f(True),
