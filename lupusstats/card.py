@@ -18,7 +18,7 @@ import numpy as np
 from lupusstats._core import validation as _v
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
 
-__all__ = ["effect_card", "AssumedEffectWarning"]
+__all__ = ["AssumedEffectWarning", "effect_card"]
 
 
 class AssumedEffectWarning(UserWarning):

@@ -20,8 +20,15 @@ import pathlib
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["list_datasets", "load_dataset", "validate_dataset", "DatasetError", "overlap_groups",
-           "one_per_overlap_group", "distinct_patients"]
+__all__ = [
+    "DatasetError",
+    "distinct_patients",
+    "list_datasets",
+    "load_dataset",
+    "one_per_overlap_group",
+    "overlap_groups",
+    "validate_dataset",
+]
 
 TAGS = ("V", "R", "D")
 CITATION_TAGS = ("V", "R")
@@ -100,7 +107,8 @@ SCHEMAS: dict[str, _Schema] = {
          "n": _i(low=1), "flare_definition": _s(True), "followup_years": _f(low=0.0),
          "exposure_patient_years": _f(low=0.0), "n_flares": _i(), "n_patients_with_flare": _i(),
          "p_flared": _f(**_P), "rate_per_py": _f(low=0.0), "severe_rate_per_py": _f(low=0.0),
-         "p_severe_flare_12m": _f(**_P), "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(), "n_mild": _i(), **_TAIL},
+         "p_severe_flare_12m": _f(**_P), "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(),
+         "n_mild": _i(), **_TAIL},
         pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
         consistency=(("n_patients_with_flare", "n", "p_flared"),),
     ),

@@ -109,8 +109,8 @@ def _general_cohort() -> Scenario:
         {
             "n_per_arm": Source("illustrative", "A", "cohort size for examples; BLISS-52 placebo had 287"),
             "baseline_flare_rate": Source(
-                "Petri 1991 (0.65/py, PGA); Buyon 2005 SELENA HRT placebo (mild/moderate 0.86/py; 12-month severe-flare "
-                "probability 0.049); Petri 2005 SELENA OC placebo (1.44/py; 0.087)",
+                "Petri 1991 (0.65/py, PGA); Buyon 2005 SELENA HRT placebo (mild/moderate 0.86/py; 12-month "
+                "severe-flare probability 0.049); Petri 2005 SELENA OC placebo (1.44/py; 0.087)",
                 "D",
                 "1.0 flares per patient-year (any SFI flare), the middle of the published 0.65-1.5 range (DOMAIN.md). "
                 "The SELENA severe figures are 12-month probabilities, not rates; as rates -ln(1 - p) they add about "
@@ -136,6 +136,13 @@ def _general_cohort() -> Scenario:
         flare_definition="SELENA Flare Index (any flare); severity mix from BILAG-2004",
         provenance=prov,
     )
+
+
+def _as_standard_care(src: Source, safety: str) -> Source:
+    """An MSC-arm adverse event copied from standard care: an assumption (A), or R if the copied value is recalled."""
+    recalled = src.tag == "R"
+    note = "as standard care (MSC added on top)" + ("; the standard-care value is RECALLED [R]" if recalled else "")
+    return Source(src.citation, "R" if recalled else "A", f"{note}. {safety}.")
 
 
 def _nephritis_induction() -> Scenario:
@@ -253,8 +260,7 @@ def _nephritis_induction() -> Scenario:
                 "populations differ; the interval allows anything from 0.31 to 0.82.",
             ),
             **common_arm,
-            **{k: Source(s.citation, "A", f"as standard care (MSC added on top). {deng_safety}.")
-               for k, s in prov_care.items() if k != "adverse_events.pneumonia"},
+            **{k: _as_standard_care(s, deng_safety) for k, s in prov_care.items() if k != "adverse_events.pneumonia"},
             "adverse_events.pneumonia": Source(
                 deng,
                 "D",
@@ -316,7 +322,8 @@ def _hsct_flare_ratio_note(dfs: float, source: str) -> str:
     return (
         f"ASSUMPTION, not a published rate ratio: 5-year disease-free survival {dfs:.0%} ({source}) -> constant hazard "
         f"-ln({dfs:g})/5 = {hazard:.3f}/yr of the FIRST relapse or death after transplant, divided by the rate of ALL "
-        f"flares (mild ones included, BILAG-2004) in another cohort (McElhone 2021, active SLE, {_REFRACTORY_RATE:g}/yr). "
+        "flares (mild ones included, BILAG-2004) in another cohort (McElhone 2021, active SLE, "
+        f"{_REFRACTORY_RATE:g}/yr). "
         "Different endpoint (time to first event vs recurrent flares), population and instrument, so the quotient is "
         f"not a flare rate ratio. Range considered: {lo:.3f} (Burt 2006, DFS 50% at 5 years, single centre) to "
         f"{hi:.3f} (Alchi 2013, EBMT registry, DFS 29 +/- 9% at 5 years); the registry figures are the less selected "
@@ -401,8 +408,8 @@ def _refractory() -> Scenario:
                 f"{_MULLER}; {_MACKENSEN}",
                 "A",
                 "ASSUMPTION: no flares in 8 patients over about 10 patient-years; the rule-of-three upper 95% bound "
-                f"0.3/py divided by another cohort's rate {base_rate:g}/yr (McElhone 2021) = 0.1. An upper bound from 8 "
-                "patients over a different population's rate, not a measured rate ratio; range considered 0 (as "
+                f"0.3/py divided by another cohort's rate {base_rate:g}/yr (McElhone 2021) = 0.1. An upper bound from "
+                "8 patients over a different population's rate, not a measured rate ratio; range considered 0 (as "
                 "observed) to 0.1.",
             ),
             "remission_probability": Source(
@@ -513,8 +520,8 @@ def _refractory_conservative() -> Scenario:
                 _CART_REVIEW,
                 "V",
                 f"DORIS remission 45/64 evaluable patients = {45 / 64:.3f} (exact 95% CI {rem_lo:.2f}-{rem_hi:.2f}); "
-                "LLDAS 50/56. DORIS allows prednisolone <= 5 mg/day and stable antimalarials and immunosuppressants: it "
-                "is not drug-free remission. The 16 studies may include overlapping reports (an overlap-controlled "
+                "LLDAS 50/56. DORIS allows prednisolone <= 5 mg/day and stable antimalarials and immunosuppressants: "
+                "it is not drug-free remission. The 16 studies may include overlapping reports (an overlap-controlled "
                 "review, Li et al., Front Immunol 2026, counted 114 patients in 21 independent study units).",
             ),
             "treatment_mortality": Source(
