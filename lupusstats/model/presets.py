@@ -170,7 +170,9 @@ def _nephritis_induction() -> Scenario:
         ("lymphopenia", 0.22, 0.37, ginzler,
          "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the Hogan 2014 "
          "table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):", "R"),
-        ("pneumonia", 0.01, 0.04, ginzler, "UPPER BOUND: no pneumonia-specific rate was found; severe infection", "D"),
+        ("pneumonia", 0.01, 0.04, ginzler,
+         "ASSUMPTION (another endpoint): no pneumonia-specific rate was found, so the severe-infection share stands "
+         "in for pneumonia as an upper bound; severe infection", "A"),
     ):
         ae_care[event], prov_care[f"adverse_events.{event}"] = risk_to_rate(event, p_mmf, src, what, tag)
         ae_cyc[event], prov_cyc[f"adverse_events.{event}"] = risk_to_rate(event, p_ivc, src, what, tag)
