@@ -21,8 +21,19 @@ import subprocess
 import sys
 import time
 
-HEAVY = ("statsmodels", "matplotlib", "seaborn", "scipy", "scipy.stats", "pandas", "dask", "nbformat",
-         "nbclient", "jupyter_client", "PIL")
+HEAVY = (
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "scipy",
+    "scipy.stats",
+    "pandas",
+    "dask",
+    "nbformat",
+    "nbclient",
+    "jupyter_client",
+    "PIL",
+)
 # Loaded on first use, never by the import itself (pandas and scipy are allowed but measured).
 FORBIDDEN = ("statsmodels", "matplotlib", "seaborn", "scipy.stats", "dask", "nbformat", "nbclient")
 LIMIT = 0.5
@@ -42,13 +53,14 @@ def _child(code: str) -> tuple[float, str]:
 
 def importtime_top(n: int = 12) -> list[tuple[float, str]]:
     """The `n` slowest top-level packages (cumulative seconds) of one ``-X importtime`` run."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import lupusstats"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import lupusstats"], capture_output=True, text=True, check=True
+    )
     best: dict[str, float] = {}
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _self_us, cumulative_us, name = line[len("import time:"):].split("|", 2)
+        _self_us, cumulative_us, name = line[len("import time:") :].split("|", 2)
         name = name.strip()
         if "." in name:  # submodules are inside their package's cumulative time
             continue

@@ -37,7 +37,10 @@ N_TRIALS, N_PER_ARM, N_LOOP = 10_000, 100, 200
 def scenario():
     return ls.Scenario(
         [ls.Arm("standard care", dropout_rate=0.2), ls.Arm("stem cells", flare_rate_ratio=0.7, dropout_rate=0.2)],
-        n_per_arm=N_PER_ARM, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0,
+        n_per_arm=N_PER_ARM,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
     )
 
 
@@ -73,16 +76,21 @@ def main() -> None:
 
     ours_subset = ls.compare_rates_batch(batch.n_flares, batch.followup_years, batch.arm == 1).pvalue
     agree = int(np.sum((ours_subset < 0.05) == (p_sm < 0.05)))
-    formula = ls.power_rate_ratio(0.7, n_per_arm=N_PER_ARM, baseline_rate=1.0, followup_years=1.0, dispersion=0.5,
-                                  dropout_rate=0.2)
+    formula = ls.power_rate_ratio(
+        0.7, n_per_arm=N_PER_ARM, baseline_rate=1.0, followup_years=1.0, dispersion=0.5, dropout_rate=0.2
+    )
 
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores\n")
     print("| what | time | note |")
     print("|---|---|---|")
-    print(f"| ls.simulate_power, {N_TRIALS:,} trials x {2 * N_PER_ARM} patients (best of 3) | {ours:.2f} s | "
-          f"power {res.power:.3f} (MC SE {res.mc_se:.3f}); formula {formula:.3f} |")
-    print(f"| statsmodels NegativeBinomial per trial ({N_LOOP} trials, scaled) | {baseline:.1f} s | "
-          f"{per_trial * 1e3:.1f} ms per trial |")
+    print(
+        f"| ls.simulate_power, {N_TRIALS:,} trials x {2 * N_PER_ARM} patients (best of 3) | {ours:.2f} s | "
+        f"power {res.power:.3f} (MC SE {res.mc_se:.3f}); formula {formula:.3f} |"
+    )
+    print(
+        f"| statsmodels NegativeBinomial per trial ({N_LOOP} trials, scaled) | {baseline:.1f} s | "
+        f"{per_trial * 1e3:.1f} ms per trial |"
+    )
     print(f"| ratio | {baseline / ours:.0f}x faster | same reject/accept decision in {agree}/{N_LOOP} trials |")
 
     if "--grid" in sys.argv:

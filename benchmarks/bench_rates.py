@@ -56,9 +56,13 @@ def main():
     parser.add_argument("--seed", type=int, default=20261125)
     args = parser.parse_args()
 
-    scenario = ls.Scenario([ls.Arm("control", dropout_rate=0.2), ls.Arm("treated", flare_rate_ratio=0.75,
-                                                                         dropout_rate=0.2)],
-                           n_per_arm=100, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    scenario = ls.Scenario(
+        [ls.Arm("control", dropout_rate=0.2), ls.Arm("treated", flare_rate_ratio=0.75, dropout_rate=0.2)],
+        n_per_arm=100,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
     batch = ls.simulate_trials(scenario, args.trials, rng=args.seed)
     treated = batch.in_arm("treated")
 
@@ -74,8 +78,9 @@ def main():
     t_loop = time.perf_counter() - t0
     # outside the timing: how far statsmodels' optimum is from ours, in log-likelihood
     ours = np.column_stack([res.log_rate_reference, res.log_rate_ratio, res.dispersion])
-    gaps = np.array([statsmodels_pvalue(batch.n_flares[i], treated, batch.followup_years[i], ours[i])[1]
-                     for i in range(k)])
+    gaps = np.array(
+        [statsmodels_pvalue(batch.n_flares[i], treated, batch.followup_years[i], ours[i])[1] for i in range(k)]
+    )
     interior = ~res.boundary[:k]
     p_sm = np.array([p for p, _ in sm_out])
     failed = ~np.isfinite(p_sm)

@@ -39,7 +39,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     simple = ls.Scenario(
         [ls.Arm("standard care"), ls.Arm("treatment", flare_rate_ratio=0.7)],
-        n_per_arm=N_PATIENTS // 2, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0,
+        n_per_arm=N_PATIENTS // 2,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
     )
     full = ls.preset("nephritis_induction", n_per_arm=N_PATIENTS // 2)
     full = full.replace(arms=full.arms[:2])  # SOC vs IV CYC: dropout, deaths, remission, 4 AEs
@@ -54,12 +57,18 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    print(f"| benchmark | time | ratio to floor |")
-    print(f"|---|---|---|")
+    print("| benchmark | time | ratio to floor |")
+    print("|---|---|---|")
     print(f"| floor: numpy gamma + Poisson, {N_TRIALS:,} x {N_PATIENTS} | {t_floor:.3f} s | 1.0x |")
-    print(f"| simulate_trials, 2 arms, NB counts + severity + first-flare times | {t_simple:.3f} s | {t_simple / t_floor:.1f}x |")
-    print(f"| simulate_trials, nephritis preset (dropout, deaths, remission, 4 AEs) | {t_full:.3f} s | {t_full / t_floor:.1f}x |")
-    print(f"| simulate_cohort, {big.n_patients:,} patients, {len(cohort.flares):,} flares | {t_cohort:.3f} s | peak traced memory {peak / 2**20:.0f} MiB |")
+    print(
+        f"| simulate_trials, 2 arms, NB counts + severity + first-flare times | {t_simple:.3f} s | {t_simple / t_floor:.1f}x |"
+    )
+    print(
+        f"| simulate_trials, nephritis preset (dropout, deaths, remission, 4 AEs) | {t_full:.3f} s | {t_full / t_floor:.1f}x |"
+    )
+    print(
+        f"| simulate_cohort, {big.n_patients:,} patients, {len(cohort.flares):,} flares | {t_cohort:.3f} s | peak traced memory {peak / 2**20:.0f} MiB |"
+    )
 
 
 if __name__ == "__main__":

@@ -24,16 +24,25 @@ from lupusstats.evidence import meta
 from lupusstats.model.scenario import Arm, Scenario
 from lupusstats.model.simulate import simulate_trials
 
-__all__ = ["validate_methods", "VALIDATION_FAMILIES"]
+__all__ = ["VALIDATION_FAMILIES", "validate_methods"]
 
 #: Method families checked by :func:`validate_methods`.
 VALIDATION_FAMILIES = ("rate_tests", "rate_models", "effect_sizes", "survival", "severity", "meta_analysis")
 
 
 def _row(family, method, criterion, scenario, hits, n, nominal, *, expected_valid=True, note="", n_undefined=0):
-    return {"family": family, "method": method, "criterion": criterion, "scenario": scenario, "nominal": nominal,
-            "hits": int(hits), "n": int(n), "n_undefined": int(n_undefined), "expected_valid": expected_valid,
-            "note": note}
+    return {
+        "family": family,
+        "method": method,
+        "criterion": criterion,
+        "scenario": scenario,
+        "nominal": nominal,
+        "hits": int(hits),
+        "n": int(n),
+        "n_undefined": int(n_undefined),
+        "expected_valid": expected_valid,
+        "note": note,
+    }
 
 
 def _two_sided_hits(values):
@@ -82,17 +91,20 @@ def _rate_tests(rng, n_trials, alpha, cl):
             null = np.array([run(*xy) for xy in draws["null"]])
             alt = np.array([run(*xy) for xy in draws["alt"]])
         name = f"rate_ratio_test(method={method!r})"
-        note = {"exact": "discrete conditional test: conservative by construction at small counts",
-                "midp": "mid-p: close to nominal on average, not guaranteed",
-                "score": "score test (statsmodels p-value); the interval inverts it exactly, lower limit 0 at a zero count",
-                "wald": "undefined with a zero count (counted in n_undefined)"}[method]
+        note = {
+            "exact": "discrete conditional test: conservative by construction at small counts",
+            "midp": "mid-p: close to nominal on average, not guaranteed",
+            "score": "score test (statsmodels p-value); the interval inverts it exactly, lower limit 0 at a zero count",
+            "wald": "undefined with a zero count (counted in n_undefined)",
+        }[method]
         k, n, u = _reject(null[:, 0], alpha)
         rows.append(_row("rate_tests", name, "type I error", scen + ", RR 1", k, n, alpha, n_undefined=u, note=note))
         k, n, u = _cover(alt[:, 1], alt[:, 2], rr)
         rows.append(_row("rate_tests", name, "coverage", scen + f", RR {rr}", k, n, cl, n_undefined=u, note=note))
     # misspecified: the exact Poisson test on over-dispersed patient counts
-    sc = Scenario([Arm("reference"), Arm("treated")], n_per_arm=40, baseline_flare_rate=1.0, dispersion=0.5,
-                  followup_years=1.0)
+    sc = Scenario(
+        [Arm("reference"), Arm("treated")], n_per_arm=40, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0
+    )
     b = simulate_trials(sc, n_trials, rng=rng)
     tr = b.arm == 1
     x1, x2 = b.n_flares[:, tr].sum(axis=1), b.n_flares[:, ~tr].sum(axis=1)
@@ -105,10 +117,18 @@ def _rate_tests(rng, n_trials, alpha, cl):
         return seen[key]
 
     p = [exact_p((int(a), int(bb), float(c), float(d))) for a, bb, c, d in zip(x1, x2, e1, e2)]
-    rows.append(_row("rate_tests", "rate_ratio_test(method='exact')", "type I error",
-                     "NB patient counts (dispersion 0.5), 40 per arm, 1 year: assumption violated",
-                     *_reject(p, alpha)[:2], alpha, expected_valid=False,
-                     note="Poisson tests ignore over-dispersion: expected anti-conservative"))
+    rows.append(
+        _row(
+            "rate_tests",
+            "rate_ratio_test(method='exact')",
+            "type I error",
+            "NB patient counts (dispersion 0.5), 40 per arm, 1 year: assumption violated",
+            *_reject(p, alpha)[:2],
+            alpha,
+            expected_valid=False,
+            note="Poisson tests ignore over-dispersion: expected anti-conservative",
+        )
+    )
     return rows
 
 
@@ -120,23 +140,52 @@ def _rate_models(rng, n_trials, alpha, cl):
     scen = "NB2 counts (dispersion 0.5), 60 per arm, 1 year, dropout 0.3/yr"
     batches = {}
     for label, ratio in (("null", 1.0), ("alt", rr)):
-        sc = Scenario([Arm("reference", dropout_rate=0.3), Arm("treated", flare_rate_ratio=ratio, dropout_rate=0.3)],
-                      **base)
+        sc = Scenario(
+            [Arm("reference", dropout_rate=0.3), Arm("treated", flare_rate_ratio=ratio, dropout_rate=0.3)], **base
+        )
         batches[label] = simulate_trials(sc, n_trials, rng=rng)
     valid = {"negbin": True, "poisson": False, "quasipoisson": True, "robust": True}
-    notes = {"poisson": "Poisson GLM ignores over-dispersion: expected anti-conservative",
-             "quasipoisson": "variance proportional to the mean: approximate under NB2 with unequal exposure",
-             "robust": "sandwich SEs: valid asymptotically, liberal in small samples"}
+    notes = {
+        "poisson": "Poisson GLM ignores over-dispersion: expected anti-conservative",
+        "quasipoisson": "variance proportional to the mean: approximate under NB2 with unequal exposure",
+        "robust": "sandwich SEs: valid asymptotically, liberal in small samples",
+    }
     for model in rates.RATE_MODELS:
         name = f"compare_rates(model={model!r})"
-        res = {k: rates.compare_rates_batch(b.n_flares, b.followup_years, b.arm == 1, model=model,
-                                            confidence_level=cl) for k, b in batches.items()}
+        res = {
+            k: rates.compare_rates_batch(b.n_flares, b.followup_years, b.arm == 1, model=model, confidence_level=cl)
+            for k, b in batches.items()
+        }
         k, n, u = _reject(res["null"].pvalue, alpha)
-        rows.append(_row("rate_models", name, "type I error", scen + ", RR 1", k, n, alpha, n_undefined=u,
-                         expected_valid=valid[model], note=notes.get(model, "")))
+        rows.append(
+            _row(
+                "rate_models",
+                name,
+                "type I error",
+                scen + ", RR 1",
+                k,
+                n,
+                alpha,
+                n_undefined=u,
+                expected_valid=valid[model],
+                note=notes.get(model, ""),
+            )
+        )
         k, n, u = _cover(res["alt"].ci_low, res["alt"].ci_high, rr)
-        rows.append(_row("rate_models", name, "coverage", scen + f", RR {rr}", k, n, cl, n_undefined=u,
-                         expected_valid=valid[model], note=notes.get(model, "")))
+        rows.append(
+            _row(
+                "rate_models",
+                name,
+                "coverage",
+                scen + f", RR {rr}",
+                k,
+                n,
+                cl,
+                n_undefined=u,
+                expected_valid=valid[model],
+                note=notes.get(model, ""),
+            )
+        )
     return rows
 
 
@@ -167,8 +216,17 @@ def _effect_sizes(rng, n_trials, alpha, cl):
         p = [fn(int(a), m, int(b), m, confidence_level=cl).pvalue for a, b in e_null]
         cis = np.array([tuple(fn(int(a), m, int(b), m, confidence_level=cl).confidence_interval()) for a, b in e_alt])
         scen2 = f"binomial, {m} per group"
-        rows.append(_row("effect_sizes", fname, "type I error", scen2 + ", risks 0.3 vs 0.3",
-                         *_reject(p, alpha)[:2], alpha, note="Wald z test of the default interval"))
+        rows.append(
+            _row(
+                "effect_sizes",
+                fname,
+                "type I error",
+                scen2 + ", risks 0.3 vs 0.3",
+                *_reject(p, alpha)[:2],
+                alpha,
+                note="Wald z test of the default interval",
+            )
+        )
         k, nn, u = _cover(cis[:, 0], cis[:, 1], truth)
         rows.append(_row("effect_sizes", fname, "coverage", scen2 + f", risks {p1} vs {p2}", k, nn, cl, n_undefined=u))
     return rows
@@ -177,15 +235,28 @@ def _effect_sizes(rng, n_trials, alpha, cl):
 # --------------------------------------------------------------------------- survival
 def _survival(rng, n_trials, alpha, cl):
     rows = []
-    sc = Scenario([Arm("reference", dropout_rate=0.3), Arm("treated", dropout_rate=0.3)], n_per_arm=50,
-                  baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    sc = Scenario(
+        [Arm("reference", dropout_rate=0.3), Arm("treated", dropout_rate=0.3)],
+        n_per_arm=50,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
     b = simulate_trials(sc, n_trials, rng=rng)
     event = ~np.isnan(b.first_flare_years)
     time = np.where(event, b.first_flare_years, b.followup_years)
     group = b.arm
     p = [survival.logrank(time[i], event[i].astype(int), group).pvalue for i in range(n_trials)]
-    rows.append(_row("survival", "logrank", "type I error",
-                     "time to first flare, NB frailty model, 50 per arm, dropout 0.3/yr", *_reject(p, alpha)[:2], alpha))
+    rows.append(
+        _row(
+            "survival",
+            "logrank",
+            "type I error",
+            "time to first flare, NB frailty model, 50 per arm, dropout 0.3/yr",
+            *_reject(p, alpha)[:2],
+            alpha,
+        )
+    )
     hr, n = 0.6, 50
     scen = f"exponential event times (hazard 1/yr), uniform censoring on (0, 2) yr, {n} per arm"
     g = np.repeat([0, 1], n)
@@ -206,8 +277,17 @@ def _survival(rng, n_trials, alpha, cl):
                 lo, hi = res.confidence_interval()
                 low.append(lo)
                 high.append(hi)
-    rows.append(_row("survival", "cox_hazard_ratio", "type I error", scen + ", HR 1", *_reject(p, alpha)[:2], alpha,
-                     note="Wald test"))
+    rows.append(
+        _row(
+            "survival",
+            "cox_hazard_ratio",
+            "type I error",
+            scen + ", HR 1",
+            *_reject(p, alpha)[:2],
+            alpha,
+            note="Wald test",
+        )
+    )
     k, m, u = _cover(low, high, hr)
     rows.append(_row("survival", "cox_hazard_ratio", "coverage", scen + f", HR {hr}", k, m, cl, n_undefined=u))
     return rows
@@ -215,8 +295,14 @@ def _survival(rng, n_trials, alpha, cl):
 
 # --------------------------------------------------------------------------- severity
 def _severity(rng, n_trials, alpha, cl):
-    sc = Scenario([Arm("reference"), Arm("treated")], n_per_arm=60, baseline_flare_rate=1.8, dispersion=0.5,
-                  followup_years=1.0, severity_patient_sd=1.0)
+    sc = Scenario(
+        [Arm("reference"), Arm("treated")],
+        n_per_arm=60,
+        baseline_flare_rate=1.8,
+        dispersion=0.5,
+        followup_years=1.0,
+        severity_patient_sd=1.0,
+    )
     b = simulate_trials(sc, n_trials, rng=rng)
     counts = np.stack([b.n_flares - b.n_severe_flares, b.n_severe_flares], axis=-1)
     treated = b.arm == 1
@@ -230,8 +316,9 @@ def _severity(rng, n_trials, alpha, cl):
         out = severity.compare_severity_batch(counts, treated, unit=unit, inference=inference)
         k, n, u = _reject(out.pvalue, alpha)
         label = f"compare_severity(unit={unit!r}" + (f", inference={inference!r})" if unit == "flare" else ")")
-        rows.append(_row("severity", label, "type I error", scen, k, n, alpha, n_undefined=u, expected_valid=valid,
-                         note=note))
+        rows.append(
+            _row("severity", label, "type I error", scen, k, n, alpha, n_undefined=u, expected_valid=valid, note=note)
+        )
     return rows
 
 
@@ -245,10 +332,22 @@ def _meta_analysis(rng, n_trials, alpha, cl):
         ("FE", "z", tau2, False, "common-effect model under heterogeneity: expected too narrow"),
         ("DL", "z", tau2, False, "z intervals ignore the uncertainty in tau2: too narrow with few studies"),
         ("REML", "z", tau2, False, "z intervals ignore the uncertainty in tau2: too narrow with few studies"),
-        ("REML", "knha", tau2, True, "Knapp-Hartung: can be somewhat liberal with few studies of unequal precision "
-                                     "(Roever, Knapp & Friede 2015)"),
-        ("PM", "knha", tau2, True, "Knapp-Hartung: can be somewhat liberal with few studies of unequal precision "
-                                   "(Roever, Knapp & Friede 2015)"),
+        (
+            "REML",
+            "knha",
+            tau2,
+            True,
+            "Knapp-Hartung: can be somewhat liberal with few studies of unequal precision "
+            "(Roever, Knapp & Friede 2015)",
+        ),
+        (
+            "PM",
+            "knha",
+            tau2,
+            True,
+            "Knapp-Hartung: can be somewhat liberal with few studies of unequal precision "
+            "(Roever, Knapp & Friede 2015)",
+        ),
     )
     for method, test, t2, valid, note in settings:
         p, low, high = [], [], []
@@ -261,11 +360,33 @@ def _meta_analysis(rng, n_trials, alpha, cl):
             high.append(hi)
         scen = f"{k_studies} studies, vi 0.02-0.2, tau2 {t2:g}"
         name = f"meta_analysis(method={method!r}, test={test!r})"
-        rows.append(_row("meta_analysis", name, "type I error", scen + ", mu 0", *_reject(p, alpha)[:2], alpha,
-                         expected_valid=valid, note=note))
+        rows.append(
+            _row(
+                "meta_analysis",
+                name,
+                "type I error",
+                scen + ", mu 0",
+                *_reject(p, alpha)[:2],
+                alpha,
+                expected_valid=valid,
+                note=note,
+            )
+        )
         kk, m, u = _cover(low, high, mu)
-        rows.append(_row("meta_analysis", name, "coverage", scen + f", mu {mu}", kk, m, cl, n_undefined=u,
-                         expected_valid=valid, note=note))
+        rows.append(
+            _row(
+                "meta_analysis",
+                name,
+                "coverage",
+                scen + f", mu {mu}",
+                kk,
+                m,
+                cl,
+                n_undefined=u,
+                expected_valid=valid,
+                note=note,
+            )
+        )
     return rows
 
 

@@ -34,8 +34,21 @@ class AssumedEffectWarning(UserWarning):
 # ---------------------------------------------------------------------------
 
 _CARD_COLUMNS = [
-    "arm", "reference", "domain", "endpoint", "measure", "estimate", "ci_low", "ci_high", "null_value",
-    "pvalue", "pvalue_holm", "favours_treatment_if", "favours", "method", "label",
+    "arm",
+    "reference",
+    "domain",
+    "endpoint",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "null_value",
+    "pvalue",
+    "pvalue_holm",
+    "favours_treatment_if",
+    "favours",
+    "method",
+    "label",
 ]
 
 
@@ -139,8 +152,16 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
             f"got {type(cohort).__name__}."
         )
     cl = _v.check_confidence_level(confidence_level)
-    needed = [C.ARM, C.PATIENT, C.FOLLOWUP_YEARS, C.N_FLARES, C.N_SEVERE_FLARES, C.FIRST_FLARE_YEARS,
-              C.FIRST_SEVERE_FLARE_YEARS, C.DRUG_FREE_REMISSION]
+    needed = [
+        C.ARM,
+        C.PATIENT,
+        C.FOLLOWUP_YEARS,
+        C.N_FLARES,
+        C.N_SEVERE_FLARES,
+        C.FIRST_FLARE_YEARS,
+        C.FIRST_SEVERE_FLARE_YEARS,
+        C.DRUG_FREE_REMISSION,
+    ]
     _v.check_columns("cohort.patients", patients, needed)
     _v.check_columns("cohort.flares", flares, [C.ARM, C.PATIENT, C.SEVERITY, C.SLEDAI_INCREASE])
     for name, frame in (("patients", patients), ("flares", flares)):
@@ -153,7 +174,7 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
         reference = levels[0]
     if reference not in levels:
         raise ValueError(f"`reference` must be one of the arms {levels}, got {reference!r}.")
-    ae_all = [c[len(C.AE_PREFIX):] for c in patients.columns if c.startswith(C.AE_PREFIX)]
+    ae_all = [c[len(C.AE_PREFIX) :] for c in patients.columns if c.startswith(C.AE_PREFIX)]
     if adverse_events is None:
         adverse_events = ae_all
     else:
@@ -167,14 +188,26 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
 
     def add(arm, domain, endpoint, measure, est, low, high, null, p, lower_is_better, method, label="", group=None):
         nnt = measure == "NNT"
-        rows.append({
-            "arm": arm, "reference": reference, "domain": domain, "endpoint": endpoint, "measure": measure,
-            "estimate": float(est), "ci_low": float(low), "ci_high": float(high),
-            "null_value": math.inf if nnt else null, "pvalue": float(p),
-            "favours_treatment_if": "> 0 (NNTB)" if nnt else ("< " if lower_is_better else "> ") + f"{null:g}",
-            "favours": _favours(est, low, high, null, lower_is_better), "method": method, "label": label,
-            "_group": group if group is not None else len(rows), "_nnt": nnt,
-        })
+        rows.append(
+            {
+                "arm": arm,
+                "reference": reference,
+                "domain": domain,
+                "endpoint": endpoint,
+                "measure": measure,
+                "estimate": float(est),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "null_value": math.inf if nnt else null,
+                "pvalue": float(p),
+                "favours_treatment_if": "> 0 (NNTB)" if nnt else ("< " if lower_is_better else "> ") + f"{null:g}",
+                "favours": _favours(est, low, high, null, lower_is_better),
+                "method": method,
+                "label": label,
+                "_group": group if group is not None else len(rows),
+                "_nnt": nnt,
+            }
+        )
 
     # NB rate ratios (ls.compare_rates), both flare counts
     rate_rows = {}
@@ -183,10 +216,16 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
         rate_rows[endpoint] = res.set_index("arm")
 
     tte = {sev: time_to_first_flare(patients, severe=sev) for sev in (False, True)}
-    severity = compare_severity(flares, patients, unit="flare", inference="cluster", reference=reference,
-                                confidence_level=cl).set_index("arm")
-    sledai_total = (flares.groupby(C.PATIENT, observed=True)[C.SLEDAI_INCREASE].sum()
-                    .reindex(patients[C.PATIENT]).fillna(0.0).to_numpy())
+    severity = compare_severity(
+        flares, patients, unit="flare", inference="cluster", reference=reference, confidence_level=cl
+    ).set_index("arm")
+    sledai_total = (
+        flares.groupby(C.PATIENT, observed=True)[C.SLEDAI_INCREASE]
+        .sum()
+        .reindex(patients[C.PATIENT])
+        .fillna(0.0)
+        .to_numpy()
+    )
     remission = patients[C.DRUG_FREE_REMISSION].to_numpy(dtype=bool)
     ref_mask = (arms == reference).to_numpy()
 
@@ -195,35 +234,120 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
         for endpoint in ("flare rate", "severe flare rate"):
             r = rate_rows[endpoint].loc[arm]
             note = f"; {r['note']}" if isinstance(r.get("note"), str) and r["note"] else ""
-            add(arm, "benefit", endpoint, "rate ratio", r["rate_ratio"], r["ci_low"], r["ci_high"], 1.0, r["pvalue"],
-                True, f"negative binomial (NB2) rate ratio, Wald (ls.compare_rates){note}")
+            add(
+                arm,
+                "benefit",
+                endpoint,
+                "rate ratio",
+                r["rate_ratio"],
+                r["ci_low"],
+                r["ci_high"],
+                1.0,
+                r["pvalue"],
+                True,
+                f"negative binomial (NB2) rate ratio, Wald (ls.compare_rates){note}",
+            )
         for sev, endpoint in ((False, "time to first flare"), (True, "time to first severe flare")):
             d = tte[sev]
-            keep = (mask | ref_mask)
+            keep = mask | ref_mask
             try:
-                hr = cox_hazard_ratio(d["time"][keep], d["event"][keep], d[C.ARM][keep].astype(str),
-                                      reference=str(reference), confidence_level=cl)
-                add(arm, "benefit", endpoint, "hazard ratio", hr.estimate, *hr.confidence_interval(), 1.0,
-                    hr.pvalue, True, "Cox PH (Efron ties), this arm and the reference, Wald")
+                hr = cox_hazard_ratio(
+                    d["time"][keep],
+                    d["event"][keep],
+                    d[C.ARM][keep].astype(str),
+                    reference=str(reference),
+                    confidence_level=cl,
+                )
+                add(
+                    arm,
+                    "benefit",
+                    endpoint,
+                    "hazard ratio",
+                    hr.estimate,
+                    *hr.confidence_interval(),
+                    1.0,
+                    hr.pvalue,
+                    True,
+                    "Cox PH (Efron ties), this arm and the reference, Wald",
+                )
             except ValueError as err:  # no events / monotone likelihood: say so, do not invent a number
-                add(arm, "benefit", endpoint, "hazard ratio", math.nan, math.nan, math.nan, 1.0, math.nan, True,
-                    f"not estimable: {err}")
+                add(
+                    arm,
+                    "benefit",
+                    endpoint,
+                    "hazard ratio",
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    1.0,
+                    math.nan,
+                    True,
+                    f"not estimable: {err}",
+                )
         s = severity.loc[arm]
-        add(arm, "benefit", "flare severity", "P(X>Y)", s["probability_superiority"], s["ci_low"], s["ci_high"], 0.5,
-            s["pvalue"], True, "probability of superiority per flare, cluster-robust by patient (ls.compare_severity)")
+        add(
+            arm,
+            "benefit",
+            "flare severity",
+            "P(X>Y)",
+            s["probability_superiority"],
+            s["ci_low"],
+            s["ci_high"],
+            0.5,
+            s["pvalue"],
+            True,
+            "probability of superiority per flare, cluster-robust by patient (ls.compare_severity)",
+        )
         g = hedges_g(sledai_total[mask], sledai_total[ref_mask], confidence_level=cl)
-        add(arm, "benefit", "SLEDAI increase from flares", "Hedges' g", g.estimate, *g.confidence_interval(), 0.0,
-            g.pvalue, True, "Hedges' g of total SLEDAI increase per patient, noncentral-t CI")
-        e1, n1, e2, n2 = int(remission[mask].sum()), int(mask.sum()), int(remission[ref_mask].sum()), int(ref_mask.sum())
+        add(
+            arm,
+            "benefit",
+            "SLEDAI increase from flares",
+            "Hedges' g",
+            g.estimate,
+            *g.confidence_interval(),
+            0.0,
+            g.pvalue,
+            True,
+            "Hedges' g of total SLEDAI increase per patient, noncentral-t CI",
+        )
+        e1, n1, e2, n2 = (
+            int(remission[mask].sum()),
+            int(mask.sum()),
+            int(remission[ref_mask].sum()),
+            int(ref_mask.sum()),
+        )
         rd = risk_difference(e1, n1, e2, n2, confidence_level=cl, method="newcombe")
         group = len(rows)
-        add(arm, "benefit", "drug-free remission", "risk difference", rd.estimate, *rd.confidence_interval(), 0.0,
-            rd.pvalue, False, "risk difference, Newcombe hybrid score interval", group=group)
+        add(
+            arm,
+            "benefit",
+            "drug-free remission",
+            "risk difference",
+            rd.estimate,
+            *rd.confidence_interval(),
+            0.0,
+            rd.pvalue,
+            False,
+            "risk difference, Newcombe hybrid score interval",
+            group=group,
+        )
         nnt = number_needed_to_treat(e1, n1, e2, n2, confidence_level=cl, method="newcombe", outcome="desirable")
-        add(arm, "benefit", "drug-free remission", "NNT", nnt.estimate, *nnt.confidence_interval(), 0.0, nnt.pvalue,
-            False, "signed NNT (> 0 NNTB, < 0 NNTH) from the Newcombe RD interval, Altman"
+        add(
+            arm,
+            "benefit",
+            "drug-free remission",
+            "NNT",
+            nnt.estimate,
+            *nnt.confidence_interval(),
+            0.0,
+            nnt.pvalue,
+            False,
+            "signed NNT (> 0 NNTB, < 0 NNTH) from the Newcombe RD interval, Altman"
             + ("; the interval passes through infinity (see label)" if nnt.includes_infinity else ""),
-            label=nnt.label, group=group)
+            label=nnt.label,
+            group=group,
+        )
         for event in adverse_events:
             had = patients[C.ae_column(event)].to_numpy() > 0
             e1, e2 = int(had[mask].sum()), int(had[ref_mask].sum())
@@ -231,16 +355,50 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
             group = len(rows)
             try:
                 rr = risk_ratio(e1, n1, e2, n2, confidence_level=cl)
-                add(arm, "harm", endpoint, "risk ratio", rr.estimate, *rr.confidence_interval(), 1.0, rr.pvalue,
-                    True, "risk ratio of patients with >= 1 event, " + rr.method.split(", ", 1)[1], group=group)
+                add(
+                    arm,
+                    "harm",
+                    endpoint,
+                    "risk ratio",
+                    rr.estimate,
+                    *rr.confidence_interval(),
+                    1.0,
+                    rr.pvalue,
+                    True,
+                    "risk ratio of patients with >= 1 event, " + rr.method.split(", ", 1)[1],
+                    group=group,
+                )
             except ValueError as err:
-                add(arm, "harm", endpoint, "risk ratio", math.nan, math.nan, math.nan, 1.0, math.nan, True,
-                    f"not estimable: {err}", group=group)
+                add(
+                    arm,
+                    "harm",
+                    endpoint,
+                    "risk ratio",
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    1.0,
+                    math.nan,
+                    True,
+                    f"not estimable: {err}",
+                    group=group,
+                )
             nnh = number_needed_to_treat(e1, n1, e2, n2, confidence_level=cl, method="newcombe", outcome="undesirable")
-            add(arm, "harm", endpoint, "NNT", nnh.estimate, *nnh.confidence_interval(), 0.0, nnh.pvalue, False,
+            add(
+                arm,
+                "harm",
+                endpoint,
+                "NNT",
+                nnh.estimate,
+                *nnh.confidence_interval(),
+                0.0,
+                nnh.pvalue,
+                False,
                 "signed NNT (< 0 NNTH = number needed to harm) from the Newcombe RD interval, Altman"
                 + ("; the interval passes through infinity (see label)" if nnh.includes_infinity else ""),
-                label=nnh.label, group=group)
+                label=nnh.label,
+                group=group,
+            )
 
     card = pd.DataFrame(rows)
     card["pvalue_holm"] = np.nan

@@ -40,9 +40,20 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-                  "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio", "--window-size=1280,1000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--window-size=1280,1000",
+]
 LOAD_TIMEOUT = 45.0
 
 if CHROMIUM is None:
@@ -96,15 +107,17 @@ class Page:
         result = self.send("Page.navigate", {"url": url})
         if result.get("errorText"):
             raise RuntimeError(f"cannot open {url}: {result['errorText']}")
-        loaded = self.wait_for("document.readyState === 'complete' && document.body !== null && "
-                               f"location.href !== 'about:blank' && {json.dumps(result.get('loaderId', ''))} !== null",
-                               bool, timeout=30)
+        loaded = self.wait_for(
+            "document.readyState === 'complete' && document.body !== null && "
+            f"location.href !== 'about:blank' && {json.dumps(result.get('loaderId', ''))} !== null",
+            bool,
+            timeout=30,
+        )
         if not loaded:
             raise TimeoutError(f"{url} did not finish loading in 30 s")
 
     def evaluate(self, expression: str):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in result:
             raise RuntimeError(f"page script failed: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
@@ -127,8 +140,7 @@ class Page:
         params = {"format": "png"}
         if full_page:
             size = self.send("Page.getLayoutMetrics")["cssContentSize"]
-            params["clip"] = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000),
-                              "scale": 1}
+            params["clip"] = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 6000), "scale": 1}
             params["captureBeyondViewport"] = True
         return base64.b64decode(self.send("Page.captureScreenshot", params)["data"])
 
@@ -160,9 +172,19 @@ def _stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
 def browser():
     """Headless Chromium with remote debugging; closed (and its process group ended) afterwards."""
     profile = tempfile.mkdtemp(prefix="lupusstats-chromium-")
-    proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                             "--remote-debugging-address=127.0.0.1", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     devtools = None
     try:
         port_file = pathlib.Path(profile) / "DevToolsActivePort"
@@ -189,8 +211,7 @@ _LAB_SETTINGS = {
     # never write to the committed notebooks
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     # no requests to the internet, no pop-ups
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                         "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -204,23 +225,41 @@ def lab():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(value))
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               MPLBACKEND="Agg")
+    env = dict(
+        os.environ, JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTER_CONFIG_DIR=str(tmp / "config"), MPLBACKEND="Agg"
+    )
     log = open(tmp / "lab.log", "wb")  # noqa: SIM115 -- closed in the finally block
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={REPO}", f"--LabApp.user_settings_dir={settings}",
-         f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--ServerApp.terminals_enabled=False",
-         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={REPO}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+            "--ServerApp.terminals_enabled=False",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        cwd=REPO,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with status {proc.returncode}:\n"
-                            f"{(tmp / 'lab.log').read_text(errors='replace')[-2000:]}")
+                pytest.fail(
+                    f"JupyterLab exited with status {proc.returncode}:\n"
+                    f"{(tmp / 'lab.log').read_text(errors='replace')[-2000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as reply:
                     if reply.status == 200:
@@ -293,12 +332,26 @@ def _expected(path: pathlib.Path) -> dict:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    pngs = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-               if "image/png" in o.get("data", {}))
-    errors = [f"cell {i + 1}: {o.get('ename')}" for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    title = next((ln.strip()[2:].strip() for c in nb.cells if c.cell_type == "markdown"
-                  for ln in c.source.splitlines() if ln.strip().startswith("# ")), None)
+    pngs = sum(
+        1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    )
+    errors = [
+        f"cell {i + 1}: {o.get('ename')}"
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    title = next(
+        (
+            ln.strip()[2:].strip()
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            for ln in c.source.splitlines()
+            if ln.strip().startswith("# ")
+        ),
+        None,
+    )
     return {"cells": len(nb.cells), "pngs": pngs, "errors": errors, "title": title}
 
 
@@ -311,13 +364,16 @@ def test_notebook_renders_in_jupyterlab(notebook, lab, page, tmp_path):
     before = hashlib.sha256(notebook.read_bytes()).hexdigest()
     relative = notebook.relative_to(REPO).as_posix()
     page.goto(f"{base}/lab/tree/{urllib.request.quote(relative)}?reset&token={token}")
-    state = page.wait_for(_NOTEBOOK_STATE, lambda s: s["cells"] >= expected["cells"]
-                          and s["loaded"] >= expected["pngs"] and s["title"] is not None)
+    state = page.wait_for(
+        _NOTEBOOK_STATE,
+        lambda s: s["cells"] >= expected["cells"] and s["loaded"] >= expected["pngs"] and s["title"] is not None,
+    )
     shot = _save_screenshot(page.screenshot(full_page=False), f"lab_{notebook.stem}", tmp_path)
     assert state is not None, f"JupyterLab did not show {relative} within {LOAD_TIMEOUT:.0f} s (screenshot {shot})"
     assert state["cells"] == expected["cells"], f"{state['cells']} of {expected['cells']} cells rendered"
     assert state["images"] == expected["pngs"] and state["loaded"] == expected["pngs"], (
-        f"{state['loaded']} of {expected['pngs']} figures shown ({state['images']} img elements); screenshot {shot}")
+        f"{state['loaded']} of {expected['pngs']} figures shown ({state['images']} img elements); screenshot {shot}"
+    )
     assert expected["pngs"] > 0, f"{notebook.name} shows no figure"
     assert not state["errors"], f"{notebook.name} shows error/stderr output: {state['errors']}"
     assert state["title"] == expected["title"], f"title shown {state['title']!r}, expected {expected['title']!r}"
@@ -325,20 +381,45 @@ def test_notebook_renders_in_jupyterlab(notebook, lab, page, tmp_path):
     assert hashlib.sha256(notebook.read_bytes()).hexdigest() == before, f"opening {notebook.name} changed the file"
 
 
-_PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+_PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 _BROKEN_NOTEBOOK = {
     "cells": [
         {"id": "t", "cell_type": "markdown", "metadata": {}, "source": "# Broken on purpose"},
-        {"id": "e", "cell_type": "code", "metadata": {}, "execution_count": 1, "source": "1 / 0",
-         "outputs": [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
-                      "traceback": ["Traceback (most recent call last):", "ZeroDivisionError: division by zero"]}]},
-        {"id": "w", "cell_type": "code", "metadata": {}, "execution_count": 2, "source": "warn()",
-         "outputs": [{"output_type": "stream", "name": "stderr", "text": "UserWarning: something\n"}]},
-        {"id": "f", "cell_type": "code", "metadata": {}, "execution_count": 3, "source": "plot()",
-         "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"image/png": _PIXEL}}]},
+        {
+            "id": "e",
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 1,
+            "source": "1 / 0",
+            "outputs": [
+                {
+                    "output_type": "error",
+                    "ename": "ZeroDivisionError",
+                    "evalue": "division by zero",
+                    "traceback": ["Traceback (most recent call last):", "ZeroDivisionError: division by zero"],
+                }
+            ],
+        },
+        {
+            "id": "w",
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 2,
+            "source": "warn()",
+            "outputs": [{"output_type": "stream", "name": "stderr", "text": "UserWarning: something\n"}],
+        },
+        {
+            "id": "f",
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 3,
+            "source": "plot()",
+            "outputs": [{"output_type": "display_data", "metadata": {}, "data": {"image/png": _PIXEL}}],
+        },
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 
@@ -353,8 +434,10 @@ def test_the_checks_catch_a_broken_notebook(lab, page):
         (folder / "broken.ipynb").write_text(json.dumps(_BROKEN_NOTEBOOK))
         relative = (folder / "broken.ipynb").relative_to(REPO).as_posix()
         page.goto(f"{base}/lab/tree/{urllib.request.quote(relative)}?reset&token={token}")
-        state = page.wait_for(_NOTEBOOK_STATE, lambda s: s["cells"] >= 4 and len(s["errors"]) >= 2
-                              and s["loaded"] >= 1 and s["title"] is not None)
+        state = page.wait_for(
+            _NOTEBOOK_STATE,
+            lambda s: s["cells"] >= 4 and len(s["errors"]) >= 2 and s["loaded"] >= 1 and s["title"] is not None,
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if created:
@@ -371,17 +454,34 @@ def test_the_checks_catch_a_broken_notebook(lab, page):
 
 _TINY_NOTEBOOK = {
     "cells": [
-        {"id": "title", "cell_type": "markdown", "metadata": {},
-         "source": "# Tiny report check\n\nA **findings** paragraph."},
-        {"id": "parameters", "cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "SEED = 1",
-         "outputs": [], "execution_count": None},
-        {"id": "figure", "cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
-                   "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([0, 1, 2], [SEED, 3, 2])\n"
-                   "ax.set_xlabel('x'); ax.set_ylabel('y');"},
+        {
+            "id": "title",
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": "# Tiny report check\n\nA **findings** paragraph.",
+        },
+        {
+            "id": "parameters",
+            "cell_type": "code",
+            "metadata": {"tags": ["parameters"]},
+            "source": "SEED = 1",
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "id": "figure",
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([0, 1, 2], [SEED, 3, 2])\n"
+            "ax.set_xlabel('x'); ax.set_ylabel('y');",
+        },
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
+    "nbformat": 4,
+    "nbformat_minor": 5,
 }
 
 _REPORT_STATE = r"""
@@ -434,6 +534,8 @@ def test_report_notebook_page_shows_its_figures(report_index, page):
         "(() => { const imgs = Array.from(document.querySelectorAll('.jp-OutputArea-output img'));"
         " return {n: imgs.length, ok: imgs.filter(i => i.complete && i.naturalWidth > 0).length,"
         " tb: /Traceback \\(most recent call last\\)/.test(document.body.innerText)}; })()",
-        lambda s: s["n"] > 0 and s["ok"] == s["n"], timeout=20)
+        lambda s: s["n"] > 0 and s["ok"] == s["n"],
+        timeout=20,
+    )
     assert state["n"] > 0 and state["ok"] == state["n"], f"figures on {entry['page']}: {state}"
     assert not state["tb"], f"{entry['page']} shows a traceback"

@@ -11,8 +11,23 @@ from scipy import stats
 
 import lupusstats as ls
 
-COLUMNS = ["family", "method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high", "hits", "n",
-           "n_undefined", "flag", "verdict", "expected_valid", "note"]
+COLUMNS = [
+    "family",
+    "method",
+    "criterion",
+    "scenario",
+    "nominal",
+    "estimate",
+    "mc_low",
+    "mc_high",
+    "hits",
+    "n",
+    "n_undefined",
+    "flag",
+    "verdict",
+    "expected_valid",
+    "note",
+]
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +78,9 @@ def test_count_models_calibrated():
 def test_per_family_trials():
     table = ls.validate_methods(n_trials={"severity": 30, "rate_models": 20}, rng=1)
     assert list(dict.fromkeys(table["family"])) == ["rate_models", "severity"]
-    assert set(table.loc[table["family"] == "severity", "n"] + table.loc[table["family"] == "severity",
-                                                                         "n_undefined"]) == {30}
+    assert set(
+        table.loc[table["family"] == "severity", "n"] + table.loc[table["family"] == "severity", "n_undefined"]
+    ) == {30}
     assert set(table.loc[table["family"] == "rate_models", "n"]) == {20}
 
 

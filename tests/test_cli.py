@@ -38,8 +38,10 @@ def assert_one_line_error(err: str, *fragments: str) -> None:
 def trial(tmp_path_factory):
     """A simulated trial written by `lupusstats simulate`."""
     out = tmp_path_factory.mktemp("trial")
-    assert main(["simulate", "--preset", "nephritis_induction", "--n-per-arm", "40", "--seed", "11",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["simulate", "--preset", "nephritis_induction", "--n-per-arm", "40", "--seed", "11", "--out", str(out)])
+        == 0
+    )
     return out
 
 
@@ -78,8 +80,9 @@ def test_analyze_prints_and_writes_the_effect_card(trial, capsys):
     card = pd.read_csv(trial / "effect_card.csv", keep_default_na=False, na_values=[""])
     expected = ls.effect_card(ls.read_cohort(trial / "patients.csv", trial / "flares.csv"))
     expected = expected.astype({c: str for c in ("arm", "reference")}).replace({"label": {"": float("nan")}})
-    pd.testing.assert_frame_equal(card, expected.reset_index(drop=True), check_dtype=False, check_exact=False,
-                                  rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        card, expected.reset_index(drop=True), check_dtype=False, check_exact=False, rtol=1e-12
+    )
     assert "IV cyclophosphamide vs standard care" in out and "MSC + standard care vs standard care" in out
     assert "flare rate" in out and "95% CI" in out
 
@@ -87,9 +90,21 @@ def test_analyze_prints_and_writes_the_effect_card(trial, capsys):
 def test_analyze_with_reference_and_own_file_names(trial, tmp_path, capsys):
     own = tmp_path / "own"
     own.mkdir()
-    code, out, err = run(capsys, "analyze", str(own), "--patients", str(trial / "patients.csv"),
-                         "--flares", str(trial / "flares.csv"), "--reference", "MSC + standard care",
-                         "--confidence-level", "0.9", "--out", str(tmp_path / "card.csv"))
+    code, out, err = run(
+        capsys,
+        "analyze",
+        str(own),
+        "--patients",
+        str(trial / "patients.csv"),
+        "--flares",
+        str(trial / "flares.csv"),
+        "--reference",
+        "MSC + standard care",
+        "--confidence-level",
+        "0.9",
+        "--out",
+        str(tmp_path / "card.csv"),
+    )
     assert code == 0, err
     card = pd.read_csv(tmp_path / "card.csv")
     assert set(card["reference"]) == {"MSC + standard care"}
@@ -124,27 +139,31 @@ def test_presets_and_datasets(tmp_path, capsys):
     name = ls.list_datasets()["name"].iloc[0]
     code, out, _ = run(capsys, "datasets", name, "--out", str(tmp_path / "d.csv"))
     assert code == 0
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "d.csv"), ls.load_dataset(name).reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "d.csv"), ls.load_dataset(name).reset_index(drop=True), check_dtype=False
+    )
 
 
 # ------------------------------------------------------------------------------ errors: one line, right status
 
 
-@pytest.mark.parametrize(("argv", "status", "fragments"), [
-    ([], 2, ["required: COMMAND"]),
-    (["frob"], 2, ["invalid choice: 'frob'"]),
-    (["simulate", "--preset", "nope", "--out", "x"], 2, ["unknown preset 'nope'", "known presets: general_cohort"]),
-    (["simulate", "--out", "x"], 2, ["--preset"]),
-    (["simulate", "--preset", "refractory", "--n-per-arm", "0", "--out", "x"], 2, ["--n-per-arm", ">= 1"]),
-    (["simulate", "--preset", "refractory", "--seed", "abc", "--out", "x"], 2, ["--seed", "'abc'"]),
-    (["analyze"], 2, ["DIR"]),
-    (["analyze", "{tmp}/missing"], 1, ["no such directory"]),
-    (["analyze", "{trial}", "--reference", "placebo"], 2, ["unknown --reference 'placebo'", "standard care"]),
-    (["analyze", "{trial}", "--confidence-level", "95"], 2, ["between 0 and 1"]),
-    (["datasets", "nope"], 2, ["unknown dataset 'nope'"]),
-    (["presets", "nope"], 2, ["unknown preset 'nope'"]),
-])
+@pytest.mark.parametrize(
+    ("argv", "status", "fragments"),
+    [
+        ([], 2, ["required: COMMAND"]),
+        (["frob"], 2, ["invalid choice: 'frob'"]),
+        (["simulate", "--preset", "nope", "--out", "x"], 2, ["unknown preset 'nope'", "known presets: general_cohort"]),
+        (["simulate", "--out", "x"], 2, ["--preset"]),
+        (["simulate", "--preset", "refractory", "--n-per-arm", "0", "--out", "x"], 2, ["--n-per-arm", ">= 1"]),
+        (["simulate", "--preset", "refractory", "--seed", "abc", "--out", "x"], 2, ["--seed", "'abc'"]),
+        (["analyze"], 2, ["DIR"]),
+        (["analyze", "{tmp}/missing"], 1, ["no such directory"]),
+        (["analyze", "{trial}", "--reference", "placebo"], 2, ["unknown --reference 'placebo'", "standard care"]),
+        (["analyze", "{trial}", "--confidence-level", "95"], 2, ["between 0 and 1"]),
+        (["datasets", "nope"], 2, ["unknown dataset 'nope'"]),
+        (["presets", "nope"], 2, ["unknown preset 'nope'"]),
+    ],
+)
 def test_usage_and_name_errors(capsys, trial, tmp_path, argv, status, fragments):
     argv = [a.format(tmp=tmp_path, trial=trial) for a in argv]
     code, _, err = run(capsys, *argv)
@@ -204,11 +223,17 @@ def _env():
 
 
 def test_python_dash_m_in_a_real_process(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "lupusstats", "presets"], capture_output=True, text=True,
-                        env=_env(), timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "lupusstats", "presets"], capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert ok.returncode == 0 and "nephritis_induction" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "lupusstats", "analyze", str(tmp_path / "missing")],
-                         capture_output=True, text=True, env=_env(), timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "lupusstats", "analyze", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert bad.returncode == 1 and bad.stdout == ""
     assert_one_line_error(bad.stderr, "no such directory")
 
@@ -216,16 +241,19 @@ def test_python_dash_m_in_a_real_process(tmp_path):
 def test_console_script():
     script = pathlib.Path(sys.executable).with_name("lupusstats")
     if not script.exists():
-        pytest.skip(f"the `lupusstats` console script is not installed next to {sys.executable} "
-                    "(pip install -e . installs it)")
+        pytest.skip(
+            f"the `lupusstats` console script is not installed next to {sys.executable} (pip install -e . installs it)"
+        )
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, env=_env(), timeout=120)
     assert done.returncode == 0 and "simulate" in done.stdout
 
 
 def test_import_does_not_load_heavy_libraries():
     """`import lupusstats` stays fast: statsmodels, matplotlib, seaborn, scipy.stats load on first use."""
-    code = ("import sys, lupusstats; heavy = ['statsmodels', 'matplotlib', 'seaborn', 'scipy.stats', 'dask', "
-            "'nbformat', 'nbclient']; print(','.join(m for m in heavy if m in sys.modules))")
+    code = (
+        "import sys, lupusstats; heavy = ['statsmodels', 'matplotlib', 'seaborn', 'scipy.stats', 'dask', "
+        "'nbformat', 'nbclient']; print(','.join(m for m in heavy if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported by `import lupusstats`: {done.stdout.strip()}"

@@ -90,6 +90,7 @@ def test_required_families_are_present():
 
 # --- corrupted copies ----------------------------------------------------------------------------
 
+
 def _corrupt(tmp_path, name, row, column, value):
     """Copy data/<name>.csv with one cell replaced (row 1 = first data row)."""
     text = (DATA / f"{name}.csv").read_text(encoding="utf-8")
@@ -103,8 +104,11 @@ def _corrupt(tmp_path, name, row, column, value):
 
 def test_wrong_type_is_rejected_with_file_row_column(tmp_path):
     path = _corrupt(tmp_path, "msc_sle_studies", 3, "total", "thirteen")
-    with pytest.raises(DatasetError, match=r"msc_sle_studies\.csv: row 3 \(file line 4\), column 'total': "
-                                           r"must be a whole number, got 'thirteen'"):
+    with pytest.raises(
+        DatasetError,
+        match=r"msc_sle_studies\.csv: row 3 \(file line 4\), column 'total': "
+        r"must be a whole number, got 'thirteen'",
+    ):
         validate_dataset(path)
 
 
@@ -175,6 +179,7 @@ def test_bad_names_and_types():
 
 # --- the data travel with the package -------------------------------------------------------------
 
+
 def _build_package(tmp_path) -> pathlib.Path:
     """Build lupusstats from a copy of the source tree and unpack it into a fresh directory.
 
@@ -183,25 +188,40 @@ def _build_package(tmp_path) -> pathlib.Path:
     wheel would hold, from the same [tool.setuptools] configuration) is used instead.
     """
     src = tmp_path / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "notebooks",
-                                                              "reports", "__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "build", "*.egg-info", "notebooks", "reports", "__pycache__", ".pytest_cache"
+        ),
+    )
     site = tmp_path / "site"
     if importlib.util.find_spec("wheel") is not None:
         out = tmp_path / "wheelhouse"
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                        "-w", str(out), str(src)], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         (whl,) = out.glob("lupusstats-*.whl")
         shutil.unpack_archive(whl, site, format="zip")
     else:
-        subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py",
-                        "--build-lib", str(site)], cwd=src, check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "--build-lib", str(site)],
+            cwd=src,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     return site
 
 
 def test_built_package_carries_the_data(tmp_path):
     site = _build_package(tmp_path)
     assert sorted(p.name for p in (site / "lupusstats" / "data").glob("*.csv")) == sorted(
-        p.name for p in DATA.glob("*.csv"))
+        p.name for p in DATA.glob("*.csv")
+    )
     code = textwrap.dedent("""
         import pathlib, sys
         import lupusstats as ls
@@ -215,9 +235,14 @@ def test_built_package_carries_the_data(tmp_path):
     """)
     run = tmp_path / "elsewhere"
     run.mkdir()
-    result = subprocess.run([sys.executable, "-c", code, str(site)], cwd=run, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"},
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(site)],
+        cwd=run,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"},
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) == int(ls.list_datasets()["rows"].sum())
 
@@ -225,6 +250,7 @@ def test_built_package_carries_the_data(tmp_path):
 def test_readme_row_counts_match_the_files():
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for _, row in ls.list_datasets().iterrows():
-        expected = (f"| `{row['file']}` | {row['rows']} | {row['n_verified']} | {row['n_recalled']} | "
-                    f"{row['n_derived']} |")
+        expected = (
+            f"| `{row['file']}` | {row['rows']} | {row['n_verified']} | {row['n_recalled']} | {row['n_derived']} |"
+        )
         assert expected in readme, f"data/README.md row-count table is out of date for {row['file']}"

@@ -55,8 +55,11 @@ def test_smd_against_R(name):
 def test_smd_from_stats_equals_data_form(name):
     x, y = np.array(REF["smd"][name]["x"]), np.array(REF["smd"][name]["y"])
     args = (x.mean(), x.std(ddof=1), x.size, y.mean(), y.std(ddof=1), y.size)
-    for data_fn, stats_fn in ((ls.cohens_d, ls.cohens_d_from_stats), (ls.hedges_g, ls.hedges_g_from_stats),
-                              (ls.glass_delta, ls.glass_delta_from_stats)):
+    for data_fn, stats_fn in (
+        (ls.cohens_d, ls.cohens_d_from_stats),
+        (ls.hedges_g, ls.hedges_g_from_stats),
+        (ls.glass_delta, ls.glass_delta_from_stats),
+    ):
         a, b = data_fn(x, y), stats_fn(*args)
         assert b.estimate == pytest.approx(a.estimate, rel=1e-12)
         np.testing.assert_allclose(b.confidence_interval(), a.confidence_interval(), rtol=1e-10)
@@ -86,8 +89,9 @@ def test_two_by_two_against_R(name):
     assert rd.estimate == pytest.approx(ref["rd"], rel=1e-10, abs=1e-12)
     assert rd.se**2 == pytest.approx(ref["var_rd"], rel=1e-10)
     z = stats.norm.ppf(0.975)
-    np.testing.assert_allclose(rr.confidence_interval(),
-                               np.exp(ref["log_rr"] + np.array([-z, z]) * math.sqrt(ref["var_log_rr"])), rtol=1e-10)
+    np.testing.assert_allclose(
+        rr.confidence_interval(), np.exp(ref["log_rr"] + np.array([-z, z]) * math.sqrt(ref["var_log_rr"])), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("name", list(REF["tables"]))
@@ -153,7 +157,8 @@ def test_one_sided_intervals():
     assert less.pvalue == pytest.approx(two.pvalue / 2)
     rd = ls.risk_difference(15, 100, 30, 100, method="newcombe", alternative="greater")
     assert rd.ci_high == 1.0 and rd.ci_low == pytest.approx(
-        ls.risk_difference(15, 100, 30, 100, method="newcombe", confidence_level=0.9).ci_low)
+        ls.risk_difference(15, 100, 30, 100, method="newcombe", confidence_level=0.9).ci_low
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -215,11 +220,14 @@ def test_smd_ci_coverage():
         assert lo <= c / n_sim <= hi, (key, c / n_sim)
 
 
-@pytest.mark.parametrize("p1, p2, conservative", [
-    (0.53, 0.562, False),   # drug-free remission, IV cyclophosphamide vs standard care (ALMS)
-    (0.36, 0.11, False),    # alopecia
-    (0.04, 0.01, True),     # pneumonia (upper bound): rare events, Katz/Woolf with 0.5 correction over-cover
-])
+@pytest.mark.parametrize(
+    "p1, p2, conservative",
+    [
+        (0.53, 0.562, False),  # drug-free remission, IV cyclophosphamide vs standard care (ALMS)
+        (0.36, 0.11, False),  # alopecia
+        (0.04, 0.01, True),  # pneumonia (upper bound): rare events, Katz/Woolf with 0.5 correction over-cover
+    ],
+)
 def test_two_by_two_ci_coverage(p1, p2, conservative):
     rng = np.random.default_rng(int(p1 * 1000 + p2 * 100))
     n, n_sim = 185, 1500
@@ -272,9 +280,23 @@ def card(cohort):
 
 
 def test_effect_card_shape_and_columns(cohort, card):
-    assert list(card.columns) == ["arm", "reference", "domain", "endpoint", "measure", "estimate", "ci_low",
-                                  "ci_high", "null_value", "pvalue", "pvalue_holm", "favours_treatment_if",
-                                  "favours", "method", "label"]
+    assert list(card.columns) == [
+        "arm",
+        "reference",
+        "domain",
+        "endpoint",
+        "measure",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "null_value",
+        "pvalue",
+        "pvalue_holm",
+        "favours_treatment_if",
+        "favours",
+        "method",
+        "label",
+    ]
     assert list(card["arm"].cat.categories) == ["IV cyclophosphamide", "MSC + standard care"]
     n_ae = sum(c.startswith("ae_") for c in cohort.patients.columns)
     assert (card.groupby("arm", observed=True).size() == 8 + 2 * n_ae).all()
@@ -288,20 +310,29 @@ def test_effect_card_rows_equal_the_functions_behind_them(cohort, card):
     assert row["estimate"] == pytest.approx(rates.loc["MSC + standard care", "rate_ratio"])
     # remission RD from the raw counts
     treat, ref = p[p["arm"] == "IV cyclophosphamide"], p[p["arm"] == "standard care"]
-    rd = ls.risk_difference(int(treat["drug_free_remission"].sum()), len(treat),
-                            int(ref["drug_free_remission"].sum()), len(ref), method="newcombe")
+    rd = ls.risk_difference(
+        int(treat["drug_free_remission"].sum()),
+        len(treat),
+        int(ref["drug_free_remission"].sum()),
+        len(ref),
+        method="newcombe",
+    )
     row = card[(card["arm"] == "IV cyclophosphamide") & (card["measure"] == "risk difference")].iloc[0]
     assert row["estimate"] == pytest.approx(rd.estimate) and row["ci_low"] == pytest.approx(rd.ci_low)
     # alopecia RR on patients with >= 1 event
     rr = ls.risk_ratio(int((treat["ae_alopecia"] > 0).sum()), len(treat), int((ref["ae_alopecia"] > 0).sum()), len(ref))
-    row = card[(card["arm"] == "IV cyclophosphamide") & (card["endpoint"] == "adverse event: alopecia")
-               & (card["measure"] == "risk ratio")].iloc[0]
+    row = card[
+        (card["arm"] == "IV cyclophosphamide")
+        & (card["endpoint"] == "adverse event: alopecia")
+        & (card["measure"] == "risk ratio")
+    ].iloc[0]
     assert row["estimate"] == pytest.approx(rr.estimate)
     # Cox HR to first severe flare, this arm and the reference
     tte = ls.time_to_first_flare(p, severe=True)
     keep = tte["arm"].isin(["standard care", "IV cyclophosphamide"])
-    hr = ls.cox_hazard_ratio(tte["time"][keep], tte["event"][keep], tte["arm"][keep].astype(str),
-                             reference="standard care")
+    hr = ls.cox_hazard_ratio(
+        tte["time"][keep], tte["event"][keep], tte["arm"][keep].astype(str), reference="standard care"
+    )
     row = card[(card["arm"] == "IV cyclophosphamide") & (card["endpoint"] == "time to first severe flare")].iloc[0]
     assert row["estimate"] == pytest.approx(hr.estimate)
 

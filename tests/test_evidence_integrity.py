@@ -118,8 +118,14 @@ def test_burt_2018_remission_denominator_is_26():
     rem = burt[(burt["outcome"] == "remission") & burt["conditioning"].str.contains("rituximab")]
     assert (rem["total"] == 26).all() and (rem["n_analysed"] == 26).all() and (rem["n_enrolled"] == 30).all()
     assert sorted(rem["timepoint_years"]) == [0.5, 1, 2, 3, 4, 5]  # '62% at 4 and 5 years': no 4.5 midpoint
-    assert rem.set_index("timepoint_years")["proportion"].to_dict() == {0.5: 0.92, 1: 0.92, 2: 0.81, 3: 0.71,
-                                                                        4: 0.62, 5: 0.62}
+    assert rem.set_index("timepoint_years")["proportion"].to_dict() == {
+        0.5: 0.92,
+        1: 0.92,
+        2: 0.81,
+        3: 0.71,
+        4: 0.62,
+        5: 0.62,
+    }
     assert (rem["evidence_tag"] == "V").all()
     definition = rem[rem["timepoint_years"] == 0.5]["note"].item()
     assert "hydroxychloroquine" in definition and "10 mg/day or less" in definition
@@ -165,17 +171,20 @@ def _source(preset, arm, parameter):
     return table[(table["arm"] == arm) & (table["parameter"] == parameter)].iloc[0]
 
 
-@pytest.mark.parametrize(("preset", "arm", "parameter"), [
-    ("refractory", "autologous HSCT", "flare_rate_ratio"),
-    ("refractory", "CD19 CAR-T (exploratory)", "flare_rate_ratio"),
-    ("refractory", "CD19 CAR-T (exploratory)", "remission_probability"),
-    ("refractory", "CD19 CAR-T (exploratory)", "treatment_mortality"),
-    ("refractory_conservative", "autologous HSCT", "flare_rate_ratio"),
-    ("refractory_conservative", "autologous HSCT", "remission_probability"),
-    ("nephritis_induction", "MSC + standard care", "remission_probability"),
-    ("nephritis_induction", "MSC + standard care", "flare_rate_ratio"),
-    ("nephritis_induction", "IV cyclophosphamide", "flare_rate_ratio"),
-])
+@pytest.mark.parametrize(
+    ("preset", "arm", "parameter"),
+    [
+        ("refractory", "autologous HSCT", "flare_rate_ratio"),
+        ("refractory", "CD19 CAR-T (exploratory)", "flare_rate_ratio"),
+        ("refractory", "CD19 CAR-T (exploratory)", "remission_probability"),
+        ("refractory", "CD19 CAR-T (exploratory)", "treatment_mortality"),
+        ("refractory_conservative", "autologous HSCT", "flare_rate_ratio"),
+        ("refractory_conservative", "autologous HSCT", "remission_probability"),
+        ("nephritis_induction", "MSC + standard care", "remission_probability"),
+        ("nephritis_induction", "MSC + standard care", "flare_rate_ratio"),
+        ("nephritis_induction", "IV cyclophosphamide", "flare_rate_ratio"),
+    ],
+)
 def test_assumptions_are_tagged_a(preset, arm, parameter):
     assert _source(preset, arm, parameter)["evidence_tag"] == "A"
 
@@ -243,8 +252,10 @@ def test_refractory_conservative_uses_pooled_and_full_range_numbers():
 def test_assumed_effects_lists_non_neutral_assumptions_only():
     refr = ls.preset("refractory").assumed_effects()
     assert set(zip(refr["arm"], refr["parameter"], strict=True)) == {
-        ("autologous HSCT", "flare_rate_ratio"), ("CD19 CAR-T (exploratory)", "flare_rate_ratio"),
-        ("CD19 CAR-T (exploratory)", "remission_probability")}
+        ("autologous HSCT", "flare_rate_ratio"),
+        ("CD19 CAR-T (exploratory)", "flare_rate_ratio"),
+        ("CD19 CAR-T (exploratory)", "remission_probability"),
+    }
     # IVC and MSC flare_rate_ratio are tagged A but neutral (1.0): not listed
     neph = ls.preset("nephritis_induction").assumed_effects()
     assert list(zip(neph["arm"], neph["parameter"], strict=True)) == [("MSC + standard care", "remission_probability")]
@@ -273,8 +284,10 @@ def test_effect_card_names_the_assumed_effects():
 
 def test_cli_prints_one_assumption_line(tmp_path, capsys):
     expected = ls.preset("refractory").assumed_effects_line()
-    assert main(["simulate", "--preset", "refractory", "--n-per-arm", "20", "--seed", "3",
-                 "--out", str(tmp_path / "r")]) == 0
+    assert (
+        main(["simulate", "--preset", "refractory", "--n-per-arm", "20", "--seed", "3", "--out", str(tmp_path / "r")])
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.count("Assumed, not published") == 1 and expected in out
     assert main(["analyze", str(tmp_path / "r")]) == 0
@@ -284,5 +297,6 @@ def test_cli_prints_one_assumption_line(tmp_path, capsys):
     assert ls.preset("refractory_conservative").assumed_effects_line() in capsys.readouterr().out
     assert main(["presets", "general_cohort"]) == 0
     assert "Assumed, not published" not in capsys.readouterr().out
-    np.testing.assert_array_equal(ls.list_presets()["name"],
-                                  ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"])
+    np.testing.assert_array_equal(
+        ls.list_presets()["name"], ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"]
+    )

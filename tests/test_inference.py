@@ -29,9 +29,13 @@ ALTERNATIVES = ("two-sided", "less", "greater")
 # --------------------------------------------------------------------------- alternative
 @pytest.mark.parametrize("bad", ["two.sided", "two_sided", "smaller", "larger", ""])
 def test_bad_alternative_is_a_clear_value_error(bad):
-    for call in (lambda: inf.check_alternative(bad), lambda: inf.critical_value(0.95, bad),
-                 lambda: inf.pvalue_from_z(1.0, bad), lambda: inf.wald_interval(0.0, 1.0, 0.95, bad),
-                 lambda: inf.statsmodels_alternative(bad)):
+    for call in (
+        lambda: inf.check_alternative(bad),
+        lambda: inf.critical_value(0.95, bad),
+        lambda: inf.pvalue_from_z(1.0, bad),
+        lambda: inf.wald_interval(0.0, 1.0, 0.95, bad),
+        lambda: inf.statsmodels_alternative(bad),
+    ):
         with pytest.raises(ValueError, match=r"`alternative` must be one of \['two-sided', 'less', 'greater'\]"):
             call()
 
@@ -218,9 +222,11 @@ def test_two_by_two_formulas_against_R_escalc(name):
     ref = EFFECTS_REF["tables"][name]
     e1, n1, e2, n2 = ref["counts"]
     cells, _ = inf.zero_cell_correction([e1, n1 - e1, e2, n2 - e2])
-    for formula, est, var in ((inf.log_risk_ratio, "log_rr", "var_log_rr"),
-                              (inf.log_odds_ratio, "log_or", "var_log_or"),
-                              (inf.risk_difference, "rd", "var_rd")):
+    for formula, est, var in (
+        (inf.log_risk_ratio, "log_rr", "var_log_rr"),
+        (inf.log_odds_ratio, "log_or", "var_log_or"),
+        (inf.risk_difference, "rd", "var_rd"),
+    ):
         if ref.get(est) is None:
             continue
         y, v = formula(*cells)
@@ -266,8 +272,11 @@ def test_callers_use_the_shared_two_by_two_formulas():
     import pandas as pd
 
     d = pd.DataFrame({"ai": [15, 0], "n1i": [100, 20], "ci": [30, 5], "n2i": [100, 20]})
-    for measure, fn, method in (("RR", ls.risk_ratio, "katz"), ("OR", ls.odds_ratio, "woolf"),
-                                ("RD", ls.risk_difference, "wald")):
+    for measure, fn, method in (
+        ("RR", ls.risk_ratio, "katz"),
+        ("OR", ls.odds_ratio, "woolf"),
+        ("RD", ls.risk_difference, "wald"),
+    ):
         es = ls.effect_sizes(d, measure=measure)
         for i, row in d.iterrows():
             r = fn(int(row.ai), int(row.n1i), int(row.ci), int(row.n2i), method=method)
@@ -288,7 +297,8 @@ def test_poisson_rate_ci_is_statsmodels_confint_poisson():
             np.testing.assert_array_equal(high, ref_high)
         # scalars, and a single zero count as a 1-element array (statsmodels returns a float there)
         assert ls.poisson_rate_ci(0, 2.0, method=method) == tuple(
-            float(v) for v in confint_poisson(0, 2.0, method=sm, alpha=1 - 0.95))
+            float(v) for v in confint_poisson(0, 2.0, method=sm, alpha=1 - 0.95)
+        )
         low, high = ls.poisson_rate_ci(np.array([0]), np.array([2.0]), method=method)
         assert low.shape == high.shape == (1,) and low[0] == 0.0
 
@@ -307,11 +317,20 @@ def test_power_formula_is_statsmodels_and_extension_reduces_to_it(alternative, m
     from statsmodels.stats.rates import power_negbin_ratio_2indep
 
     rr = np.array([0.5, 0.8, 1.3])
-    kw = dict(n_per_arm=70, baseline_rate=1.4, dispersion=0.6, allocation=1.5, alternative=alternative,
-              method_var=method_var)
-    ref = power_negbin_ratio_2indep(1.4 * rr, 1.4, 70 * 1.5, nobs_ratio=1 / 1.5, exposure=0.8, dispersion=0.6,
-                                    alternative=inf.statsmodels_alternative(alternative), method_var=method_var,
-                                    return_results=False)
+    kw = dict(
+        n_per_arm=70, baseline_rate=1.4, dispersion=0.6, allocation=1.5, alternative=alternative, method_var=method_var
+    )
+    ref = power_negbin_ratio_2indep(
+        1.4 * rr,
+        1.4,
+        70 * 1.5,
+        nobs_ratio=1 / 1.5,
+        exposure=0.8,
+        dispersion=0.6,
+        alternative=inf.statsmodels_alternative(alternative),
+        method_var=method_var,
+        return_results=False,
+    )
     # fixed follow-up, no dropout: statsmodels' own number
     np.testing.assert_array_equal(ls.power_rate_ratio(rr, followup_years=0.8, **kw), ref)
     # the package's extension (expected information over follow-up and dropout) reduces to it
@@ -333,8 +352,13 @@ def _code(text: str) -> str:
     tree = ast.parse(text)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             node.body = body[1:] or [ast.Pass()]
     return ast.unparse(tree)
 

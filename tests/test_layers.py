@@ -100,8 +100,9 @@ def _modules(graph, family):
 def _chains(graph, importer, imported):
     """Shortest import chains (tuples of modules) from family `importer` to family `imported`."""
     if ROOT not in (importer, imported):
-        return graph.find_shortest_chains(importer=f"{ROOT}.{importer}", imported=f"{ROOT}.{imported}",
-                                          as_packages=True)
+        return graph.find_shortest_chains(
+            importer=f"{ROOT}.{importer}", imported=f"{ROOT}.{imported}", as_packages=True
+        )
     # the root package contains every module, so compare the root module itself
     chains = set()
     for a in _modules(graph, importer):
@@ -152,13 +153,16 @@ def test_family_imports_only_lower_layers(graph, family):
             continue
         for chain in sorted(_chains(graph, family, other)):
             how = "imports" if len(chain) == 2 else "reaches, through a chain of imports,"
-            problems.append(f"{chain[0]} {how} {chain[-1]} (forbidden: {family} -> {other}):\n"
-                            + _describe(graph, chain))
+            problems.append(
+                f"{chain[0]} {how} {chain[-1]} (forbidden: {family} -> {other}):\n" + _describe(graph, chain)
+            )
     if problems:
         layer = LAYERS[_layer_of(family)][0]
-        pytest.fail(f"{family} ({layer} layer) may import only {', '.join(sorted(allowed)) or 'nothing of the package'}"
-                    "; see the layers in tests/test_layers.py and docs/architecture.md.\n" + "\n".join(problems),
-                    pytrace=False)
+        pytest.fail(
+            f"{family} ({layer} layer) may import only {', '.join(sorted(allowed)) or 'nothing of the package'}"
+            "; see the layers in tests/test_layers.py and docs/architecture.md.\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 # ----------------------------------------------------------------------------- the source (ast)
@@ -202,12 +206,14 @@ def _is_module(name):
 
 def _imports(tree):
     """(node, in_function) for every import statement."""
+
     def walk(node, inside):
         for child in ast.iter_child_nodes(node):
             nested = inside or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 yield child, inside
             yield from walk(child, nested)
+
     yield from walk(tree, False)
 
 
@@ -220,8 +226,9 @@ def test_no_private_names_of_another_family():
         for node, _ in _imports(tree):
             if isinstance(node, ast.ImportFrom):
                 source = _resolve(node, module, is_package)
-                targets = [(f"{source}.{a.name}" if _is_module(f"{source}.{a.name}") else source, a)
-                           for a in node.names]
+                targets = [
+                    (f"{source}.{a.name}" if _is_module(f"{source}.{a.name}") else source, a) for a in node.names
+                ]
             else:
                 targets = [(a.name, a) for a in node.names]
             for target, alias in targets:
@@ -236,12 +243,19 @@ def test_no_private_names_of_another_family():
                 elif alias.asname:  # import lupusstats.rates as r
                     bound[alias.asname] = target
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
-                    and _private(node.attr)):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in bound
+                and _private(node.attr)
+            ):
                 problems.append(f"{module}:{node.lineno}  {node.value.id}.{node.attr} ({bound[node.value.id]})")
     if problems:
-        pytest.fail("private names of another family (move what two families share to lupusstats._core):\n"
-                    + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            "private names of another family (move what two families share to lupusstats._core):\n"
+            + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 def test_package_imports_at_module_top():
@@ -265,8 +279,11 @@ def test_package_imports_at_module_top():
                 if _own(name) and not any(name == lazy or name.startswith(lazy + ".") for lazy in LAZY_ALLOWED):
                     problems.append(f"{module}:{node.lineno}  {ast.get_source_segment(path.read_text(), node)}")
     if problems:
-        pytest.fail("package imports inside a function body (move them to the module top, or allow-list them in "
-                    "LAZY_ALLOWED of tests/test_layers.py with the reason):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            "package imports inside a function body (move them to the module top, or allow-list them in "
+            "LAZY_ALLOWED of tests/test_layers.py with the reason):\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 # ------------------------------------------------------------------------------------------ plots take outputs
@@ -289,4 +306,5 @@ def test_plot_first_argument_is_a_lupusstats_output(name):
     description = section.split("\n", 1)[1].split("\n\n")[0]
     described = description.split("\n")[0:3]
     assert ":func:`lupusstats." in " ".join(described), (
-        f"{name}: the description of `{first}` must name the lupusstats function whose output it takes")
+        f"{name}: the description of `{first}` must name the lupusstats function whose output it takes"
+    )

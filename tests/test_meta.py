@@ -20,16 +20,41 @@ RTOL = 1e-5
 # tau2 (and I2, which is proportional to it) is compared with an absolute floor: metafor's
 # Fisher scoring stops at e.g. 3e-13 where the exact maximiser on [0, inf) is 0.
 ATOL = {"tau2": 1e-10, "i2": 1e-8}
-FIELDS = ("estimate", "se", "statistic", "pvalue", "ci_low", "ci_high", "tau2", "i2", "h2",
-          "q", "q_pvalue", "pi_low", "pi_high")
+FIELDS = (
+    "estimate",
+    "se",
+    "statistic",
+    "pvalue",
+    "ci_low",
+    "ci_high",
+    "tau2",
+    "i2",
+    "h2",
+    "q",
+    "q_pvalue",
+    "pi_low",
+    "pi_high",
+)
 
 
 def _fit_values(res):
     lo, hi = res.confidence_interval()
     plo, phi = res.prediction_interval()
-    return dict(estimate=res.estimate, se=res.se, statistic=res.statistic, pvalue=res.pvalue, ci_low=lo,
-                ci_high=hi, tau2=res.tau2, i2=res.i2, h2=res.h2, q=res.q, q_pvalue=res.q_pvalue,
-                pi_low=plo, pi_high=phi)
+    return dict(
+        estimate=res.estimate,
+        se=res.se,
+        statistic=res.statistic,
+        pvalue=res.pvalue,
+        ci_low=lo,
+        ci_high=hi,
+        tau2=res.tau2,
+        i2=res.i2,
+        h2=res.h2,
+        q=res.q,
+        q_pvalue=res.q_pvalue,
+        pi_low=plo,
+        pi_high=phi,
+    )
 
 
 @pytest.mark.parametrize("key", sorted(REF["rma"]))
@@ -42,8 +67,9 @@ def test_meta_analysis_against_R(key):
     res = ls.meta_analysis(data["yi"], data["vi"], method=method, test=test)
     got = _fit_values(res)
     for field in FIELDS:
-        np.testing.assert_allclose(got[field], expected[field], rtol=RTOL, atol=ATOL.get(field, 0.0),
-                                   err_msg=f"{key}: {field}")
+        np.testing.assert_allclose(
+            got[field], expected[field], rtol=RTOL, atol=ATOL.get(field, 0.0), err_msg=f"{key}: {field}"
+        )
     np.testing.assert_allclose(res.weights, expected["weights"], rtol=RTOL, atol=1e-8)
     assert res.k == len(data["yi"])
 
@@ -78,8 +104,7 @@ def test_confidence_level_90_against_R():
     got = _fit_values(res)
     for field in ("ci_low", "ci_high", "pi_low", "pi_high"):
         np.testing.assert_allclose(got[field], expected[field], rtol=RTOL)
-    np.testing.assert_allclose(res.tau2_confidence_interval(), [expected["tau2_low"], expected["tau2_high"]],
-                               rtol=RTOL)
+    np.testing.assert_allclose(res.tau2_confidence_interval(), [expected["tau2_low"], expected["tau2_high"]], rtol=RTOL)
     # the same intervals from a 95% result asked for another level
     res95 = ls.meta_analysis(data["yi"], data["vi"])
     np.testing.assert_allclose(res95.confidence_interval(0.90), [expected["ci_low"], expected["ci_high"]], rtol=RTOL)
@@ -90,12 +115,14 @@ def test_leave_one_out_against_R(spec):
     # R: leave1out(rma(yi, vi, method = <method>, test = <test>)) on dat.bcg (log RR)
     method, test = spec.split("|")
     data, expected = REF["data"]["bcg"], REF["leave1out"][spec]
-    loo = ls.meta_analysis(data["yi"], data["vi"], method=method, test=test,
-                           labels=[f"trial {i}" for i in range(1, 14)]).leave_one_out()
+    loo = ls.meta_analysis(
+        data["yi"], data["vi"], method=method, test=test, labels=[f"trial {i}" for i in range(1, 14)]
+    ).leave_one_out()
     assert list(loo["omitted"]) == [f"trial {i}" for i in range(1, 14)]
     for field in ("estimate", "se", "pvalue", "ci_low", "ci_high", "q", "tau2", "i2", "h2"):
-        np.testing.assert_allclose(loo[field], expected[field], rtol=RTOL, atol=ATOL.get(field, 0.0),
-                                   err_msg=f"{spec}: {field}")
+        np.testing.assert_allclose(
+            loo[field], expected[field], rtol=RTOL, atol=ATOL.get(field, 0.0), err_msg=f"{spec}: {field}"
+        )
 
 
 def _escalc_frame(inputs):
@@ -150,8 +177,7 @@ def test_back_transform_against_R():
     # R: transf.ilogit(c(-1, 0, 0.7)); transf.ipft.hm(c(0.3, 0.6, 1.2), targs = list(ni = c(83, 40, 81, 12)))
     t = REF["transf"]
     np.testing.assert_allclose(ls.back_transform([-1, 0, 0.7], measure="PLO"), t["plo"], rtol=1e-12)
-    np.testing.assert_allclose(ls.back_transform(t["pft_input"], measure="PFT", ni=t["pft_ni"]), t["pft"],
-                               rtol=1e-10)
+    np.testing.assert_allclose(ls.back_transform(t["pft_input"], measure="PFT", ni=t["pft_ni"]), t["pft"], rtol=1e-10)
     assert ls.back_transform(np.log(2), measure="RR") == pytest.approx(2.0)
 
 
@@ -170,6 +196,7 @@ def test_frame_input_and_labels():
 
 
 # --- by simulation: known variances, normal effects --------------------------------------------
+
 
 def _binomial_band(n, p, fail=1e-6):
     lo, hi = stats.binom.interval(1 - fail, n, p)
@@ -217,6 +244,7 @@ def test_qprofile_interval_coverage_is_nominal():
 
 
 # --- bad input -----------------------------------------------------------------------------------
+
 
 def test_random_effects_needs_two_studies():
     with pytest.raises(ValueError, match="at least 2 studies"):
@@ -283,6 +311,7 @@ def test_effect_sizes_errors():
 
 
 # --- plots ---------------------------------------------------------------------------------------
+
 
 def test_forest_and_funnel_plots():
     import matplotlib

@@ -22,9 +22,14 @@ Z_FAIL = 4.4  # two-sided failure probability ~1e-5 per Monte Carlo check
 
 def two_arm(rate_ratio=0.7, n=100, rate=1.0, dispersion=0.5, followup=1.0, dropout=0.0, **arm):
     return ls.Scenario(
-        [ls.Arm("standard care", dropout_rate=dropout), ls.Arm("new drug", flare_rate_ratio=rate_ratio,
-                                                                 dropout_rate=dropout, **arm)],
-        n_per_arm=n, baseline_flare_rate=rate, dispersion=dispersion, followup_years=followup,
+        [
+            ls.Arm("standard care", dropout_rate=dropout),
+            ls.Arm("new drug", flare_rate_ratio=rate_ratio, dropout_rate=dropout, **arm),
+        ],
+        n_per_arm=n,
+        baseline_flare_rate=rate,
+        dispersion=dispersion,
+        followup_years=followup,
     )
 
 
@@ -40,12 +45,27 @@ def test_power_formula_against_statsmodels(method_var, alternative):
     for rr in (0.5, 0.75, 1.4):
         for alloc in (1.0, 2.0, 0.5):
             for disp in (0.0, 0.42, 1.0):
-                ours = ls.power_rate_ratio(rr, n_per_arm=80, baseline_rate=1.8, followup_years=0.75,
-                                           dispersion=disp, allocation=alloc, alternative=alternative,
-                                           method_var=method_var)
-                ref = power_negbin_ratio_2indep(1.8 * rr, 1.8, 80 * alloc, nobs_ratio=1 / alloc, exposure=0.75,
-                                                dispersion=disp, alternative=sm_alt, method_var=method_var,
-                                                return_results=False)
+                ours = ls.power_rate_ratio(
+                    rr,
+                    n_per_arm=80,
+                    baseline_rate=1.8,
+                    followup_years=0.75,
+                    dispersion=disp,
+                    allocation=alloc,
+                    alternative=alternative,
+                    method_var=method_var,
+                )
+                ref = power_negbin_ratio_2indep(
+                    1.8 * rr,
+                    1.8,
+                    80 * alloc,
+                    nobs_ratio=1 / alloc,
+                    exposure=0.75,
+                    dispersion=disp,
+                    alternative=sm_alt,
+                    method_var=method_var,
+                    return_results=False,
+                )
                 assert ours == pytest.approx(float(ref), rel=1e-10, abs=1e-12)
 
 
@@ -53,13 +73,17 @@ def test_power_formula_vectorised_and_monotone():
     n = np.array([50, 100, 200, 400])
     p = ls.power_rate_ratio(0.7, n_per_arm=n, baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
     assert p.shape == (4,) and np.all(np.diff(p) > 0)
-    grid = ls.power_rate_ratio(np.array([0.5, 0.7])[:, None], n_per_arm=n, baseline_rate=1.0, followup_years=1.0,
-                               dispersion=0.5)
+    grid = ls.power_rate_ratio(
+        np.array([0.5, 0.7])[:, None], n_per_arm=n, baseline_rate=1.0, followup_years=1.0, dispersion=0.5
+    )
     assert grid.shape == (2, 4) and np.all(grid[0] > grid[1])
     # over-dispersion and dropout cost power
     base = dict(n_per_arm=150, baseline_rate=1.0, followup_years=1.0)
-    assert (ls.power_rate_ratio(0.7, dispersion=0.0, **base) > ls.power_rate_ratio(0.7, dispersion=0.5, **base)
-            > ls.power_rate_ratio(0.7, dispersion=0.5, dropout_rate=0.5, **base))
+    assert (
+        ls.power_rate_ratio(0.7, dispersion=0.0, **base)
+        > ls.power_rate_ratio(0.7, dispersion=0.5, **base)
+        > ls.power_rate_ratio(0.7, dispersion=0.5, dropout_rate=0.5, **base)
+    )
 
 
 def test_expected_information_under_dropout_and_variable_followup():
@@ -76,7 +100,8 @@ def test_expected_information_under_dropout_and_variable_followup():
     # with a single follow-up, variable-follow-up power equals the fixed one
     kw = dict(n_per_arm=90, baseline_rate=1.0, dispersion=0.5)
     assert ls.power_rate_ratio(0.7, followup_years=[1.0, 1.0], **kw) == pytest.approx(
-        ls.power_rate_ratio(0.7, followup_years=1.0, **kw))
+        ls.power_rate_ratio(0.7, followup_years=1.0, **kw)
+    )
 
 
 def test_sample_size_is_the_smallest_reaching_the_target():
@@ -85,8 +110,12 @@ def test_sample_size_is_the_smallest_reaching_the_target():
     n0, n1 = res.n_per_arm
     assert n1 == math.ceil(1.5 * n0) and res.n_total == n0 + n1
     assert res.power >= 0.9
-    below = ls.power_rate_ratio(0.7, n_per_arm=n0 - 1, allocation=math.ceil(1.5 * (n0 - 1)) / (n0 - 1),
-                                **{k: v for k, v in kw.items() if k != "allocation"})
+    below = ls.power_rate_ratio(
+        0.7,
+        n_per_arm=n0 - 1,
+        allocation=math.ceil(1.5 * (n0 - 1)) / (n0 - 1),
+        **{k: v for k, v in kw.items() if k != "allocation"},
+    )
     assert below < 0.9
     frame = res.to_frame()
     assert list(frame.columns[:3]) == ["n_reference", "n_treated", "n_total"]
@@ -107,8 +136,9 @@ def test_simulated_power_agrees_with_formula(dropout, followup):
     # Large arms, NB counts, exponential dropout: the formula's assumptions hold.
     sc = two_arm(rate_ratio=0.75, n=150, dispersion=0.5, followup=followup, dropout=dropout)
     res = ls.simulate_power(sc, n_trials=2000, rng=np.random.SeedSequence(11))
-    f = ls.power_rate_ratio(0.75, n_per_arm=150, baseline_rate=1.0, followup_years=followup, dispersion=0.5,
-                            dropout_rate=dropout)
+    f = ls.power_rate_ratio(
+        0.75, n_per_arm=150, baseline_rate=1.0, followup_years=followup, dispersion=0.5, dropout_rate=dropout
+    )
     se = math.sqrt(f * (1 - f) / res.n_trials)
     assert abs(res.power - f) < Z_FAIL * se, (res.power, f)
     assert res.mc_se == pytest.approx(math.sqrt(res.power * (1 - res.power) / 2000))
@@ -148,8 +178,7 @@ def test_simulated_sample_size_near_formula():
     assert abs(res.n_per_arm[0] - f.n_per_arm[0]) < 0.1 * f.n_per_arm[0], (res.n_per_arm, f.n_per_arm)
     assert res.slope > 0 and res.n_per_arm[0] in set(res.steps["n_reference"])
     assert (res.steps["power"] < 0.8).any() and (res.steps["power"] >= 0.8).any()  # bracketed
-    fitted = ls.power_rate_ratio(0.6, n_per_arm=res.n_per_arm[0], baseline_rate=1.0, followup_years=1.0,
-                                 dispersion=0.5)
+    fitted = ls.power_rate_ratio(0.6, n_per_arm=res.n_per_arm[0], baseline_rate=1.0, followup_years=1.0, dispersion=0.5)
     assert abs(fitted - 0.8) < 0.05
 
 
@@ -175,11 +204,15 @@ def test_grid_identical_on_every_backend():
     assert len(serial) == 8 and serial["power"].nunique() > 1
     processes = ls.power_grid(sc, backend="processes", n_workers=2, **kw)
     # threads keep the test fast; processes=True is the same code path for dask (cloud-pickled cells)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         dask2 = ls.power_grid(sc, backend="dask", client=client, **kw)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         dask1 = ls.power_grid(sc, backend="dask", client=client, **kw)
     for other in (processes, dask2, dask1):
         assert other.equals(serial)
@@ -188,22 +221,37 @@ def test_grid_identical_on_every_backend():
 def test_grid_sends_a_preset_scenario_to_worker_processes():
     # presets carry read-only mappings (provenance, adverse events): the Scenario itself is pickled
     sc = ls.preset("nephritis_induction", n_per_arm=30)
-    kw = dict(n_per_arm=[30], rate_ratio=[0.6], n_trials=40, rng=5, arm="MSC + standard care",
-              vary={"<treated>:dropout_rate": [0.0, 0.2]})
+    kw = dict(
+        n_per_arm=[30],
+        rate_ratio=[0.6],
+        n_trials=40,
+        rng=5,
+        arm="MSC + standard care",
+        vary={"<treated>:dropout_rate": [0.0, 0.2]},
+    )
     assert ls.power_grid(sc, backend="processes", n_workers=2, **kw).equals(ls.power_grid(sc, **kw))
 
 
 def test_grid_cells_match_simulate_power_and_formula_column():
     sc = two_arm(n=50, dropout=0.2)
-    grid = ls.power_grid(sc, n_per_arm=[50], rate_ratio=[0.7], n_trials=100, rng=3,
-                         vary={"*:dropout_rate": [0.0, 0.4], "followup_years": [1.0]})
+    grid = ls.power_grid(
+        sc,
+        n_per_arm=[50],
+        rate_ratio=[0.7],
+        n_trials=100,
+        rng=3,
+        vary={"*:dropout_rate": [0.0, 0.4], "followup_years": [1.0]},
+    )
     assert list(grid.columns[:4]) == ["n_per_arm", "rate_ratio", "*:dropout_rate", "followup_years"]
     f = ls.power_rate_ratio(0.7, n_per_arm=50, baseline_rate=1.0, followup_years=1.0, dispersion=0.5, dropout_rate=0.4)
     assert grid["power_formula"].iloc[1] == pytest.approx(f)
     # cell i draws from the i-th spawned stream
     stream = np.random.default_rng(3).spawn(2)[1]
-    direct = ls.simulate_power(sc.replace(arms=[a.replace(dropout_rate=0.4, flare_rate_ratio=r)
-                                                for a, r in zip(sc.arms, (1.0, 0.7))]), n_trials=100, rng=stream)
+    direct = ls.simulate_power(
+        sc.replace(arms=[a.replace(dropout_rate=0.4, flare_rate_ratio=r) for a, r in zip(sc.arms, (1.0, 0.7))]),
+        n_trials=100,
+        rng=stream,
+    )
     assert grid["power"].iloc[1] == direct.power
 
 
@@ -215,8 +263,15 @@ def test_plots_and_result_frames():
     import matplotlib.pyplot as plt
 
     sc = two_arm(n=40)
-    grid = ls.power_grid(sc, n_per_arm=[40, 80], rate_ratio=[0.6, 0.8], n_trials=40, rng=1,
-                         vary={"<treated>:severity_odds_ratio": [1.0, 0.5]}, endpoint="severity")
+    grid = ls.power_grid(
+        sc,
+        n_per_arm=[40, 80],
+        rate_ratio=[0.6, 0.8],
+        n_trials=40,
+        rng=1,
+        vary={"<treated>:severity_odds_ratio": [1.0, 0.5]},
+        endpoint="severity",
+    )
     assert grid["power_formula"].isna().all()  # no formula for the severity endpoint
     one = grid[grid["<treated>:severity_odds_ratio"] == 0.5]
     ax = ls.plots.plot_power_curve(one)

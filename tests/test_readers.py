@@ -96,9 +96,10 @@ def test_arm_order_is_first_appearance_or_given(simulated):
 
 def test_text_patient_ids_and_organ_spelling(simulated):
     p = simulated.patients.assign(patient="P-" + simulated.patients[C.PATIENT].astype(str))
-    f = simulated.flares.assign(patient="P-" + simulated.flares[C.PATIENT].astype(str),
-                                organ=simulated.flares[C.ORGAN].astype(str).str.replace("haem", "hem")
-                                .str.upper())
+    f = simulated.flares.assign(
+        patient="P-" + simulated.flares[C.PATIENT].astype(str),
+        organ=simulated.flares[C.ORGAN].astype(str).str.replace("haem", "hem").str.upper(),
+    )
     read = ls.read_cohort(p, f)
     assert read.patients[C.PATIENT].iloc[0] == "P-1"
     pd.testing.assert_series_equal(read.flares[C.ORGAN], simulated.flares[C.ORGAN])
@@ -166,8 +167,11 @@ def test_missing_columns(files, simulated):
 def test_flare_after_follow_up_end(files, simulated):
     f = _with(simulated.flares, C.TIME_YEARS, 4, 99.0)
     patient = simulated.flares[C.PATIENT].iloc[4]
-    with pytest.raises(ValueError, match=rf"flares.csv line 6, column 'time_years': flare at 99.0 years is after "
-                                         rf"the end of follow-up of patient {patient} "):
+    with pytest.raises(
+        ValueError,
+        match=rf"flares.csv line 6, column 'time_years': flare at 99.0 years is after "
+        rf"the end of follow-up of patient {patient} ",
+    ):
         ls.read_cohort(*files(flares=f))
 
 
@@ -250,6 +254,9 @@ def test_arm_order_must_match_the_data(simulated):
 def test_many_problems_are_counted_not_dropped(files, simulated):
     f = simulated.flares.copy()
     f[C.TIME_YEARS] = f[C.TIME_YEARS] + 100
-    with pytest.raises(ValueError, match=rf"{len(f)} impossible value\(s\) \(no row was dropped\).*"
-                                         rf"and {len(f) - 1} more such row"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{len(f)} impossible value\(s\) \(no row was dropped\).*"
+        rf"and {len(f) - 1} more such row",
+    ):
         ls.read_cohort(*files(flares=f))

@@ -8,10 +8,12 @@ import json
 import nbformat
 import pytest
 
-from lupusstats.cli import report as R
 from lupusstats.cli import main
+from lupusstats.cli import report as R
 
-_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 
 
 def _notebook(*cells):
@@ -39,8 +41,12 @@ def test_summary_is_the_first_paragraph_after_the_title():
 
 
 def test_summary_adds_the_findings_to_a_question_paragraph():
-    nb = _notebook(("md", "# T"), ("md", "**Question.** Why?\n\nBackground.\n\n**Findings.** Because."),
-                   ("code", "x = 1"), ("md", "**Findings** elsewhere"))
+    nb = _notebook(
+        ("md", "# T"),
+        ("md", "**Question.** Why?\n\nBackground.\n\n**Findings.** Because."),
+        ("code", "x = 1"),
+        ("md", "**Findings** elsewhere"),
+    )
     assert R.title_and_summary(nb) == ("T", "**Question.** Why?\n\n**Findings.** Because.")
     together = _notebook(("md", "# T\n\n**Question.** Why? **Findings.** Because.\n\nNext."))
     assert R.title_and_summary(together)[1] == "**Question.** Why? **Findings.** Because."
@@ -66,8 +72,9 @@ def test_main_figure_prefers_the_tagged_cell():
 
 
 def test_parameters_are_read_from_the_tagged_cell():
-    nb = _notebook(("code", "%matplotlib inline\nSEED = 1  # seed\nN_PER_ARM: int = 50\nA, B = 1, 2\nx += 1",
-                    "parameters"))
+    nb = _notebook(
+        ("code", "%matplotlib inline\nSEED = 1  # seed\nN_PER_ARM: int = 50\nA, B = 1, 2\nx += 1", "parameters")
+    )
     assert R.notebook_parameters(nb) == {"SEED": "1", "N_PER_ARM": "50"}
     assert R.notebook_parameters(_notebook(("code", "SEED = 1"))) == {}
 
@@ -97,17 +104,30 @@ def built(tmp_path_factory):
         ("md", "# Good notebook\n\nIt **works**: the seed is printed."),
         ("code", "SEED = 1", "parameters"),
         ("code", "print('seed is', SEED)"),
-        ("code", "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [0, SEED])\n"
-                 "plt.xlabel('x'); plt.ylabel('y');", R.FIGURE_TAG),
+        (
+            "code",
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([0, 1], [0, SEED])\n"
+            "plt.xlabel('x'); plt.ylabel('y');",
+            R.FIGURE_TAG,
+        ),
     )
-    bad = _notebook(("md", "# Bad notebook\n\nFails on purpose."), ("code", "PRESET = 'x'", "parameters"),
-                    ("code", "raise RuntimeError('broken on purpose')"), ("code", "print('never')"))
+    bad = _notebook(
+        ("md", "# Bad notebook\n\nFails on purpose."),
+        ("code", "PRESET = 'x'", "parameters"),
+        ("code", "raise RuntimeError('broken on purpose')"),
+        ("code", "print('never')"),
+    )
     nbformat.write(good, folder / "01_good.ipynb")
     nbformat.write(bad, folder / "02_bad.ipynb")
     before = {p.name: p.read_bytes() for p in folder.glob("*.ipynb")}
     lines = []
-    result = R.build_report(sorted(folder.glob("*.ipynb")), folder / "out",
-                            parameters={"SEED": 7, "PRESET": "refractory"}, timeout=120, progress=lines.append)
+    result = R.build_report(
+        sorted(folder.glob("*.ipynb")),
+        folder / "out",
+        parameters={"SEED": 7, "PRESET": "refractory"},
+        timeout=120,
+        progress=lines.append,
+    )
     return folder, result, before, lines
 
 
@@ -144,8 +164,23 @@ def test_a_failing_notebook_is_reported_not_hidden(built):
 
 def test_report_command(built, capsys):
     folder, *_ = built
-    code = main(["report", "--notebooks", str(folder), "--out", str(folder / "cli"), "--only", "good",
-                 "--seed", "5", "--preset", "refractory", "--n-per-arm", "20"])
+    code = main(
+        [
+            "report",
+            "--notebooks",
+            str(folder),
+            "--out",
+            str(folder / "cli"),
+            "--only",
+            "good",
+            "--seed",
+            "5",
+            "--preset",
+            "refractory",
+            "--n-per-arm",
+            "20",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "1 of 1 notebooks ran" in captured.out
@@ -154,7 +189,8 @@ def test_report_command(built, capsys):
     captured = capsys.readouterr()
     assert code == 1
     assert captured.err.strip().splitlines() == [
-        "lupusstats report: error: 1 notebook(s) failed: 02_bad (their pages show the error)"]
+        "lupusstats report: error: 1 notebook(s) failed: 02_bad (their pages show the error)"
+    ]
 
 
 def test_report_command_errors(tmp_path, capsys):

@@ -38,8 +38,13 @@ Y_ORD = [2, 3, 3, 3, 1, 2, 3]
 
 
 def _scenario(n=30):
-    return ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.6)], n_per_arm=n,
-                       baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    return ls.Scenario(
+        [ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.6)],
+        n_per_arm=n,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
 
 
 def _batch():
@@ -56,9 +61,18 @@ def _batch_result():
     rng = np.random.default_rng(0)
     est = rng.normal(size=6)
     se = rng.uniform(0.1, 0.5, size=6)
-    return ls.BatchResult(estimate=est, se=se, ci_low=est - 2 * se, ci_high=est + 2 * se, statistic=est / se,
-                          pvalue=rng.uniform(size=6), measure="log_rate_ratio", method="test arrays", scale="identity",
-                          extra={"dispersion": rng.uniform(size=6), "converged": np.ones(6, bool)})
+    return ls.BatchResult(
+        estimate=est,
+        se=se,
+        ci_low=est - 2 * se,
+        ci_high=est + 2 * se,
+        statistic=est / se,
+        pvalue=rng.uniform(size=6),
+        measure="log_rate_ratio",
+        method="test arrays",
+        scale="identity",
+        extra={"dispersion": rng.uniform(size=6), "converged": np.ones(6, bool)},
+    )
 
 
 # Factories: one or more ways to build each public result type through the public API.  A factory
@@ -67,11 +81,16 @@ def _batch_result():
 FACTORIES = {
     "BatchResult": {
         "constructor": _batch_result,
-        "compare_rates_batch": lambda: (lambda b: ls.compare_rates_batch(b.n_flares, b.followup_years,
-                                                                         b.arm == 1))(_batch()),
-        "logrank_batch": lambda: (lambda b: ls.logrank_batch(
-            np.where(np.isnan(b.first_flare_years), b.followup_years, b.first_flare_years),
-            ~np.isnan(b.first_flare_years), b.arm == 1))(_batch()),
+        "compare_rates_batch": lambda: (lambda b: ls.compare_rates_batch(b.n_flares, b.followup_years, b.arm == 1))(
+            _batch()
+        ),
+        "logrank_batch": lambda: (
+            lambda b: ls.logrank_batch(
+                np.where(np.isnan(b.first_flare_years), b.followup_years, b.first_flare_years),
+                ~np.isnan(b.first_flare_years),
+                b.arm == 1,
+            )
+        )(_batch()),
     },
     "Cohort": {
         "simulate_cohort": lambda: ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=15), rng=1),
@@ -83,73 +102,87 @@ FACTORIES = {
     },
     "EstimateResult": {
         "risk_ratio": lambda cl=0.95: ls.risk_ratio(15, 100, 30, 100, confidence_level=cl),
-        "odds_ratio_woolf_less": lambda cl=0.95: ls.odds_ratio(15, 100, 30, 100, alternative="less",
-                                                               confidence_level=cl),
+        "odds_ratio_woolf_less": lambda cl=0.95: ls.odds_ratio(
+            15, 100, 30, 100, alternative="less", confidence_level=cl
+        ),
         "odds_ratio_exact": lambda cl=0.95: ls.odds_ratio(3, 10, 0, 12, method="exact", confidence_level=cl),
-        "risk_difference_newcombe": lambda cl=0.95: ls.risk_difference(15, 100, 30, 100, method="newcombe",
-                                                                       confidence_level=cl),
+        "risk_difference_newcombe": lambda cl=0.95: ls.risk_difference(
+            15, 100, 30, 100, method="newcombe", confidence_level=cl
+        ),
         "rate_difference": lambda cl=0.95: ls.rate_difference(30, 60.0, 60, 60.0, confidence_level=cl),
         "hedges_g": lambda cl=0.95: ls.hedges_g([1.0, 2.5, 3.0, 4.2], [2.0, 3.1, 5.0, 6.3], confidence_level=cl),
-        "glass_delta_from_stats": lambda cl=0.95: ls.glass_delta_from_stats(1.0, 1.2, 10, 0.4, 1.0, 12,
-                                                                            confidence_level=cl),
-        "cox_hazard_ratio": lambda cl=0.95: ls.cox_hazard_ratio(TIME, EVENT, GROUP, reference="a",
-                                                                confidence_level=cl),
+        "glass_delta_from_stats": lambda cl=0.95: ls.glass_delta_from_stats(
+            1.0, 1.2, 10, 0.4, 1.0, 12, confidence_level=cl
+        ),
+        "cox_hazard_ratio": lambda cl=0.95: ls.cox_hazard_ratio(TIME, EVENT, GROUP, reference="a", confidence_level=cl),
     },
     "LogrankResult": {"logrank": lambda: ls.logrank(TIME, EVENT, GROUP)},
     "SurvivalComparison": {
         "compare_survival": lambda cl=0.95: ls.compare_survival(
-            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), confidence_level=cl),
+            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), confidence_level=cl
+        ),
         "compare_survival_less": lambda cl=0.95: ls.compare_survival(
-            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), alternative="less", confidence_level=cl),
+            pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), alternative="less", confidence_level=cl
+        ),
     },
     "MetaAnalysisResult": {"meta_analysis": _meta},
     "NNTResult": {
-        "number_needed_to_treat": lambda cl=0.95: ls.number_needed_to_treat(60, 100, 40, 100, outcome="desirable",
-                                                                            confidence_level=cl),
+        "number_needed_to_treat": lambda cl=0.95: ls.number_needed_to_treat(
+            60, 100, 40, 100, outcome="desirable", confidence_level=cl
+        ),
         "number_needed_to_treat_through_infinity": lambda cl=0.95: ls.number_needed_to_treat(
-            12, 100, 10, 100, confidence_level=cl),
-        "number_needed_to_treat_rate": lambda cl=0.95: ls.number_needed_to_treat_rate(30, 60.0, 60, 60.0,
-                                                                                      confidence_level=cl),
+            12, 100, 10, 100, confidence_level=cl
+        ),
+        "number_needed_to_treat_rate": lambda cl=0.95: ls.number_needed_to_treat_rate(
+            30, 60.0, 60, 60.0, confidence_level=cl
+        ),
     },
     "OverdispersionResult": {
         "overdispersion_test": lambda: ls.overdispersion_test(
-            ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=40), rng=2).patients),
+            ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=40), rng=2).patients
+        ),
     },
     "PowerResult": {
         "simulate_power": lambda cl=0.95: ls.simulate_power(_scenario(), n_trials=40, rng=1, confidence_level=cl),
-        "simulate_power_logrank": lambda cl=0.95: ls.simulate_power(_scenario(), n_trials=40, rng=1,
-                                                                    endpoint="time_to_first_flare",
-                                                                    confidence_level=cl),
+        "simulate_power_logrank": lambda cl=0.95: ls.simulate_power(
+            _scenario(), n_trials=40, rng=1, endpoint="time_to_first_flare", confidence_level=cl
+        ),
     },
     "RMSTResult": {
-        "rmst_difference": lambda cl=0.95: ls.rmst_difference(TIME, EVENT, GROUP, reference="a", tau=6,
-                                                              confidence_level=cl),
+        "rmst_difference": lambda cl=0.95: ls.rmst_difference(
+            TIME, EVENT, GROUP, reference="a", tau=6, confidence_level=cl
+        ),
     },
     "RateRatioResult": {
-        **{f"rate_ratio_test_{m}": (lambda cl=0.95, m=m: ls.rate_ratio_test(12, 10.3, 25, 11.1, method=m,
-                                                                           confidence_level=cl))
-           for m in ("exact", "midp", "score", "wald")},
-        "rate_ratio_test_greater": lambda cl=0.95: ls.rate_ratio_test(12, 10.3, 25, 11.1, alternative="greater",
-                                                                      method="midp", confidence_level=cl),
+        **{
+            f"rate_ratio_test_{m}": (
+                lambda cl=0.95, m=m: ls.rate_ratio_test(12, 10.3, 25, 11.1, method=m, confidence_level=cl)
+            )
+            for m in ("exact", "midp", "score", "wald")
+        },
+        "rate_ratio_test_greater": lambda cl=0.95: ls.rate_ratio_test(
+            12, 10.3, 25, 11.1, alternative="greater", method="midp", confidence_level=cl
+        ),
         "rate_ratio_test_no_events": lambda cl=0.95: ls.rate_ratio_test(0, 10.0, 0, 12.0, confidence_level=cl),
     },
     "SampleSizeResult": {
-        "sample_size_rate_ratio": lambda: ls.sample_size_rate_ratio(0.7, baseline_rate=1.0, followup_years=1.0,
-                                                                    dispersion=0.5),
+        "sample_size_rate_ratio": lambda: ls.sample_size_rate_ratio(
+            0.7, baseline_rate=1.0, followup_years=1.0, dispersion=0.5
+        ),
     },
     "SeverityComparison": {
-        "probability_of_superiority": lambda cl=0.95: ls.probability_of_superiority(X_ORD, Y_ORD,
-                                                                                    confidence_level=cl),
+        "probability_of_superiority": lambda cl=0.95: ls.probability_of_superiority(X_ORD, Y_ORD, confidence_level=cl),
         "probability_of_superiority_clustered": lambda cl=0.95: ls.probability_of_superiority(
-            X_ORD, Y_ORD, cluster_x=[1, 1, 2, 3, 3, 4, 4], cluster_y=[5, 5, 6, 7, 8, 8, 9], confidence_level=cl),
+            X_ORD, Y_ORD, cluster_x=[1, 1, 2, 3, 3, 4, 4], cluster_y=[5, 5, 6, 7, 8, 8, 9], confidence_level=cl
+        ),
         "mann_whitney": lambda cl=0.95: ls.mann_whitney(X_ORD, Y_ORD, confidence_level=cl),
         "cliffs_delta": lambda cl=0.95: ls.cliffs_delta(X_ORD, Y_ORD, alternative="less", confidence_level=cl),
-        "cliffs_delta_fisher_z": lambda cl=0.95: ls.cliffs_delta(X_ORD, Y_ORD, method="fisher-z",
-                                                                 confidence_level=cl),
+        "cliffs_delta_fisher_z": lambda cl=0.95: ls.cliffs_delta(X_ORD, Y_ORD, method="fisher-z", confidence_level=cl),
     },
     "SimulatedSampleSizeResult": {
-        "simulate_sample_size": lambda: ls.simulate_sample_size(_scenario(), n_trials=40, n_rounds=1, n_start=20,
-                                                                n_max=200, rng=4),
+        "simulate_sample_size": lambda: ls.simulate_sample_size(
+            _scenario(), n_trials=40, n_rounds=1, n_start=20, n_max=200, rng=4
+        ),
     },
     "TrialBatch": {"simulate_trials": _batch},
 }
@@ -169,8 +202,9 @@ STORED_LEVEL_ONLY = {"BatchResult"}
 PUBLIC_CLASSES = sorted(n for n in ls.__all__ if inspect.isclass(vars(ls).get(n)))
 RESULT_CLASSES = [n for n in PUBLIC_CLASSES if n not in NOT_RESULTS]
 CASES = [(name, label) for name in RESULT_CLASSES for label in FACTORIES.get(name, {})]
-INTERVAL_CASES = [(n, lbl) for n, lbl in CASES if n != "ConfidenceInterval"
-                  and hasattr(getattr(ls, n), "confidence_interval")]
+INTERVAL_CASES = [
+    (n, lbl) for n, lbl in CASES if n != "ConfidenceInterval" and hasattr(getattr(ls, n), "confidence_interval")
+]
 FRAME_CASES = [(n, lbl) for n, lbl in CASES if hasattr(getattr(ls, n), "to_frame")]
 
 
@@ -232,8 +266,16 @@ def test_every_public_class_is_a_result_with_a_factory_or_listed_as_not_a_result
         cls = getattr(ls, name)
         assert not (issubclass(cls, ls.ResultBase) and cls is not ls.ResultBase), name
     # the discovery sees the types the brief names
-    assert {"TrialBatch", "Cohort", "ConfidenceInterval", "BatchResult", "PowerResult", "NNTResult",
-            "MetaAnalysisResult", "EstimateResult"} <= set(RESULT_CLASSES)
+    assert {
+        "TrialBatch",
+        "Cohort",
+        "ConfidenceInterval",
+        "BatchResult",
+        "PowerResult",
+        "NNTResult",
+        "MetaAnalysisResult",
+        "EstimateResult",
+    } <= set(RESULT_CLASSES)
 
 
 @pytest.mark.parametrize(("name", "label"), CASES, ids=[f"{n}-{lbl}" for n, lbl in CASES])
@@ -363,9 +405,13 @@ def _arrays(batch):
 def test_trial_batch_arrays_are_read_only():
     batch = _batch()
     assert len(dict(_arrays(batch))) >= 12 and batch.adverse_events
-    for how, b in {"original": batch, "pickle": pickle.loads(pickle.dumps(batch)),
-                   "pickle-5": pickle.loads(pickle.dumps(batch, protocol=5)), "deepcopy": copy.deepcopy(batch),
-                   "copy": copy.copy(batch)}.items():
+    for how, b in {
+        "original": batch,
+        "pickle": pickle.loads(pickle.dumps(batch)),
+        "pickle-5": pickle.loads(pickle.dumps(batch, protocol=5)),
+        "deepcopy": copy.deepcopy(batch),
+        "copy": copy.copy(batch),
+    }.items():
         for name, arr in _arrays(b):
             assert not arr.flags.writeable, f"{how}: {name}"
             with pytest.raises(ValueError, match="read-only"):
@@ -447,14 +493,16 @@ def test_to_frame_and_html(name, label):
         assert f"<strong>{name}" in obj._repr_html_()
         ci = getattr(obj, "confidence_interval", None)
         if ci is not None:
-            assert_same((float(frame["ci_low"].iloc[0]), float(frame["ci_high"].iloc[0])),
-                        tuple(float(v) for v in ci()))
+            assert_same(
+                (float(frame["ci_low"].iloc[0]), float(frame["ci_high"].iloc[0])), tuple(float(v) for v in ci())
+            )
 
 
 # --------------------------------------------------------------------------- power_grid returns results
 def _grid_kw(endpoint):
-    return dict(n_per_arm=[20, 30], rate_ratio=[0.6], n_trials=30, rng=8, endpoint=endpoint,
-                vary={"dispersion": [0.3, 0.8]})
+    return dict(
+        n_per_arm=[20, 30], rate_ratio=[0.6], n_trials=30, rng=8, endpoint=endpoint, vary={"dispersion": [0.3, 0.8]}
+    )
 
 
 def test_power_grid_cells_carry_their_power_results():
@@ -465,12 +513,19 @@ def test_power_grid_cells_carry_their_power_results():
         res = row["result"]
         assert isinstance(res, ls.PowerResult)
         assert (res.power, res.mc_se, res.ci_low, res.ci_high, res.n_trials, res.n_undefined) == (
-            row["power"], row["mc_se"], row["ci_low"], row["ci_high"], row["n_trials"], row["n_undefined"])
+            row["power"],
+            row["mc_se"],
+            row["ci_low"],
+            row["ci_high"],
+            row["n_trials"],
+            row["n_undefined"],
+        )
         assert res.pvalues.shape == (30,)
     one = grid.iloc[1]
     stream = np.random.default_rng(8).spawn(4)[1]
-    direct = ls.simulate_power(sc.replace(n_per_arm=20, dispersion=0.8).with_arm("new drug", flare_rate_ratio=0.6),
-                               n_trials=30, rng=stream)
+    direct = ls.simulate_power(
+        sc.replace(n_per_arm=20, dispersion=0.8).with_arm("new drug", flare_rate_ratio=0.6), n_trials=30, rng=stream
+    )
     assert_same(one["result"], direct)
 
 
@@ -479,8 +534,10 @@ def test_power_grid_dask_returns_the_serial_results():
     from dask.distributed import Client, LocalCluster
 
     sc = _scenario(20)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         for endpoint in ("flare_rate", "time_to_first_flare"):
             serial = ls.power_grid(sc, **_grid_kw(endpoint))
             dask = ls.power_grid(sc, backend="dask", client=client, **_grid_kw(endpoint))

@@ -121,7 +121,11 @@ def scenario(**kw):
         ({"organ_probs": [0.2] * 7}, ValueError, "organ_probs.*sum to 1"),
         ({"severity_patient_sd": -1}, ValueError, "severity_patient_sd"),
         ({"sledai_increase_mean": (3, 3)}, ValueError, "sledai_increase_mean.*3 entries"),
-        ({"sledai_increase_mean": (1, 3, 3), "sledai_increase_min": (2, 0, 0)}, ValueError, "sledai_increase_mean\\[0\\]"),
+        (
+            {"sledai_increase_mean": (1, 3, 3), "sledai_increase_min": (2, 0, 0)},
+            ValueError,
+            "sledai_increase_mean\\[0\\]",
+        ),
     ],
 )
 def test_scenario_bad_values(kwargs, error, match):

@@ -125,11 +125,13 @@ def test_cochran_armitage_against_R(name):
 
 def _polr_flares():
     p = REF["polr"]
-    return pd.DataFrame({
-        "patient": p["patient"],
-        "arm": pd.Categorical(p["arm"], categories=["ref", "trtA", "trtB"]),
-        "severity": pd.Categorical(p["severity"], categories=LEVELS, ordered=True),
-    })
+    return pd.DataFrame(
+        {
+            "patient": p["patient"],
+            "arm": pd.Categorical(p["arm"], categories=["ref", "trtA", "trtB"]),
+            "severity": pd.Categorical(p["severity"], categories=LEVELS, ordered=True),
+        }
+    )
 
 
 def test_proportional_odds_against_R():
@@ -149,8 +151,9 @@ def test_proportional_odds_against_R():
 def test_proportional_odds_patient_level_against_R():
     ref = REF["polr_patient"]
     flares = _polr_flares()
-    patients = pd.DataFrame({"patient": ref["patient"],
-                             "arm": pd.Categorical(ref["arm"], categories=["ref", "trtA", "trtB"])})
+    patients = pd.DataFrame(
+        {"patient": ref["patient"], "arm": pd.Categorical(ref["arm"], categories=["ref", "trtA", "trtB"])}
+    )
     # R: polr(worst ~ arm) with worst = none < mild < moderate < severe, 20 flare-free patients per arm
     r = ls.proportional_odds(flares, patients, unit="patient")
     assert r["log_odds_ratio"].to_numpy() == pytest.approx(ref["coef"], abs=2e-5)
@@ -171,8 +174,7 @@ def test_goodman_interval_against_R():
     ref = REF["goodman"]
     sev = np.repeat(LEVELS, ref["x"])
     # R: Goodman (1965) formula written out in the reference script
-    t = ls.severity_table(pd.DataFrame({"arm": "a", "severity": sev}), levels=LEVELS, patient=None,
-                          method="goodman")
+    t = ls.severity_table(pd.DataFrame({"arm": "a", "severity": sev}), levels=LEVELS, patient=None, method="goodman")
     assert t["ci_low"].to_numpy() == pytest.approx(ref["low"], rel=1e-10)
     assert t["ci_high"].to_numpy() == pytest.approx(ref["high"], rel=1e-10)
 
@@ -274,7 +276,8 @@ def correlated_null():
     # SD 2 on the log-odds, frequent flarers flare harder) -- modelling assumptions, no published numbers.
     # Follow-up 1 year instead of 24 weeks gives about 1.9 flares per flaring patient.
     sc = ls.preset("nephritis_induction").replace(
-        severity_patient_sd=2.0, severity_frailty_log_or=1.0, followup_years=1.0)
+        severity_patient_sd=2.0, severity_frailty_log_or=1.0, followup_years=1.0
+    )
     counts = _cohort_counts(sc, 800, seed=20261125)
     arm = np.repeat(np.arange(3), sc.n_per_arm)
     keep = arm < 2
@@ -298,15 +301,22 @@ def test_cluster_interval_coverage_under_alternative():
     # Severity OR 0.5 for the treatment; true p estimated from a large pooled simulation.
     sc = ls.preset("nephritis_induction", n_per_arm=100).replace(severity_patient_sd=1.5, followup_years=1.0)
     arms = [sc.arms[0], sc.arms[1].replace(severity_odds_ratio=0.5)]
-    sc = ls.Scenario(arms, n_per_arm=100, baseline_flare_rate=sc.baseline_flare_rate, dispersion=sc.dispersion,
-                     followup_years=1.0, severity_patient_sd=1.5)
+    sc = ls.Scenario(
+        arms,
+        n_per_arm=100,
+        baseline_flare_rate=sc.baseline_flare_rate,
+        dispersion=sc.dispersion,
+        followup_years=1.0,
+        severity_patient_sd=1.5,
+    )
     counts = _cohort_counts(sc, 400, seed=7)
     treated = np.repeat([False, True], 100)
     r = ls.compare_severity_batch(counts, treated)
     from lupusstats.severity import ordinal as _ordinal
 
-    pooled = _ordinal.superiority_from_counts(counts[:, treated].reshape(1, -1, 3),
-                                              counts[:, ~treated].reshape(1, -1, 3), clustered=False)["p"][0]
+    pooled = _ordinal.superiority_from_counts(
+        counts[:, treated].reshape(1, -1, 3), counts[:, ~treated].reshape(1, -1, 3), clustered=False
+    )["p"][0]
     covered = ((r.ci_low <= pooled) & (pooled <= r.ci_high)).mean()
     lo, hi = _binom_bounds(0.95, 400)
     assert lo <= covered <= hi, covered
@@ -342,8 +352,13 @@ def test_unknown_severity_label():
 
 
 def test_unordered_categories():
-    f = pd.DataFrame({"arm": ["a", "b"], "patient": [1, 2],
-                      "severity": pd.Categorical(["mild", "severe"], categories=LEVELS, ordered=False)})
+    f = pd.DataFrame(
+        {
+            "arm": ["a", "b"],
+            "patient": [1, 2],
+            "severity": pd.Categorical(["mild", "severe"], categories=LEVELS, ordered=False),
+        }
+    )
     with pytest.raises(ValueError, match="unordered categorical"):
         ls.compare_severity(f)
 
@@ -374,7 +389,7 @@ def test_arm_without_flares(cohort):
     t = ls.severity_table(f)
     empty = t[t["arm"] == "MSC + standard care"]
     assert (empty["total"] == 0).all() and empty["proportion"].isna().all()
-    r = ls.compare_severity(f, cohort.patients, unit="patient")  # every MSC patient counts as 'none' 
+    r = ls.compare_severity(f, cohort.patients, unit="patient")  # every MSC patient counts as 'none'
     assert r.loc[r["arm"] == "MSC + standard care", "probability_superiority"].iloc[0] < 0.5
     assert ls.contingency_test(ls.severity_counts(f)).pvalue <= 1
 

@@ -89,8 +89,14 @@ def test_poisson_when_dispersion_zero():
 
 def test_tiny_dispersion_is_poisson_not_an_error():
     # Found by hypothesis: a denormal dispersion overflowed the gamma sampler.
-    sc = ls.Scenario([ls.Arm("only")], n_per_arm=50, baseline_flare_rate=1.0, dispersion=2.2e-313,
-                     followup_years=1.0, severity_frailty_log_or=1.0)
+    sc = ls.Scenario(
+        [ls.Arm("only")],
+        n_per_arm=50,
+        baseline_flare_rate=1.0,
+        dispersion=2.2e-313,
+        followup_years=1.0,
+        severity_frailty_log_or=1.0,
+    )
     assert ls.simulate_cohort(sc, rng=0).patients[C.N_FLARES].notna().all()
 
 
@@ -336,10 +342,24 @@ def test_first_flare_time_distribution():
     seed=st.integers(0, 2**32 - 1),
 )
 def test_invariants_hold_for_any_valid_scenario(n, rate, dispersion, followup, dropout, mortality, sev_or, seed):
-    arms = [ls.Arm(f"arm{i}", dropout_rate=dropout, treatment_mortality=mortality, severity_odds_ratio=sev_or,
-                   adverse_events={"infection": rate}) for i in range(len(n))]
-    sc = ls.Scenario(arms, n_per_arm=n, baseline_flare_rate=rate, dispersion=dispersion, followup_years=followup,
-                     severity_patient_sd=0.5)
+    arms = [
+        ls.Arm(
+            f"arm{i}",
+            dropout_rate=dropout,
+            treatment_mortality=mortality,
+            severity_odds_ratio=sev_or,
+            adverse_events={"infection": rate},
+        )
+        for i in range(len(n))
+    ]
+    sc = ls.Scenario(
+        arms,
+        n_per_arm=n,
+        baseline_flare_rate=rate,
+        dispersion=dispersion,
+        followup_years=followup,
+        severity_patient_sd=0.5,
+    )
     cohort = ls.simulate_cohort(sc, rng=seed)
     p, f = cohort.patients, cohort.flares
     assert len(p) == sum(n) and p[C.PATIENT].is_unique

@@ -38,8 +38,17 @@ def test_kaplan_meier_against_R(method):
     # R: summary(survfit(Surv(time, event) ~ arm, conf.type = method), censored = TRUE)
     ref = REF["km"][method]
     km = ls.kaplan_meier(DATA["time"], DATA["event"], DATA["arm"], method=method)
-    r = pd.DataFrame({"arm": ref["strata"], "time": ref["time"], "n_risk": ref["n_risk"], "surv": ref["surv"],
-                      "std_err": ref["std_err"], "lower": ref["lower"], "upper": ref["upper"]})
+    r = pd.DataFrame(
+        {
+            "arm": ref["strata"],
+            "time": ref["time"],
+            "n_risk": ref["n_risk"],
+            "surv": ref["surv"],
+            "std_err": ref["std_err"],
+            "lower": ref["lower"],
+            "upper": ref["upper"],
+        }
+    )
     merged = km.assign(arm=km["arm"].astype(str)).merge(r, on=["arm", "time"], how="inner")
     assert len(merged) == len(r) == len(km)
     np.testing.assert_array_equal(merged["n_risk_x"], merged["n_risk_y"])
@@ -141,7 +150,9 @@ def test_time_to_first_flare_from_simulated_cohort():
         np.testing.assert_allclose(tte["time"], p[column].fillna(p["followup_years"]))
         assert list(tte["arm"].cat.categories) == list(cohort.arm_names)
     # the first severe flare never precedes the first flare
-    assert (p["first_severe_flare_years"].dropna() >= p.loc[p["first_severe_flare_years"].notna(), "first_flare_years"]).all()
+    assert (
+        p["first_severe_flare_years"].dropna() >= p.loc[p["first_severe_flare_years"].notna(), "first_flare_years"]
+    ).all()
 
 
 # ---------------------------------------------------------------------------
@@ -191,9 +202,13 @@ def test_logrank_type_one_error_in_simulated_trials():
 
 
 def _first_flare_batch(dropout=0.4, n=40, n_trials=25, rng=3):
-    sc = ls.Scenario([ls.Arm("standard care", dropout_rate=dropout),
-                      ls.Arm("new drug", flare_rate_ratio=0.7, dropout_rate=dropout)],
-                     n_per_arm=n, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    sc = ls.Scenario(
+        [ls.Arm("standard care", dropout_rate=dropout), ls.Arm("new drug", flare_rate_ratio=0.7, dropout_rate=dropout)],
+        n_per_arm=n,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
     batch = ls.simulate_trials(sc, n_trials, rng=rng)
     time = np.where(np.isnan(batch.first_flare_years), batch.followup_years, batch.first_flare_years)
     return batch, time, ~np.isnan(batch.first_flare_years)
@@ -216,8 +231,9 @@ def test_logrank_batch_equals_logrank_per_trial():
     # per-trial group codes (shuffled patients) give the same per-trial tests
     rng = np.random.default_rng(0)
     perm = np.argsort(rng.random(time.shape), axis=1)
-    shuffled = ls.logrank_batch(np.take_along_axis(time, perm, 1), np.take_along_axis(event, perm, 1),
-                                treated[perm].astype(int))
+    shuffled = ls.logrank_batch(
+        np.take_along_axis(time, perm, 1), np.take_along_axis(event, perm, 1), treated[perm].astype(int)
+    )
     np.testing.assert_allclose(shuffled.statistic, res.statistic, rtol=1e-10)
     frame = res.to_frame()
     assert list(frame.columns[:6]) == ["estimate", "se", "ci_low", "ci_high", "statistic", "pvalue"]
@@ -339,8 +355,14 @@ def test_tau_beyond_follow_up_is_an_error():
 
 
 def test_time_to_first_flare_bad_tables():
-    p = pd.DataFrame({"arm": ["a", "b"], "followup_years": [1.0, 0.5],
-                      "first_flare_years": [0.4, 0.9], "first_severe_flare_years": [np.nan, np.nan]})
+    p = pd.DataFrame(
+        {
+            "arm": ["a", "b"],
+            "followup_years": [1.0, 0.5],
+            "first_flare_years": [0.4, 0.9],
+            "first_severe_flare_years": [np.nan, np.nan],
+        }
+    )
     with pytest.raises(ValueError, match="after `followup_years` for 1 patient"):
         ls.time_to_first_flare(p)
     with pytest.raises(ValueError, match="missing column"):

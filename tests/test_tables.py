@@ -30,13 +30,15 @@ def renamed(cohort):
 GROUPED = {
     "flare_rates": lambda p, f, **kw: ls.flare_rates(p, **kw),
     "compare_rates": lambda p, f, **kw: ls.compare_rates(p, **kw),
-    "compare_rates_poisson_covariate": lambda p, f, **kw: ls.compare_rates(p, model="poisson",
-                                                                           covariates="baseline_sledai", **kw),
+    "compare_rates_poisson_covariate": lambda p, f, **kw: ls.compare_rates(
+        p, model="poisson", covariates="baseline_sledai", **kw
+    ),
     "mean_cumulative_function": lambda p, f, **kw: ls.mean_cumulative_function(p, f, **kw),
     "compare_severity": lambda p, f, **kw: ls.compare_severity(f, **kw),
     "compare_severity_patient": lambda p, f, **kw: ls.compare_severity(f, p, unit="patient", **kw),
-    "compare_severity_bootstrap": lambda p, f, **kw: ls.compare_severity(f, inference="bootstrap", n_resamples=200,
-                                                                         rng=1, **kw),
+    "compare_severity_bootstrap": lambda p, f, **kw: ls.compare_severity(
+        f, inference="bootstrap", n_resamples=200, rng=1, **kw
+    ),
     "proportional_odds": lambda p, f, **kw: ls.proportional_odds(f, **kw),
     "severity_table": lambda p, f, **kw: ls.severity_table(f, **kw),
     "organ_table": lambda p, f, **kw: ls.organ_table(f, p, **kw),
@@ -45,7 +47,8 @@ GROUPED = {
     "sledai_ecdf": lambda p, f, **kw: ls.sledai_ecdf(f, **kw),
     "time_to_first_flare": lambda p, f, **kw: ls.time_to_first_flare(p, **kw),
     "compare_survival": lambda p, f, **kw: ls.compare_survival(
-        ls.time_to_first_flare(p, **kw), treatment="MSC + standard care", **kw).to_frame(),
+        ls.time_to_first_flare(p, **kw), treatment="MSC + standard care", **kw
+    ).to_frame(),
 }
 
 
@@ -61,9 +64,13 @@ def test_output_group_column_is_named_after_group(cohort, renamed, name):
 
 def test_group_is_the_first_column_of_comparison_tables(renamed):
     p, f = renamed
-    for out in (ls.flare_rates(p, group="treatment"), ls.compare_rates(p, group="treatment"),
-                ls.mean_cumulative_function(p, f, group="treatment"), ls.compare_severity(f, group="treatment"),
-                ls.proportional_odds(f, group="treatment")):
+    for out in (
+        ls.flare_rates(p, group="treatment"),
+        ls.compare_rates(p, group="treatment"),
+        ls.mean_cumulative_function(p, f, group="treatment"),
+        ls.compare_severity(f, group="treatment"),
+        ls.proportional_odds(f, group="treatment"),
+    ):
         assert out.columns[0] == "treatment"
 
 
@@ -139,12 +146,27 @@ def test_plots_read_the_group_column(cohort, renamed):
 
 RENAMED = [
     # (function, old keyword, new keyword, call(kwargs) -> comparable output)
-    ("compare_severity", "n_boot", "n_resamples",
-     lambda c, **kw: ls.compare_severity(c.flares, inference="bootstrap", rng=2, **kw), 300),
-    ("kaplan_meier", "conf_type", "method",
-     lambda c, **kw: ls.kaplan_meier(c.patients["followup_years"], c.patients["completed"], **kw), "log"),
-    ("time_to_first_flare", "followup", "exposure",
-     lambda c, **kw: ls.time_to_first_flare(c.patients, **kw), "followup_years"),
+    (
+        "compare_severity",
+        "n_boot",
+        "n_resamples",
+        lambda c, **kw: ls.compare_severity(c.flares, inference="bootstrap", rng=2, **kw),
+        300,
+    ),
+    (
+        "kaplan_meier",
+        "conf_type",
+        "method",
+        lambda c, **kw: ls.kaplan_meier(c.patients["followup_years"], c.patients["completed"], **kw),
+        "log",
+    ),
+    (
+        "time_to_first_flare",
+        "followup",
+        "exposure",
+        lambda c, **kw: ls.time_to_first_flare(c.patients, **kw),
+        "followup_years",
+    ),
 ]
 
 

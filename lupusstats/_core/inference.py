@@ -161,8 +161,16 @@ def pvalue_from_z(z, alternative: str = "two-sided", df=math.inf):
     return _out(p)
 
 
-def wald_interval(estimate, se, confidence_level, alternative: str = "two-sided", *, df=math.inf,
-                  back: Callable | None = None, clip: Sequence[float] | None = None):
+def wald_interval(
+    estimate,
+    se,
+    confidence_level,
+    alternative: str = "two-sided",
+    *,
+    df=math.inf,
+    back: Callable | None = None,
+    clip: Sequence[float] | None = None,
+):
     """Wald interval ``estimate -/+ crit * se`` on a working scale.
 
     Parameters

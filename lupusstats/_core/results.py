@@ -156,9 +156,7 @@ class EstimateResult(ResultBase):
     method: str = ""
     confidence_level: float = 0.95
     alternative: str = "two-sided"
-    _ci_func: Callable[..., tuple[float, float]] | None = dataclasses.field(
-        default=None, repr=False, compare=False
-    )
+    _ci_func: Callable[..., tuple[float, float]] | None = dataclasses.field(default=None, repr=False, compare=False)
     _ci_args: tuple = dataclasses.field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -370,8 +368,10 @@ class BatchResult:
 
     def __repr__(self) -> str:
         finite = np.isfinite(self.pvalue)
-        return (f"BatchResult(measure={self.measure!r}, n_trials={self.n_trials}, method={self.method!r}, "
-                f"alternative={self.alternative!r}, finite p-values={int(finite.sum())})")
+        return (
+            f"BatchResult(measure={self.measure!r}, n_trials={self.n_trials}, method={self.method!r}, "
+            f"alternative={self.alternative!r}, finite p-values={int(finite.sum())})"
+        )
 
 
 def _rebuild_batch_result(fields: dict[str, Any]) -> BatchResult:

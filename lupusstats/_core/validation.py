@@ -176,12 +176,16 @@ def check_treated(value: object, n_trials: int, n_patients: int, name: str = "tr
             raise ValueError(f"`{name}` must be boolean (or 0/1), got {np.unique(arr[bad])[:5].tolist()}.")
         arr = arr.astype(bool)
     if arr.shape not in ((n_patients,), (n_trials, n_patients)):
-        raise ValueError(f"`{name}` must have shape ({n_patients},) or ({n_trials}, {n_patients}) (one entry per "
-                         f"patient), got {arr.shape}.")
+        raise ValueError(
+            f"`{name}` must have shape ({n_patients},) or ({n_trials}, {n_patients}) (one entry per "
+            f"patient), got {arr.shape}."
+        )
     both = arr.any(axis=-1) & (~arr).any(axis=-1)
     if not both.all():
-        raise ValueError(f"every trial needs treated and reference patients; `{name}` is all True or all False "
-                         f"in {int(np.size(both) - np.sum(both))} trial(s).")
+        raise ValueError(
+            f"every trial needs treated and reference patients; `{name}` is all True or all False "
+            f"in {int(np.size(both) - np.sum(both))} trial(s)."
+        )
     return arr
 
 
@@ -261,8 +265,11 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
                         raise TypeError(
                             f"{target.__name__}() got both `{was}` (deprecated) and `{now}`; pass only `{now}`."
                         )
-                    warnings.warn(f"{target.__name__}(): the keyword `{was}` is deprecated; use `{now}` instead.",
-                                  DeprecationWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{target.__name__}(): the keyword `{was}` is deprecated; use `{now}` instead.",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
                     kwargs[now] = kwargs.pop(was)
             return target(*args, **kwargs)
 

@@ -80,8 +80,9 @@ def _frame_text(frame) -> str:
     import pandas as pd
 
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
-    with pd.option_context("display.width", width, "display.max_columns", None, "display.max_colwidth", 70,
-                           "display.max_rows", 500):
+    with pd.option_context(
+        "display.width", width, "display.max_columns", None, "display.max_colwidth", 70, "display.max_rows", 500
+    ):
         return frame.to_string(index=False, max_colwidth=60)
 
 
@@ -107,8 +108,10 @@ def _cmd_simulate(args) -> int:
     scenario.sources().to_csv(out / "scenario.csv", index=False)
     sizes = sorted(set(scenario.n_per_arm))
     size = str(sizes[0]) if len(sizes) == 1 else "/".join(map(str, scenario.n_per_arm))
-    print(f"simulated preset {args.preset!r} with seed {seed}: {len(scenario.arm_names)} arms "
-          f"({', '.join(scenario.arm_names)}) x {size} patients, {len(cohort.flares)} flares")
+    print(
+        f"simulated preset {args.preset!r} with seed {seed}: {len(scenario.arm_names)} arms "
+        f"({', '.join(scenario.arm_names)}) x {size} patients, {len(cohort.flares)} flares"
+    )
     print(f"wrote {out / 'patients.csv'}, {out / 'flares.csv'} and {out / 'scenario.csv'} (parameters and sources)")
     _print_assumed(scenario.assumed_effects_line())
     return 0
@@ -157,9 +160,9 @@ def _fmt_p(p: float) -> str:
 
 def format_effect_card(card, confidence_level: float = 0.95) -> str:
     """The effect card as readable text: one block per arm, numbers to 3 significant digits."""
-    import pandas as pd
-
     import re
+
+    import pandas as pd
 
     level = f"{100 * confidence_level:g}% CI"
 
@@ -172,17 +175,21 @@ def format_effect_card(card, confidence_level: float = 0.95) -> str:
 
     blocks = []
     for arm, rows in card.groupby("arm", observed=True, sort=False):
-        pairs = [shown_pair(*row) for row in zip(rows["label"], rows["estimate"], rows["ci_low"], rows["ci_high"],
-                                                 strict=True)]
-        shown = pd.DataFrame({
-            "endpoint": rows["endpoint"],
-            "measure": rows["measure"],
-            "estimate": [p[0] for p in pairs],
-            level: [p[1] for p in pairs],
-            "p": [_fmt_p(p) for p in rows["pvalue"]],
-            "p (Holm)": [_fmt_p(p) for p in rows["pvalue_holm"]],
-            "favours": rows["favours"],
-        })
+        pairs = [
+            shown_pair(*row)
+            for row in zip(rows["label"], rows["estimate"], rows["ci_low"], rows["ci_high"], strict=True)
+        ]
+        shown = pd.DataFrame(
+            {
+                "endpoint": rows["endpoint"],
+                "measure": rows["measure"],
+                "estimate": [p[0] for p in pairs],
+                level: [p[1] for p in pairs],
+                "p": [_fmt_p(p) for p in rows["pvalue"]],
+                "p (Holm)": [_fmt_p(p) for p in rows["pvalue_holm"]],
+                "favours": rows["favours"],
+            }
+        )
         blocks.append(f"{arm} vs {rows['reference'].iloc[0]}\n{_frame_text(shown)}")
     return "\n\n".join(blocks)
 
@@ -243,12 +250,16 @@ def _cmd_report(args) -> int:
         parameters["N_PER_ARM"] = args.n_per_arm
     result = build_report(notebooks, args.out, parameters=parameters, timeout=args.timeout)
     failed = [e for e in result.entries if e["status"] != "ok"]
-    print(f"report written: {result.index} (open it in a browser); "
-          f"{len(result.entries) - len(failed)} of {len(result.entries)} notebooks ran in {result.seconds:.0f} s")
+    print(
+        f"report written: {result.index} (open it in a browser); "
+        f"{len(result.entries) - len(failed)} of {len(result.entries)} notebooks ran in {result.seconds:.0f} s"
+    )
     if failed:
         names = ", ".join(e["name"] for e in failed)
-        print(f"{PROG} report: error: {len(failed)} notebook(s) failed: {names} (their pages show the error)",
-              file=sys.stderr)
+        print(
+            f"{PROG} report: error: {len(failed)} notebook(s) failed: {names} (their pages show the error)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -299,23 +310,31 @@ def _cmd_datasets(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (public so the tests and the README can show its help)."""
     parser = _Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error (for bug reports)")
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of an error (for bug reports)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    sim = sub.add_parser("simulate", help="simulate one trial from a preset; write patients.csv and flares.csv",
-                         description="Simulate one trial from a preset scenario (every parameter a published "
-                                     "number; see 'lupusstats presets NAME') and write DIR/patients.csv, "
-                                     "DIR/flares.csv and DIR/scenario.csv (the parameters with their sources).")
+    sim = sub.add_parser(
+        "simulate",
+        help="simulate one trial from a preset; write patients.csv and flares.csv",
+        description="Simulate one trial from a preset scenario (every parameter a published "
+        "number; see 'lupusstats presets NAME') and write DIR/patients.csv, "
+        "DIR/flares.csv and DIR/scenario.csv (the parameters with their sources).",
+    )
     sim.add_argument("--preset", required=True, metavar="NAME", help="preset scenario (see 'lupusstats presets')")
     sim.add_argument("--n-per-arm", type=_positive_int, metavar="N", help="patients per arm (default: the preset's)")
     sim.add_argument("--seed", type=_seed, metavar="S", help="random seed (default: a fresh seed, printed)")
     sim.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     sim.set_defaults(func=_cmd_simulate)
 
-    ana = sub.add_parser("analyze", help="print and save the effect card of a patients/flares pair",
-                         description="Read DIR/patients.csv and DIR/flares.csv (simulated, or your own data in "
-                                     "the same shape: see ls.read_cohort), print the effect card of every arm "
-                                     "against the reference arm and write it to DIR/effect_card.csv.")
+    ana = sub.add_parser(
+        "analyze",
+        help="print and save the effect card of a patients/flares pair",
+        description="Read DIR/patients.csv and DIR/flares.csv (simulated, or your own data in "
+        "the same shape: see ls.read_cohort), print the effect card of every arm "
+        "against the reference arm and write it to DIR/effect_card.csv.",
+    )
     ana.add_argument("directory", metavar="DIR", help="folder holding patients.csv and flares.csv")
     ana.add_argument("--reference", metavar="ARM", help="reference arm (default: the first arm in patients.csv)")
     ana.add_argument("--arm-order", metavar="A,B,...", help="comma-separated arm order (the first is the reference)")
@@ -326,32 +345,42 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--out", metavar="FILE", help="where to write the card (default DIR/effect_card.csv)")
     ana.set_defaults(func=_cmd_analyze)
 
-    rep = sub.add_parser("report", help="execute every notebook and write reports/index.html",
-                         description="Execute the notebooks headless (the committed notebooks are not changed) "
-                                     "and write OUT/<notebook>.html, OUT/<notebook>.png (main figure) and "
-                                     "OUT/index.html.  --preset/--seed/--n-per-arm set PRESET, SEED and "
-                                     "N_PER_ARM in each notebook's `parameters` cell, only in notebooks whose "
-                                     "parameters cell defines that name.")
+    rep = sub.add_parser(
+        "report",
+        help="execute every notebook and write reports/index.html",
+        description="Execute the notebooks headless (the committed notebooks are not changed) "
+        "and write OUT/<notebook>.html, OUT/<notebook>.png (main figure) and "
+        "OUT/index.html.  --preset/--seed/--n-per-arm set PRESET, SEED and "
+        "N_PER_ARM in each notebook's `parameters` cell, only in notebooks whose "
+        "parameters cell defines that name.",
+    )
     rep.add_argument("--notebooks", default="notebooks", metavar="DIR", help="folder of notebooks (default: notebooks)")
     rep.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
     rep.add_argument("--preset", metavar="NAME", help="set PRESET in notebooks that have it")
     rep.add_argument("--seed", type=_seed, metavar="S", help="set SEED in notebooks that have it")
     rep.add_argument("--n-per-arm", type=_positive_int, metavar="N", help="set N_PER_ARM in notebooks that have it")
     rep.add_argument("--only", nargs="+", metavar="TEXT", help="run only notebooks whose file name contains TEXT")
-    rep.add_argument("--timeout", type=_positive_int, default=600, metavar="SECONDS",
-                     help="limit per notebook cell (default 600)")
+    rep.add_argument(
+        "--timeout", type=_positive_int, default=600, metavar="SECONDS", help="limit per notebook cell (default 600)"
+    )
     rep.set_defaults(func=_cmd_report)
 
-    pre = sub.add_parser("presets", help="list the preset scenarios, or show one with its sources",
-                         description="Without NAME: one line per preset.  With NAME: every parameter of that "
-                                     "preset with its value, published source and evidence tag.")
+    pre = sub.add_parser(
+        "presets",
+        help="list the preset scenarios, or show one with its sources",
+        description="Without NAME: one line per preset.  With NAME: every parameter of that "
+        "preset with its value, published source and evidence tag.",
+    )
     pre.add_argument("name", nargs="?", metavar="NAME")
     pre.add_argument("--out", metavar="FILE", help="write the parameters of NAME as CSV")
     pre.set_defaults(func=_cmd_presets)
 
-    dat = sub.add_parser("datasets", help="list the published-summary datasets, or show one",
-                         description="Without NAME: one line per dataset (ls.list_datasets()).  With NAME: the "
-                                     "table (ls.load_dataset(NAME)).")
+    dat = sub.add_parser(
+        "datasets",
+        help="list the published-summary datasets, or show one",
+        description="Without NAME: one line per dataset (ls.list_datasets()).  With NAME: the "
+        "table (ls.load_dataset(NAME)).",
+    )
     dat.add_argument("name", nargs="?", metavar="NAME")
     dat.add_argument("--out", metavar="FILE", help="write dataset NAME as CSV")
     dat.set_defaults(func=_cmd_datasets)
@@ -382,11 +411,10 @@ def main(argv=None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except Exception as err:  # noqa: BLE001 -- a command line shows one line, not a traceback
+    except Exception as err:
         if args.traceback or os.environ.get("LUPUSSTATS_TRACEBACK"):
             raise
         known = isinstance(err, (ValueError, TypeError, OSError))
         hint = "" if known else f" [{type(err).__name__}; rerun with --traceback and report it as a bug]"
         print(f"{prog}: error: {_one_line(err)}{hint}", file=sys.stderr)
         return 1
-

@@ -30,8 +30,15 @@ import time
 
 from lupusstats import __version__
 
-__all__ = ["ReportResult", "build_report", "execute_notebook", "notebook_parameters", "inject_parameters",
-           "title_and_summary", "main_figure"]
+__all__ = [
+    "ReportResult",
+    "build_report",
+    "execute_notebook",
+    "inject_parameters",
+    "main_figure",
+    "notebook_parameters",
+    "title_and_summary",
+]
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -66,8 +73,13 @@ def notebook_parameters(nb) -> dict[str, str]:
         return {}
     found = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AnnAssign) and node.value is not None else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign) and node.value is not None
+            else []
+        )
         for target in targets:
             if isinstance(target, ast.Name):
                 found[target.id] = ast.get_source_segment(source, node.value) or ""
@@ -112,8 +124,12 @@ def _kernel_manager_class():
 
     class _ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
-            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                              display_name="Python 3 (lupusstats)", language="python", resource_dir="")
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (lupusstats)",
+                language="python",
+                resource_dir="",
+            )
 
     class _Manager(AsyncKernelManager):
         @default("kernel_spec_manager")
@@ -139,12 +155,16 @@ def execute_notebook(path, *, parameters: dict | None = None, timeout: int = 600
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
     applied, skipped = inject_parameters(nb, parameters)
-    client = NotebookClient(nb, kernel_manager_class=_kernel_manager_class(), timeout=timeout,
-                            resources={"metadata": {"path": str(cwd or path.parent)}})
+    client = NotebookClient(
+        nb,
+        kernel_manager_class=_kernel_manager_class(),
+        timeout=timeout,
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+    )
     error = None
     try:
         client.execute()
-    except Exception as err:  # noqa: BLE001 -- reported per notebook, the others still run
+    except Exception as err:
         error = _describe_error(nb, err)
     return nb, applied, skipped, error
 
@@ -217,8 +237,9 @@ def _markdown(text: str) -> str:
     return mistune.html(text)
 
 
-def build_report(notebooks, out_dir, *, parameters: dict | None = None, timeout: int = 600,
-                 progress=print) -> ReportResult:
+def build_report(
+    notebooks, out_dir, *, parameters: dict | None = None, timeout: int = 600, progress=print
+) -> ReportResult:
     """Execute `notebooks` and write ``<out_dir>/<name>.html``, ``<name>.png``, ``index.html``, ``index.json``.
 
     A failing notebook does not stop the others: its page shows the outputs up
@@ -259,10 +280,19 @@ def build_report(notebooks, out_dir, *, parameters: dict | None = None, timeout:
         if png is not None:
             thumb = out / f"{path.stem}.png"
             thumb.write_bytes(png)
-        entry = {"name": path.stem, "notebook": path.name, "page": page.name,
-                 "thumbnail": thumb.name if thumb else None, "title": title or path.stem, "summary": summary,
-                 "parameters": applied, "not_parameters": skipped, "seconds": round(seconds, 2),
-                 "status": "ok" if error is None else "failed", "error": error}
+        entry = {
+            "name": path.stem,
+            "notebook": path.name,
+            "page": page.name,
+            "thumbnail": thumb.name if thumb else None,
+            "title": title or path.stem,
+            "summary": summary,
+            "parameters": applied,
+            "not_parameters": skipped,
+            "seconds": round(seconds, 2),
+            "status": "ok" if error is None else "failed",
+            "error": error,
+        }
         entries.append(entry)
         if progress:
             told = ", ".join(f"{k}={v!r}" for k, v in applied.items())
@@ -273,8 +303,12 @@ def build_report(notebooks, out_dir, *, parameters: dict | None = None, timeout:
     total = time.perf_counter() - start_all
     index = out / "index.html"
     index.write_text(_index_html(entries, parameters or {}, total), encoding="utf-8")
-    (out / "index.json").write_text(json.dumps({"parameters": parameters or {}, "seconds": round(total, 2),
-                                                "notebooks": entries}, indent=2, default=str), encoding="utf-8")
+    (out / "index.json").write_text(
+        json.dumps(
+            {"parameters": parameters or {}, "seconds": round(total, 2), "notebooks": entries}, indent=2, default=str
+        ),
+        encoding="utf-8",
+    )
     return ReportResult(index, entries, total)
 
 
@@ -297,19 +331,23 @@ def _index_html(entries, parameters, total) -> str:
     cards = []
     for e in entries:
         page = html.escape(e["page"])
-        figure = (f'<a class="fig" href="{page}"><img src="{html.escape(e["thumbnail"])}" '
-                  f'alt="main figure of {html.escape(e["title"])}"></a>'
-                  if e["thumbnail"] else '<div class="fig noimg">(no figure)</div>')
+        figure = (
+            f'<a class="fig" href="{page}"><img src="{html.escape(e["thumbnail"])}" '
+            f'alt="main figure of {html.escape(e["title"])}"></a>'
+            if e["thumbnail"]
+            else '<div class="fig noimg">(no figure)</div>'
+        )
         used = ", ".join(f"<code>{html.escape(k)} = {html.escape(repr(v))}</code>" for k, v in e["parameters"].items())
         run = f"executed in {e['seconds']:.1f} s" + (f" with {used}" if used else " with the notebook's own parameters")
         if e["not_parameters"]:
             run += f"; {html.escape(', '.join(e['not_parameters']))} not a parameter of this notebook"
-        error = (f'<p class="error">This notebook failed: {html.escape(e["error"] or "")}</p>'
-                 if e["status"] != "ok" else "")
+        error = (
+            f'<p class="error">This notebook failed: {html.escape(e["error"] or "")}</p>' if e["status"] != "ok" else ""
+        )
         cards.append(
             f'<div class="card{" failed" if error else ""}">{figure}<div>'
             f'<h2><a href="{page}">{html.escape(e["title"])}</a></h2>{error}'
-            f'{_markdown(e["summary"]) if e["summary"] else ""}'
+            f"{_markdown(e['summary']) if e['summary'] else ''}"
             f'<p class="run">{html.escape(e["notebook"])} &middot; {run}</p></div></div>'
         )
     given = ", ".join(f"{k}={v}" for k, v in parameters.items())

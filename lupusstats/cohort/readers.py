@@ -14,7 +14,6 @@ ever dropped or repaired silently.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -32,8 +31,7 @@ REQUIRED_PATIENT_COLUMNS: tuple[str, ...] = (C.PATIENT, C.ARM, C.FOLLOWUP_YEARS)
 REQUIRED_FLARE_COLUMNS: tuple[str, ...] = (C.PATIENT, C.TIME_YEARS, C.SEVERITY)
 # Patient columns that summarise the flares table: computed from it when absent, checked when present.
 _DERIVED = (C.N_FLARES, C.N_SEVERE_FLARES, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS)
-_ORGAN_ALIASES = {"hematological": "haematological", "hematologic": "haematological",
-                  "haematologic": "haematological"}
+_ORGAN_ALIASES = {"hematological": "haematological", "hematologic": "haematological", "haematologic": "haematological"}
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -87,8 +85,9 @@ class _Problems:
         if len(self.groups) > 3:
             parts.append(f"and {len(self.groups) - 3} more problem(s)")
         n_rows = sum(g[2].size for g in self.groups)
-        raise ValueError(f"cannot use the cohort data, {n_rows} impossible value(s) (no row was dropped): "
-                         + "; ".join(parts))
+        raise ValueError(
+            f"cannot use the cohort data, {n_rows} impossible value(s) (no row was dropped): " + "; ".join(parts)
+        )
 
 
 def _load(name: str, value, sep: str) -> _Table:
@@ -158,8 +157,12 @@ def _booleans(table: _Table, column: str, problems: _Problems) -> np.ndarray:
         return raw.to_numpy()
     text = raw.astype(str).str.strip().str.lower()
     is_true, is_false = text.isin(_TRUE).to_numpy(), text.isin(_FALSE).to_numpy()
-    problems.add_mask(table, column, ~(is_true | is_false),
-                      lambda i: f"{raw.iloc[i]!r} is not true/false (allowed: True/False, yes/no, 1/0)")
+    problems.add_mask(
+        table,
+        column,
+        ~(is_true | is_false),
+        lambda i: f"{raw.iloc[i]!r} is not true/false (allowed: True/False, yes/no, 1/0)",
+    )
     return is_true
 
 
@@ -183,7 +186,9 @@ def _ids(tables: list[tuple[_Table, str]], problems: _Problems) -> list[np.ndarr
         if pd.api.types.is_numeric_dtype(raw) and raw.dtype != bool:
             vals = raw.to_numpy(dtype=float)
             bad = ~np.isfinite(vals) | (vals != np.round(vals))
-            problems.add_mask(table, column, bad, lambda i, raw=raw: f"{raw.iloc[i]!r} is not a whole-number identifier")
+            problems.add_mask(
+                table, column, bad, lambda i, raw=raw: f"{raw.iloc[i]!r} is not a whole-number identifier"
+            )
             out.append(np.array([str(int(v)) if np.isfinite(v) else "" for v in vals], dtype=object))
         else:
             out.append(_labels(table, column, problems))
@@ -197,8 +202,9 @@ def _categories(table, column, values, allowed, problems, aliases=None):
     if aliases:
         text = np.array([aliases.get(v, v) for v in text], dtype=object)
     bad = ~np.isin(text, list(allowed))
-    problems.add_mask(table, column, bad & _present(table.frame[column]),
-                      lambda i: f"{values[i]!r} is not one of {list(allowed)}")
+    problems.add_mask(
+        table, column, bad & _present(table.frame[column]), lambda i: f"{values[i]!r} is not one of {list(allowed)}"
+    )
     return text
 
 
@@ -281,8 +287,11 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     import pandas as pd
 
     if arm_order is not None:
-        if isinstance(arm_order, str) or not isinstance(arm_order, Sequence) or \
-                not all(isinstance(a, str) for a in arm_order):
+        if (
+            isinstance(arm_order, str)
+            or not isinstance(arm_order, Sequence)
+            or not all(isinstance(a, str) for a in arm_order)
+        ):
             raise TypeError(f"`arm_order` must be a list of arm names (strings), got {arm_order!r}.")
         arm_order = [a.strip() for a in arm_order]
         if len(set(arm_order)) != len(arm_order):
@@ -293,14 +302,18 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     pt = _load("patients", patients, sep)
     ft = None if flares is None else _load("flares", flares, sep)
     if ft is None and C.PATIENT in pt.frame.columns and C.N_FLARES not in pt.frame.columns:
-        raise ValueError(f"{pt.name} has no {C.N_FLARES!r} column and no flares table was given; "
-                         f"pass the flares table or add the flare counts.")
+        raise ValueError(
+            f"{pt.name} has no {C.N_FLARES!r} column and no flares table was given; "
+            f"pass the flares table or add the flare counts."
+        )
     _require(pt, REQUIRED_PATIENT_COLUMNS, "")
     if ft is not None:
         _require(ft, REQUIRED_FLARE_COLUMNS, "")
         if C.TRIAL in pt.frame.columns and C.TRIAL not in ft.frame.columns:
-            raise ValueError(f"{pt.name} has a {C.TRIAL!r} column, so {ft.name} needs one too "
-                             f"(patients are identified by trial and patient).")
+            raise ValueError(
+                f"{pt.name} has a {C.TRIAL!r} column, so {ft.name} needs one too "
+                f"(patients are identified by trial and patient)."
+            )
     problems = _Problems()
     P = pt.frame
     n_p = len(P)
@@ -320,14 +333,16 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     out = {k: id_values[(pt.name, k)] for k in keys}
     arms = _labels(pt, C.ARM, problems)
     follow = _numbers(pt, C.FOLLOWUP_YEARS, problems)
-    problems.add_mask(pt, C.FOLLOWUP_YEARS, follow <= 0,
-                      lambda i: f"follow-up must be > 0 years, got {P[C.FOLLOWUP_YEARS].iloc[i]!r}")
+    problems.add_mask(
+        pt, C.FOLLOWUP_YEARS, follow <= 0, lambda i: f"follow-up must be > 0 years, got {P[C.FOLLOWUP_YEARS].iloc[i]!r}"
+    )
     out[C.ARM], out[C.FOLLOWUP_YEARS] = arms, follow
     for col in (C.COMPLETED, C.DRUG_FREE_REMISSION):
         if col in P.columns:
             out[col] = _booleans(pt, col, problems)
-    counts = [c for c in P.columns if c in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES)
-              or c.startswith(C.AE_PREFIX)]
+    counts = [
+        c for c in P.columns if c in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES) or c.startswith(C.AE_PREFIX)
+    ]
     for col in counts:
         vals = _numbers(pt, col, problems, whole=True)
         problems.add_mask(pt, col, vals < 0, lambda i, col=col: f"must be >= 0, got {P[col].iloc[i]!r}")
@@ -336,9 +351,14 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
         if col in P.columns:
             vals = _numbers(pt, col, problems, missing_ok=True)
             problems.add_mask(pt, col, vals < 0, lambda i, col=col: f"negative time {P[col].iloc[i]!r}")
-            problems.add_mask(pt, col, vals > follow + _TIME_TOL,
-                              lambda i, col=col: f"{P[col].iloc[i]} years is after the end of follow-up "
-                                                 f"({P[C.FOLLOWUP_YEARS].iloc[i]} years)")
+            problems.add_mask(
+                pt,
+                col,
+                vals > follow + _TIME_TOL,
+                lambda i, col=col: (
+                    f"{P[col].iloc[i]} years is after the end of follow-up ({P[C.FOLLOWUP_YEARS].iloc[i]} years)"
+                ),
+            )
             out[col] = vals
     problems.raise_if_any()  # the checks below need clean columns
 
@@ -347,25 +367,44 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     if dup.any():
         first = int(np.flatnonzero(dup)[0])
         same = np.flatnonzero((key_frame == key_frame.iloc[first]).all(axis=1).to_numpy())
-        problems.add(pt, C.PATIENT, np.flatnonzero(dup),
-                     [f"patient {_who(key_frame, first)} appears more than once (also "
-                      f"{', '.join(pt.row(int(j)) for j in same[1:4])})"])
+        problems.add(
+            pt,
+            C.PATIENT,
+            np.flatnonzero(dup),
+            [
+                f"patient {_who(key_frame, first)} appears more than once (also "
+                f"{', '.join(pt.row(int(j)) for j in same[1:4])})"
+            ],
+        )
     if C.N_SEVERE_FLARES in out and C.N_FLARES in out:
-        problems.add_mask(pt, C.N_SEVERE_FLARES, out[C.N_SEVERE_FLARES] > out[C.N_FLARES],
-                          lambda i: f"{int(out[C.N_SEVERE_FLARES][i])} severe flares but only "
-                                    f"{int(out[C.N_FLARES][i])} flares")
+        problems.add_mask(
+            pt,
+            C.N_SEVERE_FLARES,
+            out[C.N_SEVERE_FLARES] > out[C.N_FLARES],
+            lambda i: f"{int(out[C.N_SEVERE_FLARES][i])} severe flares but only {int(out[C.N_FLARES][i])} flares",
+        )
     for col, count_col in ((C.FIRST_FLARE_YEARS, C.N_FLARES), (C.FIRST_SEVERE_FLARE_YEARS, C.N_SEVERE_FLARES)):
         if col in out and count_col in out:
             has = out[count_col] > 0
-            problems.add_mask(pt, col, has & np.isnan(out[col]),
-                              lambda i, c=count_col: f"missing, but {c} is {int(out[c][i])}")
-            problems.add_mask(pt, col, ~has & ~np.isnan(out[col]),
-                              lambda i, col=col, c=count_col: f"{out[col][i]} but {c} is 0 (leave it empty)")
+            problems.add_mask(
+                pt, col, has & np.isnan(out[col]), lambda i, c=count_col: f"missing, but {c} is {int(out[c][i])}"
+            )
+            problems.add_mask(
+                pt,
+                col,
+                ~has & ~np.isnan(out[col]),
+                lambda i, col=col, c=count_col: f"{out[col][i]} but {c} is 0 (leave it empty)",
+            )
     if C.FIRST_FLARE_YEARS in out and C.FIRST_SEVERE_FLARE_YEARS in out:
-        problems.add_mask(pt, C.FIRST_SEVERE_FLARE_YEARS,
-                          out[C.FIRST_SEVERE_FLARE_YEARS] < out[C.FIRST_FLARE_YEARS] - _TIME_TOL,
-                          lambda i: f"first severe flare ({out[C.FIRST_SEVERE_FLARE_YEARS][i]}) before the first "
-                                    f"flare ({out[C.FIRST_FLARE_YEARS][i]})")
+        problems.add_mask(
+            pt,
+            C.FIRST_SEVERE_FLARE_YEARS,
+            out[C.FIRST_SEVERE_FLARE_YEARS] < out[C.FIRST_FLARE_YEARS] - _TIME_TOL,
+            lambda i: (
+                f"first severe flare ({out[C.FIRST_SEVERE_FLARE_YEARS][i]}) before the first "
+                f"flare ({out[C.FIRST_FLARE_YEARS][i]})"
+            ),
+        )
 
     # -- arms -----------------------------------------------------------------------
     seen = list(dict.fromkeys(arms.tolist()))
@@ -373,12 +412,14 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
         arm_names = seen
     else:
         unknown = np.flatnonzero(~np.isin(arms, arm_order))
-        problems.add(pt, C.ARM, unknown, [f"arm {arms[unknown[0]]!r} is not in `arm_order` {arm_order}"]
-                     if unknown.size else [])
+        problems.add(
+            pt, C.ARM, unknown, [f"arm {arms[unknown[0]]!r} is not in `arm_order` {arm_order}"] if unknown.size else []
+        )
         empty = [a for a in arm_order if a not in seen]
         if empty:
-            raise ValueError(f"`arm_order` lists arm(s) {empty} that no patient in {pt.name} is in; "
-                             f"the arms in the data are {seen}.")
+            raise ValueError(
+                f"`arm_order` lists arm(s) {empty} that no patient in {pt.name} is in; the arms in the data are {seen}."
+            )
         arm_names = list(arm_order)
 
     # -- flares ---------------------------------------------------------------------
@@ -386,23 +427,32 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     if ft is not None:
         F = ft.frame
         fkeys = pd.DataFrame({k: id_values[(ft.name, k)] for k in keys})
-        lookup = pd.Series(np.arange(n_p), index=pd.MultiIndex.from_frame(key_frame)) if len(keys) > 1 \
+        lookup = (
+            pd.Series(np.arange(n_p), index=pd.MultiIndex.from_frame(key_frame))
+            if len(keys) > 1
             else pd.Series(np.arange(n_p), index=key_frame[keys[0]])
+        )
         if dup.any():
             lookup = lookup[~lookup.index.duplicated()]
-        where = (lookup.reindex(pd.MultiIndex.from_frame(fkeys)) if len(keys) > 1
-                 else lookup.reindex(fkeys[keys[0]])).to_numpy()
+        where = (
+            lookup.reindex(pd.MultiIndex.from_frame(fkeys)) if len(keys) > 1 else lookup.reindex(fkeys[keys[0]])
+        ).to_numpy()
         orphan = np.isnan(where)
-        problems.add_mask(ft, C.PATIENT, orphan,
-                          lambda i: f"patient {_who(fkeys, i)} is not in {pt.name}")
+        problems.add_mask(ft, C.PATIENT, orphan, lambda i: f"patient {_who(fkeys, i)} is not in {pt.name}")
         row = np.where(orphan, 0, where).astype(np.int64)
         times = _numbers(ft, C.TIME_YEARS, problems)
         problems.add_mask(ft, C.TIME_YEARS, times < 0, lambda i: f"negative flare time {F[C.TIME_YEARS].iloc[i]!r}")
         late = ~orphan & (times > follow[row] + _TIME_TOL)
-        problems.add_mask(ft, C.TIME_YEARS, late,
-                          lambda i: f"flare at {F[C.TIME_YEARS].iloc[i]} years is after the end of follow-up of "
-                                    f"patient {_who(fkeys, i)} ({P[C.FOLLOWUP_YEARS].iloc[row[i]]} years; "
-                                    f"{pt.row(int(row[i]))})")
+        problems.add_mask(
+            ft,
+            C.TIME_YEARS,
+            late,
+            lambda i: (
+                f"flare at {F[C.TIME_YEARS].iloc[i]} years is after the end of follow-up of "
+                f"patient {_who(fkeys, i)} ({P[C.FOLLOWUP_YEARS].iloc[row[i]]} years; "
+                f"{pt.row(int(row[i]))})"
+            ),
+        )
         sev_raw = _labels(ft, C.SEVERITY, problems)
         severity = _categories(ft, C.SEVERITY, sev_raw, C.SEVERITY_LEVELS, problems)
         fout = {k: fkeys[k].to_numpy() for k in keys}
@@ -410,11 +460,20 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
         if C.ARM in F.columns:
             farm = _labels(ft, C.ARM, problems)
             other = ~orphan & (farm != flare_arm) & np.isin(farm, seen)
-            problems.add_mask(ft, C.ARM, ~np.isin(farm, seen) & (farm != ""),
-                              lambda i: f"unknown arm {farm[i]!r}; the arms in {pt.name} are {seen}")
-            problems.add_mask(ft, C.ARM, other,
-                              lambda i: f"arm {farm[i]!r}, but patient {_who(fkeys, i)} is in arm "
-                                        f"{flare_arm[i]!r} ({pt.row(int(row[i]))})")
+            problems.add_mask(
+                ft,
+                C.ARM,
+                ~np.isin(farm, seen) & (farm != ""),
+                lambda i: f"unknown arm {farm[i]!r}; the arms in {pt.name} are {seen}",
+            )
+            problems.add_mask(
+                ft,
+                C.ARM,
+                other,
+                lambda i: (
+                    f"arm {farm[i]!r}, but patient {_who(fkeys, i)} is in arm {flare_arm[i]!r} ({pt.row(int(row[i]))})"
+                ),
+            )
         fout[C.ARM] = flare_arm
         fout[C.TIME_YEARS] = times
         fout[C.SEVERITY] = severity
@@ -423,8 +482,9 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
             fout[C.ORGAN] = _categories(ft, C.ORGAN, organ_raw, C.ORGAN_DOMAINS, problems, _ORGAN_ALIASES)
         if C.SLEDAI_INCREASE in F.columns:
             inc = _numbers(ft, C.SLEDAI_INCREASE, problems, whole=True)
-            problems.add_mask(ft, C.SLEDAI_INCREASE, inc < 0,
-                              lambda i: f"must be >= 0, got {F[C.SLEDAI_INCREASE].iloc[i]!r}")
+            problems.add_mask(
+                ft, C.SLEDAI_INCREASE, inc < 0, lambda i: f"must be >= 0, got {F[C.SLEDAI_INCREASE].iloc[i]!r}"
+            )
             fout[C.SLEDAI_INCREASE] = inc
         problems.raise_if_any()
 
@@ -436,9 +496,12 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
         np.minimum.at(first_all, row, times)
         first_sev = np.full(n_p, np.inf)
         np.minimum.at(first_sev, row[severe], times[severe])
-        derived = {C.N_FLARES: n_all, C.N_SEVERE_FLARES: n_sev,
-                   C.FIRST_FLARE_YEARS: np.where(np.isinf(first_all), np.nan, first_all),
-                   C.FIRST_SEVERE_FLARE_YEARS: np.where(np.isinf(first_sev), np.nan, first_sev)}
+        derived = {
+            C.N_FLARES: n_all,
+            C.N_SEVERE_FLARES: n_sev,
+            C.FIRST_FLARE_YEARS: np.where(np.isinf(first_all), np.nan, first_all),
+            C.FIRST_SEVERE_FLARE_YEARS: np.where(np.isinf(first_sev), np.nan, first_sev),
+        }
         computed = []
         for col, value in derived.items():
             if col not in out:
@@ -448,14 +511,25 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
             given = out[col]
             if col in (C.N_FLARES, C.N_SEVERE_FLARES):
                 what = "flares" if col == C.N_FLARES else "severe flares"
-                problems.add_mask(pt, col, given != value,
-                                  lambda i, g=given, v=value, w=what: f"{int(g[i])}, but {ft.name} lists {int(v[i])} "
-                                  f"{w} of patient {_who(key_frame, i)}")
+                problems.add_mask(
+                    pt,
+                    col,
+                    given != value,
+                    lambda i, g=given, v=value, w=what: (
+                        f"{int(g[i])}, but {ft.name} lists {int(v[i])} {w} of patient {_who(key_frame, i)}"
+                    ),
+                )
             else:
                 differ = (np.isnan(given) != np.isnan(value)) | (np.abs(given - value) > _TIME_TOL)
-                problems.add_mask(pt, col, differ,
-                                  lambda i, g=given, v=value: f"{g[i]}, but the earliest matching flare in "
-                                  f"{ft.name} is at {v[i]} (remove the column to have it computed from the flares)")
+                problems.add_mask(
+                    pt,
+                    col,
+                    differ,
+                    lambda i, g=given, v=value: (
+                        f"{g[i]}, but the earliest matching flare in "
+                        f"{ft.name} is at {v[i]} (remove the column to have it computed from the flares)"
+                    ),
+                )
         flare_frame = pd.DataFrame(fout)
     else:
         computed = []
@@ -480,11 +554,11 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
             frame[col] = P[col].to_numpy()
     if flare_frame is not None:
         flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
-        flare_frame[C.SEVERITY] = pd.Categorical(flare_frame[C.SEVERITY].astype(str),
-                                                 categories=list(C.SEVERITY_LEVELS), ordered=True)
+        flare_frame[C.SEVERITY] = pd.Categorical(
+            flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True
+        )
         if C.ORGAN in flare_frame.columns:
-            flare_frame[C.ORGAN] = pd.Categorical(flare_frame[C.ORGAN].astype(str),
-                                                  categories=list(C.ORGAN_DOMAINS))
+            flare_frame[C.ORGAN] = pd.Categorical(flare_frame[C.ORGAN].astype(str), categories=list(C.ORGAN_DOMAINS))
         if C.SLEDAI_INCREASE in flare_frame.columns:
             flare_frame[C.SLEDAI_INCREASE] = flare_frame[C.SLEDAI_INCREASE].astype(np.int64)
         for col in ft.frame.columns:

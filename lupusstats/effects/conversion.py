@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from lupusstats._core import validation as _v
 
 __all__ = ["d_to_log_odds_ratio", "log_odds_ratio_to_d"]
-
 
 
 def d_to_log_odds_ratio(d):

@@ -18,7 +18,6 @@ from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
 
-
 # ---------------------------------------------------------------------------
 # standardised mean differences
 # ---------------------------------------------------------------------------
@@ -75,9 +74,7 @@ def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternativ
         se = s * math.sqrt(hn)
         what = "SD of the reference group"
     if s == 0:
-        raise ValueError(
-            "both groups have zero standard deviation, so a standardised difference is undefined."
-        )
+        raise ValueError("both groups have zero standard deviation, so a standardised difference is undefined.")
     estimate = diff / s
     t = diff / se
     J = _inf.hedges_j(df) if kind == "g" else 1.0  # exact small-sample correction, as effectsize

@@ -22,7 +22,6 @@ from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase, _check_ci_func, _interval_at
 
-
 # ---------------------------------------------------------------------------
 # 2x2 tables
 # ---------------------------------------------------------------------------
@@ -76,8 +75,9 @@ def _zc_note(corrected: bool, zero_correction: float) -> str:
     return f"; {zero_correction:g} added to every cell (zero cell)" if corrected else ""
 
 
-def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz", alternative="two-sided",
-               zero_correction=0.5) -> EstimateResult:
+def risk_ratio(
+    events1, n1, events2, n2, *, confidence_level=0.95, method="katz", alternative="two-sided", zero_correction=0.5
+) -> EstimateResult:
     """Risk ratio (treatment over reference) with a Katz log-scale Wald interval.
 
     ``RR = (events1/n1) / (events2/n2)``, ``SE(log RR) = sqrt(1/a - 1/n1 + 1/c - 1/n2)``
@@ -127,12 +127,18 @@ def risk_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="katz"
             f"a group has zero events (events1={e1}, events2={e2}) and `zero_correction` is 0: "
             "the log risk ratio is infinite."
         )
-    return _wald_result(*_inf.log_risk_ratio(a, b, c, d), True, cl, alt,
-                        "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(
+        *_inf.log_risk_ratio(a, b, c, d),
+        True,
+        cl,
+        alt,
+        "risk ratio, Katz log (Wald) interval" + _zc_note(corrected, zc),
+    )
 
 
-def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided",
-               zero_correction=0.5) -> EstimateResult:
+def odds_ratio(
+    events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided", zero_correction=0.5
+) -> EstimateResult:
     """Odds ratio (treatment over reference): Woolf log-scale Wald or exact conditional.
 
     * ``method="woolf"`` (default): sample OR with ``SE(log OR) = sqrt(1/a + 1/b + 1/c + 1/d)``;
@@ -199,8 +205,13 @@ def odds_ratio(events1, n1, events2, n2, *, confidence_level=0.95, method="woolf
             f"the table has a zero cell (events1={e1}, n1={k1}, events2={e2}, n2={k2}) and `zero_correction` is 0: "
             "the log odds ratio is infinite; use method='exact'."
         )
-    return _wald_result(*_inf.log_odds_ratio(a, b, c, d), True, cl, alt,
-                        "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc))
+    return _wald_result(
+        *_inf.log_odds_ratio(a, b, c, d),
+        True,
+        cl,
+        alt,
+        "odds ratio, Woolf log (Wald) interval" + _zc_note(corrected, zc),
+    )
 
 
 def _exact_or_interval(level: float, cells, alternative):
@@ -227,8 +238,9 @@ def _newcombe_interval(level: float, e1, k1, e2, k2, alternative):
     return _inf.one_sided(low, high, alternative, -1.0, 1.0)
 
 
-def risk_difference(events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided",
-                    zero_correction=0.5) -> EstimateResult:
+def risk_difference(
+    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided", zero_correction=0.5
+) -> EstimateResult:
     """Risk difference ``events1/n1 - events2/n2`` (treatment minus reference).
 
     * ``method="wald"`` (default): ``SE = sqrt(p1 q1 / n1 + p2 q2 / n2)`` and a Wald
@@ -444,8 +456,9 @@ def _nnt_from_difference(difference: EstimateResult, outcome: str, unit: str) ->
     )
 
 
-def number_needed_to_treat(events1, n1, events2, n2, *, confidence_level=0.95, method="wald",
-                           outcome="undesirable", zero_correction=0.5) -> NNTResult:
+def number_needed_to_treat(
+    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", outcome="undesirable", zero_correction=0.5
+) -> NNTResult:
     """Number needed to treat (benefit or harm) from a 2x2 table, with Altman's interval.
 
     The risk difference ``RD = events1/n1 - events2/n2`` (treatment minus
@@ -484,8 +497,9 @@ def number_needed_to_treat(events1, n1, events2, n2, *, confidence_level=0.95, m
     'NNTH 50.0 (95% CI NNTH 9.4 to ∞ to NNTB 15.0)'
     """
     outcome = _v.check_choice("outcome", outcome, ("undesirable", "desirable"))
-    rd = risk_difference(events1, n1, events2, n2, confidence_level=confidence_level, method=method,
-                         zero_correction=zero_correction)
+    rd = risk_difference(
+        events1, n1, events2, n2, confidence_level=confidence_level, method=method, zero_correction=zero_correction
+    )
     return _nnt_from_difference(rd, outcome, "patients")
 
 
@@ -502,8 +516,9 @@ def _rates_iv(events1, exposure1, events2, exposure2):
     return e1, t1, e2, t2
 
 
-def rate_difference(events1, exposure1, events2, exposure2, *, confidence_level=0.95,
-                    alternative="two-sided") -> EstimateResult:
+def rate_difference(
+    events1, exposure1, events2, exposure2, *, confidence_level=0.95, alternative="two-sided"
+) -> EstimateResult:
     """Incidence-rate difference ``events1/exposure1 - events2/exposure2`` with a Wald interval.
 
     ``SE = sqrt(events1/exposure1^2 + events2/exposure2^2)`` (Poisson variance, as
@@ -539,11 +554,14 @@ def rate_difference(events1, exposure1, events2, exposure2, *, confidence_level=
     var = e1 / t1**2 + e2 / t2**2
     if var == 0:
         raise ValueError("no events in either group (events1=0, events2=0): the rate difference has SE 0.")
-    return _wald_result(e1 / t1 - e2 / t2, var, False, cl, alt, "rate difference per patient-year, Poisson Wald interval")
+    return _wald_result(
+        e1 / t1 - e2 / t2, var, False, cl, alt, "rate difference per patient-year, Poisson Wald interval"
+    )
 
 
-def number_needed_to_treat_rate(events1, exposure1, events2, exposure2, *, confidence_level=0.95,
-                                outcome="undesirable") -> NNTResult:
+def number_needed_to_treat_rate(
+    events1, exposure1, events2, exposure2, *, confidence_level=0.95, outcome="undesirable"
+) -> NNTResult:
     """Patient-years of treatment per event prevented (or caused): NNT from flare rates.
 
     ``1 / benefit`` where ``benefit`` is :func:`rate_difference` oriented as in

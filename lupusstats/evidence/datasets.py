@@ -88,7 +88,11 @@ _P = dict(low=0.0, high=1.0)  # a proportion
 _ROUNDING = 0.005 + 1e-9  # a published share rounded to a whole percent (or two decimals) is within this
 
 _CITATION = {
-    "authors": _s(True), "year": _i(True, low=1900), "journal": _s(), "pmid": _i(low=1), "doi": _s(),
+    "authors": _s(True),
+    "year": _i(True, low=1900),
+    "journal": _s(),
+    "pmid": _i(low=1),
+    "doi": _s(),
     "citation_tag": _s(True, CITATION_TAGS),
 }
 _TAIL = {"evidence_tag": _s(True, TAGS), "note": _s()}
@@ -113,12 +117,34 @@ class _Schema:
     consistency: tuple = ()
 
 
-_MSC_OUTCOMES = ("sledai", "proteinuria_24h", "albumin", "remission", "complete_remission", "partial_remission",
-                 "total_remission", "major_clinical_response", "partial_response", "survival", "relapse", "death",
-                 "sledai_above_8", "not_extracted")
-_HSCT_OUTCOMES = ("overall_survival", "disease_free_survival", "progression_free_survival", "remission",
-                  "remission_survival", "relapse", "death", "treatment_related_mortality",
-                  "treatment_related_mortality_itt", "non_relapse_mortality")
+_MSC_OUTCOMES = (
+    "sledai",
+    "proteinuria_24h",
+    "albumin",
+    "remission",
+    "complete_remission",
+    "partial_remission",
+    "total_remission",
+    "major_clinical_response",
+    "partial_response",
+    "survival",
+    "relapse",
+    "death",
+    "sledai_above_8",
+    "not_extracted",
+)
+_HSCT_OUTCOMES = (
+    "overall_survival",
+    "disease_free_survival",
+    "progression_free_survival",
+    "remission",
+    "remission_survival",
+    "relapse",
+    "death",
+    "treatment_related_mortality",
+    "treatment_related_mortality_itt",
+    "non_relapse_mortality",
+)
 
 #: What each CAR-T outcome definition measures: DORIS is a remission, SRI-4 a response (an improvement of
 #: at least 4 SLEDAI points, not remission).
@@ -128,12 +154,28 @@ SCHEMAS: dict[str, _Schema] = {
     "flare_cohorts": _Schema(
         "Flare frequency and severity in SLE cohorts and trial placebo (and comparator) arms",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "population": _s(True), "arm": _s(True),
-         "n": _i(low=1), "flare_definition": _s(True), "followup_years": _f(low=0.0),
-         "exposure_patient_years": _f(low=0.0), "n_flares": _i(), "n_patients_with_flare": _i(),
-         "p_flared": _f(**_P), "rate_per_py": _f(low=0.0), "severe_rate_per_py": _f(low=0.0),
-         "p_severe_flare_12m": _f(**_P), "p_any_flare_12m": _f(**_P), "n_severe": _i(), "n_moderate": _i(),
-         "n_mild": _i(), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "population": _s(True),
+            "arm": _s(True),
+            "n": _i(low=1),
+            "flare_definition": _s(True),
+            "followup_years": _f(low=0.0),
+            "exposure_patient_years": _f(low=0.0),
+            "n_flares": _i(),
+            "n_patients_with_flare": _i(),
+            "p_flared": _f(**_P),
+            "rate_per_py": _f(low=0.0),
+            "severe_rate_per_py": _f(low=0.0),
+            "p_severe_flare_12m": _f(**_P),
+            "p_any_flare_12m": _f(**_P),
+            "n_severe": _i(),
+            "n_moderate": _i(),
+            "n_mild": _i(),
+            **_TAIL,
+        },
         pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
         consistency=(("n_patients_with_flare", "n", "p_flared"),),
     ),
@@ -141,11 +183,29 @@ SCHEMAS: dict[str, _Schema] = {
         "Mesenchymal stem/stromal-cell studies in SLE: the RCT and the single-arm series (overlap_group flags "
         "the overlapping Nanjing series)",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "cell_source": _s(True), "overlap_group": _s(True),
-         "arm": _s(True, ("MSC", "placebo")), "n_enrolled": _i(True, low=1), "outcome": _s(True, _MSC_OUTCOMES),
-         "timepoint_months": _f(low=0.0), "unit": _s(), "n_analysed": _i(low=1), "mean_pre": _f(),
-         "sd_pre": _f(low=0.0), "mean_post": _f(), "sd_post": _f(low=0.0), "mean_change": _f(),
-         "sd_change": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "cell_source": _s(True),
+            "overlap_group": _s(True),
+            "arm": _s(True, ("MSC", "placebo")),
+            "n_enrolled": _i(True, low=1),
+            "outcome": _s(True, _MSC_OUTCOMES),
+            "timepoint_months": _f(low=0.0),
+            "unit": _s(),
+            "n_analysed": _i(low=1),
+            "mean_pre": _f(),
+            "sd_pre": _f(low=0.0),
+            "mean_post": _f(),
+            "sd_post": _f(low=0.0),
+            "mean_change": _f(),
+            "sd_change": _f(low=0.0),
+            "events": _i(),
+            "total": _i(low=1),
+            "proportion": _f(**_P),
+            **_TAIL,
+        },
         pairs=(("events", "total"), ("n_analysed", "n_enrolled")),
         consistency=(("events", "total", "proportion"),),
         overlap="overlap_group",
@@ -155,21 +215,46 @@ SCHEMAS: dict[str, _Schema] = {
         "Pooled MSC-vs-control RCT estimates from Zhou 2020, 'Clinical Efficacy and Safety of Mesenchymal Stem "
         "Cells for Systemic Lupus Erythematosus'",
         "meta",
-        {"meta": _s(True), **_CITATION, "outcome": _s(True), "timepoint_months": _f(low=0.0),
-         "k_studies": _i(low=1), "model": _s(), "measure": _s(True, ("WMD", "OR")), "estimate": _f(True),
-         "ci_low": _f(True), "ci_high": _f(True), "unit": _s(), **_TAIL},
+        {
+            "meta": _s(True),
+            **_CITATION,
+            "outcome": _s(True),
+            "timepoint_months": _f(low=0.0),
+            "k_studies": _i(low=1),
+            "model": _s(),
+            "measure": _s(True, ("WMD", "OR")),
+            "estimate": _f(True),
+            "ci_low": _f(True),
+            "ci_high": _f(True),
+            "unit": _s(),
+            **_TAIL,
+        },
         intervals=(("estimate", "ci_low", "ci_high"),),
     ),
     "hsct_sle_studies": _Schema(
         "Autologous haematopoietic stem-cell transplantation series and registries in SLE (overlap_group flags "
         "the overlapping EBMT registry analyses)",
         "study",
-        {"study": _s(True), **_CITATION, "design": _s(True), "conditioning": _s(), "overlap_group": _s(True),
-         "n_enrolled": _i(True, low=1),
-         "n_analysed": _i(low=1), "followup_months": _f(low=0.0), "outcome": _s(True, _HSCT_OUTCOMES),
-         "timepoint_years": _f(low=0.0), "events": _i(), "total": _i(low=1), "proportion": _f(**_P),
-         "proportion_as_published": _f(**_P), "se_proportion": _f(low=0.0), "ci_low": _f(low=0.0),
-         "ci_high": _f(low=0.0), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "design": _s(True),
+            "conditioning": _s(),
+            "overlap_group": _s(True),
+            "n_enrolled": _i(True, low=1),
+            "n_analysed": _i(low=1),
+            "followup_months": _f(low=0.0),
+            "outcome": _s(True, _HSCT_OUTCOMES),
+            "timepoint_years": _f(low=0.0),
+            "events": _i(),
+            "total": _i(low=1),
+            "proportion": _f(**_P),
+            "proportion_as_published": _f(**_P),
+            "se_proportion": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            **_TAIL,
+        },
         pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
         intervals=(("proportion", "ci_low", "ci_high"),),
         consistency=(("events", "total", "proportion"),),
@@ -180,12 +265,25 @@ SCHEMAS: dict[str, _Schema] = {
         "CD19 CAR-T case series in SLE (overlap_group flags the Erlangen programme: Mackensen 2022's 5 patients "
         "are counted among Mueller 2024's 8)",
         "study",
-        {"study": _s(True), **_CITATION, "product": _s(True), "overlap_group": _s(True), "n_sle": _i(True, low=1),
-         "sledai_baseline_median": _f(low=0.0), "sledai_baseline_range": _f(low=0.0),
-         "sledai_followup_median": _f(low=0.0), "sledai_followup_range": _f(low=0.0),
-         "sledai_followup_months": _f(low=0.0), "outcome": _s(True, ("remission", "response")),
-         "outcome_definition": _s(True, tuple(_CART_DEFINITIONS)), "outcome_events": _i(),
-         "followup_months_median": _f(low=0.0), "drug_free": _Col("bool"), "crs_grade_max": _i(), **_TAIL},
+        {
+            "study": _s(True),
+            **_CITATION,
+            "product": _s(True),
+            "overlap_group": _s(True),
+            "n_sle": _i(True, low=1),
+            "sledai_baseline_median": _f(low=0.0),
+            "sledai_baseline_range": _f(low=0.0),
+            "sledai_followup_median": _f(low=0.0),
+            "sledai_followup_range": _f(low=0.0),
+            "sledai_followup_months": _f(low=0.0),
+            "outcome": _s(True, ("remission", "response")),
+            "outcome_definition": _s(True, tuple(_CART_DEFINITIONS)),
+            "outcome_events": _i(),
+            "followup_months_median": _f(low=0.0),
+            "drug_free": _Col("bool"),
+            "crs_grade_max": _i(),
+            **_TAIL,
+        },
         pairs=(("outcome_events", "n_sle"),),
         overlap="overlap_group",
         size="n_sle",
@@ -194,10 +292,25 @@ SCHEMAS: dict[str, _Schema] = {
     "trial_effects": _Schema(
         "Randomised-trial arms and effects: belimumab (BLISS), cyclophosphamide and mycophenolate in nephritis",
         "trial",
-        {"trial": _s(True), **_CITATION, "drug": _s(True), "comparator": _s(True), "population": _s(True),
-         "arm": _s(True), "n": _i(low=1), "outcome": _s(True), "timepoint_weeks": _f(low=0.0), "events": _i(),
-         "proportion": _f(**_P), "effect_type": _s(allowed=("OR", "HR", "RR")), "effect": _f(low=0.0),
-         "ci_low": _f(low=0.0), "ci_high": _f(low=0.0), "pvalue": _f(**_P), **_TAIL},
+        {
+            "trial": _s(True),
+            **_CITATION,
+            "drug": _s(True),
+            "comparator": _s(True),
+            "population": _s(True),
+            "arm": _s(True),
+            "n": _i(low=1),
+            "outcome": _s(True),
+            "timepoint_weeks": _f(low=0.0),
+            "events": _i(),
+            "proportion": _f(**_P),
+            "effect_type": _s(allowed=("OR", "HR", "RR")),
+            "effect": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            "pvalue": _f(**_P),
+            **_TAIL,
+        },
         pairs=(("events", "n"),),
         intervals=(("effect", "ci_low", "ci_high"),),
         consistency=(("events", "n", "proportion"),),
@@ -205,10 +318,23 @@ SCHEMAS: dict[str, _Schema] = {
     "cyc_adverse_events": _Schema(
         "Adverse events under cyclophosphamide and mycophenolate (trials and a meta-analysis)",
         "trial",
-        {"trial": _s(True), **_CITATION, "arm": _s(True), "n": _i(low=1), "adverse_event": _s(True),
-         "episodes": _i(), "patients": _i(), "proportion": _f(**_P), "effect_type": _s(allowed=("RR", "OR")),
-         "comparison": _s(), "effect": _f(low=0.0), "ci_low": _f(low=0.0), "ci_high": _f(low=0.0),
-         "i2": _f(low=0.0, high=100.0), **_TAIL},
+        {
+            "trial": _s(True),
+            **_CITATION,
+            "arm": _s(True),
+            "n": _i(low=1),
+            "adverse_event": _s(True),
+            "episodes": _i(),
+            "patients": _i(),
+            "proportion": _f(**_P),
+            "effect_type": _s(allowed=("RR", "OR")),
+            "comparison": _s(),
+            "effect": _f(low=0.0),
+            "ci_low": _f(low=0.0),
+            "ci_high": _f(low=0.0),
+            "i2": _f(low=0.0, high=100.0),
+            **_TAIL,
+        },
         pairs=(("patients", "n"), ("patients", "episodes")),
         consistency=(("patients", "n", "proportion"),),
         intervals=(("effect", "ci_low", "ci_high"),),
@@ -346,8 +472,11 @@ def validate_dataset(data, *, name: str | None = None):
         file = getattr(data, "name", str(data))
         if name is None:
             name = pathlib.PurePath(file).stem
-        text = data.read_text(encoding="utf-8") if hasattr(data, "read_text") else pathlib.Path(data).read_text(
-            encoding="utf-8")
+        text = (
+            data.read_text(encoding="utf-8")
+            if hasattr(data, "read_text")
+            else pathlib.Path(data).read_text(encoding="utf-8")
+        )
         rows = list(csv.reader(io.StringIO(text)))
         if not rows:
             _fail(file, None, None, "is empty.")
@@ -377,8 +506,12 @@ def validate_dataset(data, *, name: str | None = None):
         if not (row["journal"] or row["doi"] or row["pmid"]):
             _fail(file, i, "journal", "a row needs a source: journal, doi or pmid.")
         if row["evidence_tag"] in ("D", "R") and not row["note"]:
-            _fail(file, i, "note", f"evidence_tag {row['evidence_tag']!r} needs a note (the derivation or what "
-                                   "is still to verify).")
+            _fail(
+                file,
+                i,
+                "note",
+                f"evidence_tag {row['evidence_tag']!r} needs a note (the derivation or what is still to verify).",
+            )
         for ev, tot in schema.pairs:
             if row[ev] is not None and row[tot] is not None and row[ev] > row[tot]:
                 _fail(file, i, ev, f"{ev} = {row[ev]} exceeds {tot} = {row[tot]}.")
@@ -392,28 +525,48 @@ def validate_dataset(data, *, name: str | None = None):
             if row[ev] is not None and row[tot] and row[prop] is not None:
                 computed = row[ev] / row[tot]
                 if abs(row[prop] - computed) > _ROUNDING:
-                    _fail(file, i, prop, f"{prop} = {row[prop]:g} is not {ev}/{tot} = {row[ev]}/{row[tot]} = "
-                                         f"{computed:.3f}; leave {prop} empty and keep a percentage printed in the "
-                                         "paper that disagrees with its own counts in proportion_as_published "
-                                         "(where the file has it) or in the note.")
+                    _fail(
+                        file,
+                        i,
+                        prop,
+                        f"{prop} = {row[prop]:g} is not {ev}/{tot} = {row[ev]}/{row[tot]} = "
+                        f"{computed:.3f}; leave {prop} empty and keep a percentage printed in the "
+                        "paper that disagrees with its own counts in proportion_as_published "
+                        "(where the file has it) or in the note.",
+                    )
         for def_col, out_col, meaning in schema.definitions:
             if row[def_col] in meaning and row[out_col] != meaning[row[def_col]]:
-                _fail(file, i, out_col, f"{def_col} {row[def_col]!r} defines a {meaning[row[def_col]]}, so {out_col} "
-                                        f"must be {meaning[row[def_col]]!r}, got {row[out_col]!r}.")
+                _fail(
+                    file,
+                    i,
+                    out_col,
+                    f"{def_col} {row[def_col]!r} defines a {meaning[row[def_col]]}, so {out_col} "
+                    f"must be {meaning[row[def_col]]!r}, got {row[out_col]!r}.",
+                )
         if schema.overlap is not None:
             group = row[schema.overlap]
             if not re.fullmatch(r"[a-z][a-z0-9_]*", group):
                 _fail(file, i, schema.overlap, f"must be a lower-case label such as 'nanjing', got {group!r}.")
             first = groups.setdefault(row[schema.key], (group, i))
             if first[0] != group:
-                _fail(file, i, schema.overlap, f"study {row[schema.key]!r} is in overlap group {first[0]!r} on row "
-                                               f"{first[1]} but {group!r} here; a study draws on one patient pool.")
+                _fail(
+                    file,
+                    i,
+                    schema.overlap,
+                    f"study {row[schema.key]!r} is in overlap group {first[0]!r} on row "
+                    f"{first[1]} but {group!r} here; a study draws on one patient pool.",
+                )
         for c in schema.columns:
             parsed[c].append(row[c])
     dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
-    out = pd.DataFrame({c: pd.array([math.nan if (v is None and spec.kind == "float") else v
-                                     for v in parsed[c]], dtype=dtypes[spec.kind])
-                        for c, spec in schema.columns.items()})
+    out = pd.DataFrame(
+        {
+            c: pd.array(
+                [math.nan if (v is None and spec.kind == "float") else v for v in parsed[c]], dtype=dtypes[spec.kind]
+            )
+            for c, spec in schema.columns.items()
+        }
+    )
     out.attrs["dataset"] = name
     out.attrs["source_file"] = pathlib.PurePath(file).name
     return out
@@ -473,15 +626,24 @@ def list_datasets():
     for name, schema in SCHEMAS.items():
         frame = load_dataset(name)
         tags = frame["evidence_tag"].value_counts()
-        out.append({"name": name, "description": schema.description, "rows": len(frame), "file": f"{name}.csv",
-                    "n_verified": int(tags.get("V", 0)), "n_recalled": int(tags.get("R", 0)),
-                    "n_derived": int(tags.get("D", 0))})
+        out.append(
+            {
+                "name": name,
+                "description": schema.description,
+                "rows": len(frame),
+                "file": f"{name}.csv",
+                "n_verified": int(tags.get("V", 0)),
+                "n_recalled": int(tags.get("R", 0)),
+                "n_derived": int(tags.get("D", 0)),
+            }
+        )
     return pd.DataFrame(out)
 
 
 # ---------------------------------------------------------------------------
 # overlapping patient pools
 # ---------------------------------------------------------------------------
+
 
 def _overlap_frame(data, size):
     """(frame, key, group, size) for a data set name or a loaded (possibly filtered) table."""
@@ -498,8 +660,10 @@ def _overlap_frame(data, size):
     schema = SCHEMAS.get(name)
     if schema is None or schema.overlap is None:
         with_groups = sorted(n for n, s in SCHEMAS.items() if s.overlap is not None)
-        raise ValueError(f"`data` must be one of the data sets with an overlap_group column {with_groups} "
-                         f"(or a table loaded from one), got {name or 'an unknown table'!r}.")
+        raise ValueError(
+            f"`data` must be one of the data sets with an overlap_group column {with_groups} "
+            f"(or a table loaded from one), got {name or 'an unknown table'!r}."
+        )
     size = size or schema.size
     missing = [c for c in (schema.key, schema.overlap, size) if c not in data.columns]
     if missing:
@@ -552,15 +716,25 @@ def overlap_groups(data, *, size: str | None = None):
     rows = []
     for label, part in frame.groupby(group, sort=True, observed=True):
         if "arm" in part.columns:  # a randomised study: its patients are the sum of its arms
-            sizes = part.groupby([key, "arm"], sort=False, observed=True)[size].max().groupby(
-                level=0, sort=False).sum(min_count=1)
+            sizes = (
+                part.groupby([key, "arm"], sort=False, observed=True)[size]
+                .max()
+                .groupby(level=0, sort=False)
+                .sum(min_count=1)
+            )
         else:
             sizes = part.groupby(key, sort=False, observed=True)[size].max()
         order = part.drop_duplicates(key).set_index(key)
         ranked = sorted(sizes.index, key=lambda st: (-_num(sizes[st]), -_num(order.loc[st, "year"]), str(st)))
-        rows.append({"overlap_group": str(label), "studies": ", ".join(sorted(map(str, sizes.index))),
-                     "n_studies": len(sizes), "largest_study": str(ranked[0]),
-                     "patients": int(sizes[ranked[0]]) if pd.notna(sizes[ranked[0]]) else None})
+        rows.append(
+            {
+                "overlap_group": str(label),
+                "studies": ", ".join(sorted(map(str, sizes.index))),
+                "n_studies": len(sizes),
+                "largest_study": str(ranked[0]),
+                "patients": int(sizes[ranked[0]]) if pd.notna(sizes[ranked[0]]) else None,
+            }
+        )
     out = pd.DataFrame(rows, columns=["overlap_group", "studies", "n_studies", "largest_study", "patients"])
     return out.astype({"patients": "Int64"})
 

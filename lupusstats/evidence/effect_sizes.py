@@ -49,7 +49,7 @@ def _column(data, name: str, role: str, n: int) -> np.ndarray:
     if name not in data.columns:
         raise ValueError(
             f"`data` has no column {name!r} (needed as `{role}`); it has {list(data.columns)}. "
-            f"Pass the column name, e.g. `{role}=\"my_column\"`."
+            f'Pass the column name, e.g. `{role}="my_column"`.'
         )
     col = data[name]
     try:
@@ -198,7 +198,10 @@ def effect_sizes(
     with np.errstate(divide="ignore", invalid="ignore"):
         if measure in ("MD", "SMD"):
             m1, m2 = col(m1i, "m1i"), col(m2i, "m2i")
-            s1, s2 = _positive(data, sd1i, "sd1i", k, allow_zero=True), _positive(data, sd2i, "sd2i", k, allow_zero=True)
+            s1, s2 = (
+                _positive(data, sd1i, "sd1i", k, allow_zero=True),
+                _positive(data, sd2i, "sd2i", k, allow_zero=True),
+            )
             n1, n2 = _positive(data, n1i, "n1i", k), _positive(data, n2i, "n2i", k)
             if measure == "MD":
                 yi = m1 - m2
@@ -257,7 +260,10 @@ def effect_sizes(
             yi, vi = m, s**2 / n
         else:  # MC
             m1, m2 = col(m1i, "m1i"), col(m2i, "m2i")
-            s1, s2 = _positive(data, sd1i, "sd1i", k, allow_zero=True), _positive(data, sd2i, "sd2i", k, allow_zero=True)
+            s1, s2 = (
+                _positive(data, sd1i, "sd1i", k, allow_zero=True),
+                _positive(data, sd2i, "sd2i", k, allow_zero=True),
+            )
             n = _positive(data, ni, "ni", k)
             if isinstance(ri, str):
                 r = col(ri, "ri")

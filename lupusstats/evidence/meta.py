@@ -32,7 +32,6 @@ from lupusstats._core.results import ConfidenceInterval, ResultBase
 
 __all__ = ["MetaAnalysisResult", "meta_analysis"]
 
-from lupusstats.evidence.effect_sizes import MEASURES, back_transform
 
 _METHODS = ("FE", "DL", "REML", "ML", "PM")
 _TESTS = ("z", "knha")
@@ -270,12 +269,26 @@ class MetaAnalysisResult(ResultBase):
         rows = []
         for i in range(self.k):
             keep = np.arange(self.k) != i
-            r = meta_analysis(self.yi[keep], self.vi[keep], method=self.method, test=self.test,
-                              confidence_level=self.confidence_level)
+            r = meta_analysis(
+                self.yi[keep], self.vi[keep], method=self.method, test=self.test, confidence_level=self.confidence_level
+            )
             lo, hi = r.confidence_interval()
-            rows.append({"omitted": self.labels[i], "estimate": r.estimate, "se": r.se,
-                         "statistic": r.statistic, "pvalue": r.pvalue, "ci_low": lo, "ci_high": hi,
-                         "q": r.q, "q_pvalue": r.q_pvalue, "tau2": r.tau2, "i2": r.i2, "h2": r.h2})
+            rows.append(
+                {
+                    "omitted": self.labels[i],
+                    "estimate": r.estimate,
+                    "se": r.se,
+                    "statistic": r.statistic,
+                    "pvalue": r.pvalue,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "q": r.q,
+                    "q_pvalue": r.q_pvalue,
+                    "tau2": r.tau2,
+                    "i2": r.i2,
+                    "h2": r.h2,
+                }
+            )
         return pd.DataFrame(rows)
 
     def to_frame(self):
@@ -285,13 +298,33 @@ class MetaAnalysisResult(ResultBase):
         lo, hi = self.confidence_interval()
         plo, phi = self.prediction_interval()
         tlo, thi = self.tau2_confidence_interval() if self.k >= 2 else (math.nan, math.nan)
-        return pd.DataFrame([{
-            "k": self.k, "method": self.method, "test": self.test, "estimate": self.estimate, "se": self.se,
-            "ci_low": lo, "ci_high": hi, "confidence_level": self.confidence_level,
-            "statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
-            "tau2": self.tau2, "tau2_ci_low": tlo, "tau2_ci_high": thi, "i2": self.i2, "h2": self.h2,
-            "q": self.q, "q_df": self.q_df, "q_pvalue": self.q_pvalue, "pi_low": plo, "pi_high": phi,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "k": self.k,
+                    "method": self.method,
+                    "test": self.test,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "confidence_level": self.confidence_level,
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "pvalue": self.pvalue,
+                    "tau2": self.tau2,
+                    "tau2_ci_low": tlo,
+                    "tau2_ci_high": thi,
+                    "i2": self.i2,
+                    "h2": self.h2,
+                    "q": self.q,
+                    "q_df": self.q_df,
+                    "q_pvalue": self.q_pvalue,
+                    "pi_low": plo,
+                    "pi_high": phi,
+                }
+            ]
+        )
 
 
 def _meta_iv(yi, vi, method, test, confidence_level, labels):
@@ -424,7 +457,25 @@ def meta_analysis(
         h2 = (vt + tau2) / vt
     ci_low, ci_high = _inf.wald_interval(mu, se, level, df=df)
     return MetaAnalysisResult(
-        estimate=mu, se=se, statistic=stat, pvalue=pvalue, ci_low=ci_low, ci_high=ci_high,
-        df=float(df), tau2=tau2, i2=float(i2), h2=float(h2), q=q, q_df=q_df, q_pvalue=q_p, k=k,
-        method=method, test=test, confidence_level=level, yi=y, vi=v, weights=100 * w / sw, labels=labels,
+        estimate=mu,
+        se=se,
+        statistic=stat,
+        pvalue=pvalue,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        df=float(df),
+        tau2=tau2,
+        i2=float(i2),
+        h2=float(h2),
+        q=q,
+        q_df=q_df,
+        q_pvalue=q_p,
+        k=k,
+        method=method,
+        test=test,
+        confidence_level=level,
+        yi=y,
+        vi=v,
+        weights=100 * w / sw,
+        labels=labels,
     )

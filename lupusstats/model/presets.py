@@ -24,7 +24,7 @@ from lupusstats.model.scenario import (
     Source,
 )
 
-__all__ = ["preset", "list_presets"]
+__all__ = ["list_presets", "preset"]
 
 
 def _rate_from_risk(risk: float, years: float) -> float:
@@ -60,10 +60,14 @@ def _common_provenance() -> dict[str, Source]:
             "cardiorespiratory 5/558, renal 42/561, haematological 51/561), normalised to sum to 1; "
             "vasculitis (9/548) left out. Patient-level worsening used as the organ mix of flares.",
         ),
-        "severity_frailty_log_or": Source("no published number", "A", "neutral: severity independent of flare frequency"),
+        "severity_frailty_log_or": Source(
+            "no published number", "A", "neutral: severity independent of flare frequency"
+        ),
         "severity_patient_sd": Source("no published number", "A", "neutral: no extra within-patient correlation"),
         "sledai_baseline_mean": Source(
-            _BLISS_SLEDAI, "D", "SELENA-SLEDAI at entry, BLISS pooled 9.71 +/- 3.76 (n=1684) [V], the entry "
+            _BLISS_SLEDAI,
+            "D",
+            "SELENA-SLEDAI at entry, BLISS pooled 9.71 +/- 3.76 (n=1684) [V], the entry "
             "population of two trials of active autoantibody-positive SLE, applied to this scenario's population",
         ),
         "sledai_baseline_sd": Source(
@@ -81,7 +85,9 @@ def _common_provenance() -> dict[str, Source]:
             "mean SLEDAI rise at flare +3.0 over all PGA-defined flares [V]; using it for every severity level is an "
             "assumption, because no by-severity numbers were found",
         ),
-        "sledai_increase_min": Source("no published number", "A", "no minimum (PGA-defined flares may not raise SLEDAI)"),
+        "sledai_increase_min": Source(
+            "no published number", "A", "no minimum (PGA-defined flares may not raise SLEDAI)"
+        ),
     }
 
 
@@ -100,7 +106,9 @@ def _general_cohort() -> Scenario:
             "dropout_rate": Source(
                 bliss52, "D", "61 of 287 did not complete 52 weeks: -ln(226/287) / 52 weeks = 0.24 per year"
             ),
-            **_neutral("severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"),
+            **_neutral(
+                "severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"
+            ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
         },
     )
@@ -158,7 +166,9 @@ def _nephritis_induction() -> Scenario:
 
     def risk_to_rate(label: str, risk: float, source: str, what: str, tag: str = "D") -> tuple[float, Source]:
         rate = _rate_from_risk(risk, weeks24)
-        return rate, Source(source, tag, f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year")
+        return rate, Source(
+            source, tag, f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year"
+        )
 
     # MMF-based standard care (ALMS MMF arm) and IV cyclophosphamide (ALMS IVC arm).
     ae_care, ae_cyc = {}, {}
@@ -167,12 +177,24 @@ def _nephritis_induction() -> Scenario:
     for event, p_mmf, p_ivc, src, what, tag in (
         ("infection", 0.69, 0.62, alms, "patients with >= 1 infection", "D"),
         ("alopecia", 0.11, 0.36, alms, "alopecia", "D"),
-        ("lymphopenia", 0.22, 0.37, ginzler,
-         "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the Hogan 2014 "
-         "table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):", "R"),
-        ("pneumonia", 0.01, 0.04, ginzler,
-         "ASSUMPTION (another endpoint): no pneumonia-specific rate was found, so the severe-infection share stands "
-         "in for pneumonia as an upper bound; severe infection", "A"),
+        (
+            "lymphopenia",
+            0.22,
+            0.37,
+            ginzler,
+            "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the Hogan 2014 "
+            "table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):",
+            "R",
+        ),
+        (
+            "pneumonia",
+            0.01,
+            0.04,
+            ginzler,
+            "ASSUMPTION (another endpoint): no pneumonia-specific rate was found, so the severe-infection share stands "
+            "in for pneumonia as an upper bound; severe infection",
+            "A",
+        ),
     ):
         ae_care[event], prov_care[f"adverse_events.{event}"] = risk_to_rate(event, p_mmf, src, what, tag)
         ae_cyc[event], prov_cyc[f"adverse_events.{event}"] = risk_to_rate(event, p_ivc, src, what, tag)
@@ -340,7 +362,10 @@ def _reference_arm() -> Arm:
         provenance={
             "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
             **_neutral(
-                "severity_odds_ratio", "dropout_rate", "treatment_mortality", "remission_probability",
+                "severity_odds_ratio",
+                "dropout_rate",
+                "treatment_mortality",
+                "remission_probability",
                 "adverse_event_window_years",
             ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
@@ -359,7 +384,9 @@ def _refractory_provenance(label: str) -> dict[str, Source]:
                 "0.25 flares per patient-month [V] in active SLE needing more immunosuppression -> 3.0/yr; applied to "
                 f"the refractory population of the {label} scenario",
             ),
-            "dispersion": Source(_MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"),
+            "dispersion": Source(
+                _MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"
+            ),
             "followup_years": Source("illustrative", "A", "two years"),
             "sledai_baseline_mean": Source(_LIANG, "V", "SLEDAI 12.2 +/- 3.3 at entry (refractory, MSC series)"),
             "sledai_baseline_sd": Source(_LIANG, "V", "SD 3.3"),
@@ -382,13 +409,21 @@ def _refractory() -> Scenario:
         description="autologous haematopoietic stem-cell transplantation (CYC + ATG conditioning)",
         provenance={
             "flare_rate_ratio": Source(_BURT, "A", _hsct_flare_ratio_note(0.5, "Burt 2006")),
-            "treatment_mortality": Source(_BURT, "V", "treatment-related mortality by intention to treat 2/50 (4%); "
-                                          "registries 11-13% (EBMT 100-day 11%; Jayne 2004 7/53, published as 12%): "
-                                          "see refractory_conservative"),
-            "mortality_window_years": Source("EBMT registry (Tyndall review), ASH Education 2011", "V",
-                                             "transplant-related mortality is reported at 100 days"),
-            "remission_probability": Source(_JAYNE, "V", "remission (SLEDAI < 3, not drug-free) by 6 months 33/50; "
-                                            "10/31 later relapsed"),
+            "treatment_mortality": Source(
+                _BURT,
+                "V",
+                "treatment-related mortality by intention to treat 2/50 (4%); "
+                "registries 11-13% (EBMT 100-day 11%; Jayne 2004 7/53, published as 12%): "
+                "see refractory_conservative",
+            ),
+            "mortality_window_years": Source(
+                "EBMT registry (Tyndall review), ASH Education 2011",
+                "V",
+                "transplant-related mortality is reported at 100 days",
+            ),
+            "remission_probability": Source(
+                _JAYNE, "V", "remission (SLEDAI < 3, not drug-free) by 6 months 33/50; 10/31 later relapsed"
+            ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
@@ -481,8 +516,11 @@ def _refractory_conservative() -> Scenario:
                 "mortality 15 +/- 7% at 5 years (Alchi 2013). Jayne, Alchi and the Tyndall EBMT figures overlap "
                 "(overlap_group ebmt): one of them is used, not their sum.",
             ),
-            "mortality_window_years": Source("EBMT registry (Tyndall review), ASH Education 2011", "V",
-                                             "transplant-related mortality is reported at 100 days"),
+            "mortality_window_years": Source(
+                "EBMT registry (Tyndall review), ASH Education 2011",
+                "V",
+                "transplant-related mortality is reported at 100 days",
+            ),
             "remission_probability": Source(
                 _ALCHI,
                 "A",

@@ -33,7 +33,7 @@ from typing import Any
 from lupusstats._core import validation as _v
 from lupusstats.cohort.columns import ORGAN_DOMAINS
 
-__all__ = ["Source", "Arm", "Scenario"]
+__all__ = ["Arm", "Scenario", "Source"]
 
 _TAGS = ("V", "R", "D", "A", "user")
 _YEAR_DAYS = 365.25
@@ -187,9 +187,7 @@ class Arm:
         events = _freeze("adverse_events", adverse_events)
         for event, rate in events.items():
             if not isinstance(event, str) or not event.isidentifier():
-                raise ValueError(
-                    f"`adverse_events` keys must be simple names such as 'pneumonia', got {event!r}."
-                )
+                raise ValueError(f"`adverse_events` keys must be simple names such as 'pneumonia', got {event!r}.")
             _v.check_positive(f"adverse_events[{event!r}]", rate, allow_zero=True)
         set_(self, "adverse_events", MappingProxyType({k: float(r) for k, r in events.items()}))
         if adverse_event_window_years is not None:
@@ -400,7 +398,11 @@ class Scenario:
                 )
 
         sev = _MCELHONE_SEVERITY if severity_probs is None else severity_probs
-        set_(self, "severity_probs", tuple(float(p) for p in _v.check_probability_vector("severity_probs", sev, length=3)))
+        set_(
+            self,
+            "severity_probs",
+            tuple(float(p) for p in _v.check_probability_vector("severity_probs", sev, length=3)),
+        )
         org = _DEFAULT_ORGAN_PROBS if organ_probs is None else organ_probs
         set_(
             self,
@@ -408,20 +410,39 @@ class Scenario:
             tuple(float(p) for p in _v.check_probability_vector("organ_probs", org, length=len(ORGAN_DOMAINS))),
         )
         set_(self, "severity_frailty_log_or", _v.check_number("severity_frailty_log_or", severity_frailty_log_or))
-        set_(self, "severity_patient_sd", _v.check_positive("severity_patient_sd", severity_patient_sd, allow_zero=True))
+        set_(
+            self, "severity_patient_sd", _v.check_positive("severity_patient_sd", severity_patient_sd, allow_zero=True)
+        )
 
         d = _DEFAULT_SLEDAI
-        set_(self, "sledai_baseline_mean", _v.check_number(
-            "sledai_baseline_mean", d["mean"] if sledai_baseline_mean is None else sledai_baseline_mean))
-        set_(self, "sledai_baseline_sd", _v.check_positive(
-            "sledai_baseline_sd", d["sd"] if sledai_baseline_sd is None else sledai_baseline_sd, allow_zero=True))
-        set_(self, "sledai_baseline_min", _v.check_int(
-            "sledai_baseline_min", d["min"] if sledai_baseline_min is None else sledai_baseline_min, minimum=0))
+        set_(
+            self,
+            "sledai_baseline_mean",
+            _v.check_number(
+                "sledai_baseline_mean", d["mean"] if sledai_baseline_mean is None else sledai_baseline_mean
+            ),
+        )
+        set_(
+            self,
+            "sledai_baseline_sd",
+            _v.check_positive(
+                "sledai_baseline_sd", d["sd"] if sledai_baseline_sd is None else sledai_baseline_sd, allow_zero=True
+            ),
+        )
+        set_(
+            self,
+            "sledai_baseline_min",
+            _v.check_int(
+                "sledai_baseline_min", d["min"] if sledai_baseline_min is None else sledai_baseline_min, minimum=0
+            ),
+        )
         inc_mean = d["increase_mean"] if sledai_increase_mean is None else sledai_increase_mean
         inc_min = d["increase_min"] if sledai_increase_min is None else sledai_increase_min
         inc_mean = _v.as_float_array("sledai_increase_mean", inc_mean, ndim=1)
         if inc_mean.size != 3:
-            raise ValueError(f"`sledai_increase_mean` must have 3 entries (mild, moderate, severe), got {inc_mean.size}.")
+            raise ValueError(
+                f"`sledai_increase_mean` must have 3 entries (mild, moderate, severe), got {inc_mean.size}."
+            )
         inc_min = tuple(_v.check_int(f"sledai_increase_min[{i}]", m, minimum=0) for i, m in enumerate(inc_min))
         if len(inc_min) != 3:
             raise ValueError(f"`sledai_increase_min` must have 3 entries, got {len(inc_min)}.")
@@ -544,8 +565,9 @@ class Scenario:
                 rows.append(_source_row(key, arm.name, rate, arm.provenance))
         for row in rows:
             row["assumed_effect"] = (row["arm"], row["parameter"]) in assumed
-        return pd.DataFrame(rows, columns=["arm", "parameter", "value", "evidence_tag", "source", "note",
-                                           "assumed_effect"])
+        return pd.DataFrame(
+            rows, columns=["arm", "parameter", "value", "evidence_tag", "source", "note", "assumed_effect"]
+        )
 
     def _assumed_effect_rows(self) -> list[tuple[str, str, float, float, Source]]:
         reference = self.arms[0]
@@ -590,8 +612,17 @@ class Scenario:
         """
         import pandas as pd
 
-        rows = [{"arm": arm, "parameter": key, "value": value, "neutral_value": neutral, "source": src.citation,
-                 "note": src.note} for arm, key, value, neutral, src in self._assumed_effect_rows()]
+        rows = [
+            {
+                "arm": arm,
+                "parameter": key,
+                "value": value,
+                "neutral_value": neutral,
+                "source": src.citation,
+                "note": src.note,
+            }
+            for arm, key, value, neutral, src in self._assumed_effect_rows()
+        ]
         return pd.DataFrame(rows, columns=["arm", "parameter", "value", "neutral_value", "source", "note"])
 
     def assumed_effects_line(self) -> str:
@@ -723,7 +754,14 @@ def _source_row(key: str, arm: str, value: Any, provenance: Mapping[str, Source]
         value = value[0]
     if src is None:
         return {"arm": arm, "parameter": key, "value": value, "evidence_tag": "user", "source": "", "note": ""}
-    return {"arm": arm, "parameter": key, "value": value, "evidence_tag": src.tag, "source": src.citation, "note": src.note}
+    return {
+        "arm": arm,
+        "parameter": key,
+        "value": value,
+        "evidence_tag": src.tag,
+        "source": src.citation,
+        "note": src.note,
+    }
 
 
 # ---------------------------------------------------------------------------

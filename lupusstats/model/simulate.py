@@ -161,10 +161,7 @@ class TrialBatch:
         return pd.DataFrame(data)
 
     def __repr__(self) -> str:
-        return (
-            f"TrialBatch(n_trials={self.n_trials}, n_patients={self.n_patients}, "
-            f"arms={list(self.arm_names)})"
-        )
+        return f"TrialBatch(n_trials={self.n_trials}, n_patients={self.n_patients}, arms={list(self.arm_names)})"
 
 
 def _rebuild_batch(fields: dict[str, object]) -> TrialBatch:
@@ -198,8 +195,14 @@ def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
         "mortality_window": expand([a.mortality_window_years for a in arms]),
         # Remission is counted among completers; the arm's probability is per
         # randomised patient (intention to treat), so rescale by P(complete).
-        "remission": expand([a.remission_probability / a.completion_probability(scenario.followup_years)
-                             if a.remission_probability > 0 else 0.0 for a in arms]),
+        "remission": expand(
+            [
+                a.remission_probability / a.completion_probability(scenario.followup_years)
+                if a.remission_probability > 0
+                else 0.0
+                for a in arms
+            ]
+        ),
         "ae_window": expand(window),
         "ae_rates": {
             event: expand([a.adverse_events.get(event, 0.0) for a in arms]) for event in scenario.adverse_events

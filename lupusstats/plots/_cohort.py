@@ -6,13 +6,14 @@ import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
+
 from ._common import SEVERITY_PALETTE, _axes
 
 __all__ = [
     "plot_flare_counts",
-    "plot_swimlane",
-    "plot_severity_mix",
     "plot_organ_mix",
+    "plot_severity_mix",
+    "plot_swimlane",
 ]
 
 
@@ -61,8 +62,19 @@ def plot_flare_counts(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
     return ax
 
 
-def plot_swimlane(patients, flares, *, n_patients=40, patient=C.PATIENT, group=C.ARM,
-                  exposure=C.FOLLOWUP_YEARS, time=C.TIME_YEARS, severity=C.SEVERITY, rng=None, ax=None):
+def plot_swimlane(
+    patients,
+    flares,
+    *,
+    n_patients=40,
+    patient=C.PATIENT,
+    group=C.ARM,
+    exposure=C.FOLLOWUP_YEARS,
+    time=C.TIME_YEARS,
+    severity=C.SEVERITY,
+    rng=None,
+    ax=None,
+):
     """One line per patient (its follow-up) with its flares as dots coloured by severity.
 
     Parameters
@@ -102,8 +114,15 @@ def plot_swimlane(patients, flares, *, n_patients=40, patient=C.PATIENT, group=C
             f = flares[flares[patient] == pid]
             for level in C.SEVERITY_LEVELS:
                 fl = f[f[severity] == level]
-                ax.scatter(fl[time], np.full(len(fl), y), s=18, color=SEVERITY_PALETTE[level], zorder=3,
-                           edgecolor="black", linewidth=0.3)
+                ax.scatter(
+                    fl[time],
+                    np.full(len(fl), y),
+                    s=18,
+                    color=SEVERITY_PALETTE[level],
+                    zorder=3,
+                    edgecolor="black",
+                    linewidth=0.3,
+                )
             y += 1
         yticks.append(y - len(ids) / 2 - 0.5)
         ylabels.append(str(g))
@@ -113,8 +132,12 @@ def plot_swimlane(patients, flares, *, n_patients=40, patient=C.PATIENT, group=C
     ax.set_ylim(-1, y)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], marker="o", ls="", color=SEVERITY_PALETTE[s], markeredgecolor="black",
-                      markeredgewidth=0.3, label=s) for s in C.SEVERITY_LEVELS]
+    handles = [
+        Line2D(
+            [], [], marker="o", ls="", color=SEVERITY_PALETTE[s], markeredgecolor="black", markeredgewidth=0.3, label=s
+        )
+        for s in C.SEVERITY_LEVELS
+    ]
     ax.legend(handles=handles, title="flare severity", frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     return ax
 
@@ -147,8 +170,14 @@ def plot_severity_mix(flares, *, group=C.ARM, severity=C.SEVERITY, ax=None):
     shares = _share_table(flares, severity, C.SEVERITY_LEVELS, group)
     left = np.zeros(len(shares))
     for level in C.SEVERITY_LEVELS:
-        ax.barh([str(i) for i in shares.index], shares[level], left=left, color=SEVERITY_PALETTE[level],
-                label=level, edgecolor="white")
+        ax.barh(
+            [str(i) for i in shares.index],
+            shares[level],
+            left=left,
+            color=SEVERITY_PALETTE[level],
+            label=level,
+            edgecolor="white",
+        )
         left += shares[level].to_numpy()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of flares")

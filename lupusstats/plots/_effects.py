@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+
 from ._common import _axes
 
-__all__ = ["plot_kaplan_meier", "plot_effect_card"]
+__all__ = ["plot_effect_card", "plot_kaplan_meier"]
 
 _BENEFIT, _HARM = "#2b6ca3", "#c0392b"
 
 
-def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion without the event",
-                      xlabel="years since randomisation", group=None, ax=None):
+def plot_kaplan_meier(
+    km,
+    *,
+    ci=True,
+    censor_marks=True,
+    ylabel="proportion without the event",
+    xlabel="years since randomisation",
+    group=None,
+    ax=None,
+):
     """Step plot of Kaplan-Meier curves with their pointwise confidence bands.
 
     Parameters
@@ -72,8 +81,16 @@ def plot_kaplan_meier(km, *, ci=True, censor_marks=True, ylabel="proportion with
         ax.legend(frameon=False, loc="lower left")
     level = km.attrs.get("confidence_level")
     if ci and level is not None:
-        ax.text(0.99, 0.99, f"{100 * level:g}% pointwise CI ({km.attrs.get('conf_type', '')})",
-                transform=ax.transAxes, ha="right", va="top", fontsize=8, color="0.4")
+        ax.text(
+            0.99,
+            0.99,
+            f"{100 * level:g}% pointwise CI ({km.attrs.get('conf_type', '')})",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="0.4",
+        )
     return ax
 
 
@@ -111,7 +128,9 @@ def plot_effect_card(card, *, arm=None, ax=None):
     """
     import pandas as pd
 
-    if not isinstance(card, pd.DataFrame) or not {"arm", "measure", "estimate", "ci_low", "ci_high"} <= set(card.columns):
+    if not isinstance(card, pd.DataFrame) or not {"arm", "measure", "estimate", "ci_low", "ci_high"} <= set(
+        card.columns
+    ):
         raise TypeError("`card` must be the DataFrame returned by ls.effect_card.")
     arms = [str(a) for a in pd.unique(card["arm"])]
     if arm is None:
@@ -137,8 +156,10 @@ def plot_effect_card(card, *, arm=None, ax=None):
         ax.plot(r["estimate"], yi, "s", color=colour, mfc=colour if filled else "white", ms=6)
     ax.axvline(1.0, color="0.3", lw=0.8, ls="--")
     ax.set_xscale("log")
-    labels = [f"{r['endpoint'].replace('adverse event: ', 'AE: ')} ({r['measure'].replace(' ratio', ' R').replace('hazard R', 'HR')})"
-              for _, r in ratios.iterrows()]
+    labels = [
+        f"{r['endpoint'].replace('adverse event: ', 'AE: ')} ({r['measure'].replace(' ratio', ' R').replace('hazard R', 'HR')})"
+        for _, r in ratios.iterrows()
+    ]
     labels = [lab.replace("rate R", "rate ratio").replace("risk R", "RR") for lab in labels]
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.8, len(ratios) - 0.2)
@@ -159,17 +180,20 @@ def plot_effect_card(card, *, arm=None, ax=None):
     # right-hand text: non-ratio rows and the NNT / NNH labels
     lines = []
     for _, r in others[others["measure"] != "NNT"].iterrows():
-        lines.append(f"{r['endpoint']}, {r['measure']}: {r['estimate']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
-                     f"  (treatment better if {r['favours_treatment_if']})")
+        lines.append(
+            f"{r['endpoint']}, {r['measure']}: {r['estimate']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+            f"  (treatment better if {r['favours_treatment_if']})"
+        )
     lines.append("")
     for endpoint, label in nnts.items():
         lines.append(f"{endpoint.replace('adverse event: ', 'AE ')}: {label}")
-    ax.text(1.03, 1.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=8,
-            linespacing=1.5)
+    ax.text(1.03, 1.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="top", fontsize=8, linespacing=1.5)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=_BENEFIT, marker="s", lw=1.8, label="benefit endpoint"),
-               Line2D([], [], color=_HARM, marker="s", lw=1.8, label="harm endpoint"),
-               Line2D([], [], color="0.3", marker="s", mfc="white", lw=0, label="Holm p ≥ 0.05 (open)")]
+    handles = [
+        Line2D([], [], color=_BENEFIT, marker="s", lw=1.8, label="benefit endpoint"),
+        Line2D([], [], color=_HARM, marker="s", lw=1.8, label="harm endpoint"),
+        Line2D([], [], color="0.3", marker="s", mfc="white", lw=0, label="Holm p ≥ 0.05 (open)"),
+    ]
     ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3)
     return ax

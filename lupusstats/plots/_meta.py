@@ -6,6 +6,7 @@ import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats._core.inference import critical_value
+
 from ._common import _axes
 
 __all__ = ["plot_forest", "plot_funnel"]
@@ -16,8 +17,19 @@ def _check_result(result):
         raise TypeError(f"`result` must be a MetaAnalysisResult from ls.meta_analysis, got {type(result).__name__}.")
 
 
-def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear", refline=0.0,
-                show_prediction=True, annotate=True, digits=2, title=None, ax=None):
+def plot_forest(
+    result,
+    *,
+    transform=None,
+    xlabel="effect size",
+    xscale="linear",
+    refline=0.0,
+    show_prediction=True,
+    annotate=True,
+    digits=2,
+    title=None,
+    ax=None,
+):
     """Forest plot: per-study intervals with weight-sized squares, pooled diamond, prediction interval.
 
     Parameters
@@ -78,13 +90,19 @@ def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear"
     cl, ch = result.confidence_interval()
     mu, cl, ch = float(f(result.estimate)), float(f(cl)), float(f(ch))
     y0 = 0.5
-    ax.add_patch(Polygon([[cl, y0], [mu, y0 + 0.3], [ch, y0], [mu, y0 - 0.3]], closed=True, color="#b30000",
-                         zorder=4, label=f"pooled ({result.method}, {int(round(100 * result.confidence_level))}% CI)"))
+    ax.add_patch(
+        Polygon(
+            [[cl, y0], [mu, y0 + 0.3], [ch, y0], [mu, y0 - 0.3]],
+            closed=True,
+            color="#b30000",
+            zorder=4,
+            label=f"pooled ({result.method}, {int(round(100 * result.confidence_level))}% CI)",
+        )
+    )
     xs = [lo.min(), hi.max(), cl, ch]
     if show_prediction and result.method != "FE":
         pl, ph = (float(f(v)) for v in result.prediction_interval())
-        ax.hlines(y0, pl, ph, color="#b30000", lw=1.5, linestyles=(0, (2, 1.5)), zorder=3,
-                  label="prediction interval")
+        ax.hlines(y0, pl, ph, color="#b30000", lw=1.5, linestyles=(0, (2, 1.5)), zorder=3, label="prediction interval")
         ax.vlines([pl, ph], y0 - 0.12, y0 + 0.12, color="#b30000", lw=1.5)
         xs += [pl, ph]
     if refline is not None:
@@ -96,8 +114,10 @@ def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear"
     xmin, xmax = float(np.min(xs)), float(np.max(xs))
     if xscale == "log":
         if xmin <= 0:
-            raise ValueError(f"xscale='log' needs positive plotted values, got a minimum of {xmin:.3g}; "
-                             "pass transform=np.exp for log ratios.")
+            raise ValueError(
+                f"xscale='log' needs positive plotted values, got a minimum of {xmin:.3g}; "
+                "pass transform=np.exp for log ratios."
+            )
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
         ax.set_xscale("log")
@@ -119,8 +139,11 @@ def plot_forest(result, *, transform=None, xlabel="effect size", xscale="linear"
         ax.text(1.02, y0, fmt.format(mu, cl, ch), transform=tr, va="center", fontsize=9, fontweight="bold")
         ax.text(1.02, k + 2.0, "estimate [CI]", transform=tr, va="center", fontsize=9, style="italic")
         ax.text(1.36, k + 2.0, "weight", transform=tr, va="center", fontsize=9, style="italic")
-    stats_txt = (f"k = {result.k}, τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%, "
-                 f"Q p = {result.q_pvalue:.2g}" if result.k > 1 else f"k = {result.k}")
+    stats_txt = (
+        f"k = {result.k}, τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%, Q p = {result.q_pvalue:.2g}"
+        if result.k > 1
+        else f"k = {result.k}"
+    )
     ax.set_title(title if title is not None else stats_txt, fontsize=10, loc="left")
     axes_height_in = ax.get_position().height * ax.figure.get_size_inches()[1]
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.55 / axes_height_in), ncol=3, frameon=False, fontsize=8)
@@ -166,8 +189,14 @@ def plot_funnel(result, *, xlabel="effect size", confidence_level=0.95, ax=None)
     z = critical_value(level)
     grid = np.linspace(0, top, 50)
     mu = result.estimate
-    ax.fill_betweenx(grid, mu - z * grid, mu + z * grid, color="#eeeeee", zorder=0,
-                     label=f"{int(round(100 * level))}% pseudo-confidence region")
+    ax.fill_betweenx(
+        grid,
+        mu - z * grid,
+        mu + z * grid,
+        color="#eeeeee",
+        zorder=0,
+        label=f"{int(round(100 * level))}% pseudo-confidence region",
+    )
     ax.plot(mu - z * grid, grid, color="#999999", lw=0.8)
     ax.plot(mu + z * grid, grid, color="#999999", lw=0.8)
     ax.axvline(mu, color="#b30000", lw=1.2, label=f"pooled estimate ({result.method})")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from lupusstats._core import validation as _v
+
 from ._common import _axes
 
 __all__ = ["plot_power_curve", "plot_power_heatmap", "plot_validation"]
 
 
 def _label(name):
-    return {"n_per_arm": "patients per arm", "rate_ratio": "flare rate ratio", "power": "power",
-            "power_formula": "power (formula)"}.get(name, name.replace("_", " "))
+    return {
+        "n_per_arm": "patients per arm",
+        "rate_ratio": "flare rate ratio",
+        "power": "power",
+        "power_formula": "power (formula)",
+    }.get(name, name.replace("_", " "))
 
 
 def _fmt(v):
@@ -68,15 +73,22 @@ def plot_power_curve(grid, *, x="n_per_arm", hue="rate_ratio", target=0.8, ax=No
         if has_formula:
             ax.plot(xs, part["power_formula"], color=colour, lw=1.6)
         err = np.clip(np.vstack([part["power"] - part["ci_low"], part["ci_high"] - part["power"]]), 0.0, None)
-        ax.errorbar(xs, part["power"], yerr=err, fmt="o", ms=4, color=colour, capsize=2, label=label,
-                    ls="none")
+        ax.errorbar(xs, part["power"], yerr=err, fmt="o", ms=4, color=colour, capsize=2, label=label, ls="none")
     if has_formula:
         from matplotlib.lines import Line2D
 
-        ax.add_artist(ax.legend(handles=[Line2D([], [], color="black", lw=1.6, label="formula"),
-                                         Line2D([], [], color="black", marker="o", ls="none",
-                                                label="simulated, 95% MC interval")],
-                                frameon=False, fontsize="small", loc="upper left", ncols=2))
+        ax.add_artist(
+            ax.legend(
+                handles=[
+                    Line2D([], [], color="black", lw=1.6, label="formula"),
+                    Line2D([], [], color="black", marker="o", ls="none", label="simulated, 95% MC interval"),
+                ],
+                frameon=False,
+                fontsize="small",
+                loc="upper left",
+                ncols=2,
+            )
+        )
     if target is not None:
         ax.axhline(target, color="grey", ls=":", lw=1)
     ax.set_xlabel(_label(x))
@@ -134,8 +146,9 @@ def plot_power_heatmap(grid, *, x="n_per_arm", y="rate_ratio", value="power", ta
         for j in range(data.shape[1]):
             v = data[i, j]
             if annotate and np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize="small",
-                        color="black" if v > 0.6 else "white")
+                ax.text(
+                    j, i, f"{v:.2f}", ha="center", va="center", fontsize="small", color="black" if v > 0.6 else "white"
+                )
             if target is not None and np.isfinite(v) and v >= target:
                 ax.add_patch(_rect(j, i))
     return ax
@@ -173,8 +186,11 @@ def plot_validation(table, *, criterion="type I error", ax=None):
     >>> len(ax.get_yticks())
     4
     """
-    _v.check_columns("table", table, ["method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high",
-                                      "flag", "expected_valid"])
+    _v.check_columns(
+        "table",
+        table,
+        ["method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high", "flag", "expected_valid"],
+    )
     _v.check_choice("criterion", criterion, ("type I error", "coverage"))
     part = table[table["criterion"] == criterion].reset_index(drop=True)
     if part.empty:
@@ -193,8 +209,10 @@ def plot_validation(table, *, criterion="type I error", ax=None):
     ax.set_xlabel(f"{criterion} (dashed line: nominal {nominal:g})")
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color="#4c72b0", marker="o", lw=2, label="assumptions met"),
-               Line2D([], [], color="#4c72b0", marker="o", mfc="white", lw=2, label="assumptions violated on purpose"),
-               Line2D([], [], color="#c44e52", marker="o", lw=2, label="nominal outside the MC interval")]
+    handles = [
+        Line2D([], [], color="#4c72b0", marker="o", lw=2, label="assumptions met"),
+        Line2D([], [], color="#4c72b0", marker="o", mfc="white", lw=2, label="assumptions violated on purpose"),
+        Line2D([], [], color="#c44e52", marker="o", lw=2, label="nominal outside the MC interval"),
+    ]
     ax.legend(handles=handles, frameon=False, fontsize="x-small", loc="best")
     return ax

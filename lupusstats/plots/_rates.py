@@ -7,9 +7,10 @@ import numpy as np
 from lupusstats import rates as _rates
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
+
 from ._common import _axes, _group_column
 
-__all__ = ["plot_flare_rates", "plot_rate_ratios", "plot_overdispersion", "plot_mcf"]
+__all__ = ["plot_flare_rates", "plot_mcf", "plot_overdispersion", "plot_rate_ratios"]
 
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
@@ -34,8 +35,16 @@ def plot_flare_rates(rates, *, group=None, ax=None):
     _v.check_columns("rates", rates, [group, "rate", "ci_low", "ci_high"])
     ax = _axes(ax)
     y = np.arange(len(rates))[::-1]
-    ax.errorbar(rates["rate"], y, xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
-                fmt="o", color="#333333", ecolor="#4c72b0", elinewidth=2, capsize=3)
+    ax.errorbar(
+        rates["rate"],
+        y,
+        xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
+        fmt="o",
+        color="#333333",
+        ecolor="#4c72b0",
+        elinewidth=2,
+        capsize=3,
+    )
     ax.set_yticks(y, [str(a) for a in rates[group]])
     ax.set_xlabel("flares per patient-year (point and confidence interval)")
     ax.set_xlim(left=0)
@@ -78,15 +87,25 @@ def plot_rate_ratios(comparison, *, group=None, ax=None):
         lo = np.clip(sub["ci_low"].to_numpy(dtype=float), 1e-3, None)
         hi = np.clip(sub["ci_high"].to_numpy(dtype=float), None, 1e3)
         ok = np.isfinite(rr) & (rr > 0)
-        ax.errorbar(rr[ok], pos[ok], xerr=[rr[ok] - lo[ok], hi[ok] - rr[ok]], fmt="s", ms=5,
-                    color=_PALETTE[m_i % len(_PALETTE)], elinewidth=2, capsize=3, label=model or None)
+        ax.errorbar(
+            rr[ok],
+            pos[ok],
+            xerr=[rr[ok] - lo[ok], hi[ok] - rr[ok]],
+            fmt="s",
+            ms=5,
+            color=_PALETTE[m_i % len(_PALETTE)],
+            elinewidth=2,
+            capsize=3,
+            label=model or None,
+        )
     ax.axvline(1.0, color="#888888", ls="--", lw=1)
     ax.set_xscale("log")
     from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
     lo_x, hi_x = ax.get_xlim()
-    nice = [t for t in (0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.33, 1.5, 2, 3, 4, 5, 10, 20)
-            if lo_x <= t <= hi_x]
+    nice = [
+        t for t in (0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.33, 1.5, 2, 3, 4, 5, 10, 20) if lo_x <= t <= hi_x
+    ]
     ax.xaxis.set_major_locator(FixedLocator(nice))
     ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.xaxis.set_minor_locator(NullLocator())
@@ -99,8 +118,9 @@ def plot_rate_ratios(comparison, *, group=None, ax=None):
     return ax
 
 
-def plot_overdispersion(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None,
-                        ax=None):
+def plot_overdispersion(
+    patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None, ax=None
+):
     """Observed count frequencies against the fitted Poisson and negative-binomial models.
 
     Bars: numbers of patients with 0, 1, 2, ... flares; lines: the numbers

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from lupusstats import severity as _sev
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
-from lupusstats import severity as _sev
+
 from ._common import SEVERITY_PALETTE, _axes
 
-__all__ = ["plot_severity_bars", "plot_organ_heatmap", "plot_sledai_ecdf"]
+__all__ = ["plot_organ_heatmap", "plot_severity_bars", "plot_sledai_ecdf"]
 
 
-def plot_severity_bars(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT, levels=None,
-                       confidence_level=0.95, ax=None):
+def plot_severity_bars(
+    flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT, levels=None, confidence_level=0.95, ax=None
+):
     """Stacked horizontal bars of the severity mix per group, with confidence intervals.
 
     Each bar splits a group's flares into levels (colours of
@@ -47,8 +49,9 @@ def plot_severity_bars(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PA
     >>> ax.get_xlabel()
     'share of flares'
     """
-    table = _sev.severity_table(flares, group=group, severity=severity, patient=patient, levels=levels,
-                                confidence_level=confidence_level)
+    table = _sev.severity_table(
+        flares, group=group, severity=severity, patient=patient, levels=levels, confidence_level=confidence_level
+    )
     ax = _axes(ax)
     groups = list(table[group].cat.categories)
     lev = list(table[severity].cat.categories)
@@ -75,13 +78,19 @@ def plot_severity_bars(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PA
     ax.set_xlabel("share of flares")
     ax.invert_yaxis()
     pct = int(round(100 * confidence_level))
-    ax.legend(frameon=False, ncol=len(lev), loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              title=f"flare severity (whiskers: {pct}% CI of the cumulative share)")
+    ax.legend(
+        frameon=False,
+        ncol=len(lev),
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        title=f"flare severity (whiskers: {pct}% CI of the cumulative share)",
+    )
     return ax
 
 
-def plot_organ_heatmap(flares, patients=None, *, value="patient_share", group=C.ARM, organ=C.ORGAN,
-                       patient=C.PATIENT, ax=None):
+def plot_organ_heatmap(
+    flares, patients=None, *, value="patient_share", group=C.ARM, organ=C.ORGAN, patient=C.PATIENT, ax=None
+):
     """Heat map of organ involvement per group (rows: groups, columns: organ domains).
 
     Parameters
@@ -121,7 +130,7 @@ def plot_organ_heatmap(flares, patients=None, *, value="patient_share", group=C.
     ax.set_xlabel("organ domain")
     ax.set_ylabel("")
     ax.set_xticks(ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()], rotation=30, ha="right")
-    what = ("patients with a flare in the domain" if value == "patient_share" else "flares in the domain")
+    what = "patients with a flare in the domain" if value == "patient_share" else "flares in the domain"
     denom = table["patient_denominator"].iloc[0] if value == "patient_share" else "flares of the arm"
     ax.set_title(f"share of {what} (of {denom})", fontsize=10)
     return ax
@@ -161,8 +170,9 @@ def plot_sledai_ecdf(flares, *, group=C.ARM, value=C.SLEDAI_INCREASE, ax=None):
             continue
         x = np.concatenate([[sub[value].iloc[0] - 1], sub[value].to_numpy()])
         yv = np.concatenate([[0.0], sub["ecdf"].to_numpy()])
-        ax.step(x, yv, where="post", color=colours[i % len(colours)], lw=1.8,
-                label=f"{g} (n = {int(sub['n'].iloc[0])})")
+        ax.step(
+            x, yv, where="post", color=colours[i % len(colours)], lw=1.8, label=f"{g} (n = {int(sub['n'].iloc[0])})"
+        )
     label = "SLEDAI increase" if value == C.SLEDAI_INCREASE else value.replace("_", " ")
     ax.set_xlabel(f"{label} per flare")
     ax.set_ylabel("share of flares with increase <= x")

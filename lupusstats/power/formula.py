@@ -111,17 +111,21 @@ def _normal_power(effect, sd0, sd1, alpha, alternative):
     """
     from statsmodels.stats.power import normal_power_het
 
-    return normal_power_het(effect, 1, alpha, std_null=sd0, std_alternative=sd1,
-                            alternative=_inf.statsmodels_alternative(alternative))
+    return normal_power_het(
+        effect, 1, alpha, std_null=sd0, std_alternative=sd1, alternative=_inf.statsmodels_alternative(alternative)
+    )
 
 
-def _formula_iv(rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate,
-                alternative, method_var):
+def _formula_iv(
+    rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var
+):
     rr = _positive_array("rate_ratio", rate_ratio)
     base = _v.check_positive("baseline_rate", baseline_rate)
     fu = _positive_array("followup_years", followup_years)
     if fu.ndim > 1:
-        raise ValueError(f"`followup_years` must be a number or a 1-d array of planned follow-ups, got shape {fu.shape}.")
+        raise ValueError(
+            f"`followup_years` must be a number or a 1-d array of planned follow-ups, got shape {fu.shape}."
+        )
     disp = _v.check_positive("dispersion", dispersion, allow_zero=True)
     a = _check_alpha(alpha)
     alloc = _v.check_positive("allocation", allocation)
@@ -131,8 +135,19 @@ def _formula_iv(rate_ratio, baseline_rate, followup_years, dispersion, alpha, al
     return rr, base, np.atleast_1d(fu), disp, a, alloc, drop, alternative, method_var
 
 
-def power_rate_ratio(rate_ratio, *, n_per_arm, baseline_rate, followup_years, dispersion, alpha=0.05,
-                     allocation=1.0, dropout_rate=0.0, alternative="two-sided", method_var="alt"):
+def power_rate_ratio(
+    rate_ratio,
+    *,
+    n_per_arm,
+    baseline_rate,
+    followup_years,
+    dispersion,
+    alpha=0.05,
+    allocation=1.0,
+    dropout_rate=0.0,
+    alternative="two-sided",
+    method_var="alt",
+):
     """Power of the negative-binomial rate-ratio test (Zhu & Lakkis 2014), with dropout and variable follow-up.
 
     The test is the Wald test of ``log(rate_treated / rate_reference) = 0`` from
@@ -211,7 +226,8 @@ def power_rate_ratio(rate_ratio, *, n_per_arm, baseline_rate, followup_years, di
     array([0.878, 0.618])
     """
     rr, base, fu, disp, a, alloc, drop, alternative, method_var = _formula_iv(
-        rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var)
+        rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var
+    )
     n = _v.as_float_array("n_per_arm", n_per_arm)
     if not np.isfinite(n).all() or (n < 2).any():
         raise ValueError(f"`n_per_arm` must be >= 2, got {n[~(np.isfinite(n) & (n >= 2))][:5].tolist()}.")
@@ -221,9 +237,17 @@ def power_rate_ratio(rate_ratio, *, n_per_arm, baseline_rate, followup_years, di
         from statsmodels.stats.rates import power_negbin_ratio_2indep
 
         power = power_negbin_ratio_2indep(
-            base * rr_b, base, alloc * n_b, nobs_ratio=1.0 / alloc, exposure=float(fu[0]), alpha=a,
-            dispersion=disp, alternative=_inf.statsmodels_alternative(alternative), method_var=method_var,
-            return_results=False)
+            base * rr_b,
+            base,
+            alloc * n_b,
+            nobs_ratio=1.0 / alloc,
+            exposure=float(fu[0]),
+            alpha=a,
+            dispersion=disp,
+            alternative=_inf.statsmodels_alternative(alternative),
+            method_var=method_var,
+            return_results=False,
+        )
     else:
         v1, v0 = _variances(rr_b, base, fu, disp, alloc, drop, method_var)
         power = _normal_power(np.log(rr_b), np.sqrt(v0 / n_b), np.sqrt(v1 / n_b), a, alternative)
@@ -278,8 +302,19 @@ class SampleSizeResult(ResultBase):
         return pd.DataFrame([row])
 
 
-def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_years, dispersion, alpha=0.05,
-                           allocation=1.0, dropout_rate=0.0, alternative="two-sided", method_var="alt"):
+def sample_size_rate_ratio(
+    rate_ratio,
+    *,
+    power=0.8,
+    baseline_rate,
+    followup_years,
+    dispersion,
+    alpha=0.05,
+    allocation=1.0,
+    dropout_rate=0.0,
+    alternative="two-sided",
+    method_var="alt",
+):
     """Patients per arm for a target power of the NB rate-ratio test (Zhu & Lakkis 2014; Tang 2015).
 
     Solves ``n0 = (z_alpha sqrt(V0) + z_beta sqrt(V1))**2 / log(RR)**2`` (with
@@ -316,14 +351,15 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
     ((212, 212), 0.801)
     """
     rr, base, fu, disp, a, alloc, drop, alternative, method_var = _formula_iv(
-        rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var)
+        rate_ratio, baseline_rate, followup_years, dispersion, alpha, allocation, dropout_rate, alternative, method_var
+    )
     target = _check_target_power(power)
     if rr.ndim != 0:
         raise TypeError(f"`rate_ratio` must be a single number here, got shape {rr.shape}; loop over values.")
     rr = float(rr)
     if rr == 1.0:
         raise ValueError("`rate_ratio` must differ from 1 (no effect needs infinitely many patients), got 1.0.")
-    if alternative == "less" and rr > 1 or alternative == "greater" and rr < 1:
+    if (alternative == "less" and rr > 1) or (alternative == "greater" and rr < 1):
         raise ValueError(f"`rate_ratio` {rr} lies on the wrong side of 1 for alternative={alternative!r}.")
     v1, v0 = (float(v) for v in _variances(rr, base, fu, disp, alloc, drop, method_var))
     za = _inf.critical_value(1.0 - a, alternative)
@@ -333,9 +369,20 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
     def achieved(n):
         n1 = math.ceil(alloc * n - 1e-9)
         # power for the rounded arms: n_treated enters through an effective allocation
-        return float(power_rate_ratio(rr, n_per_arm=n, baseline_rate=base, followup_years=fu, dispersion=disp,
-                                      alpha=a, allocation=n1 / n, dropout_rate=drop, alternative=alternative,
-                                      method_var=method_var)), n1
+        return float(
+            power_rate_ratio(
+                rr,
+                n_per_arm=n,
+                baseline_rate=base,
+                followup_years=fu,
+                dispersion=disp,
+                alpha=a,
+                allocation=n1 / n,
+                dropout_rate=drop,
+                alternative=alternative,
+                method_var=method_var,
+            )
+        ), n1
 
     p, n1 = achieved(n0)
     while p < target:
@@ -353,8 +400,19 @@ def sample_size_rate_ratio(rate_ratio, *, power=0.8, baseline_rate, followup_yea
         extras.append(f"exponential dropout {drop[0]:g}/{drop[1]:g} per year")
     if fu.size > 1:
         extras.append("variable follow-up")
-    method = (f"NB2 Wald test of log rate ratio, {alternative}; Zhu & Lakkis (2014) variance "
-              f"{'under the alternative' if method_var == 'alt' else 'ftotal (method 3)'}"
-              + (f"; {', '.join(extras)} (Tang 2015 expected information)" if extras else ""))
-    return SampleSizeResult(n_per_arm=(int(n0), int(n1)), n_total=int(n0 + n1), power=p, target_power=target,
-                            rate_ratio=rr, alpha=a, allocation=alloc, expected_events=float(events), method=method)
+    method = (
+        f"NB2 Wald test of log rate ratio, {alternative}; Zhu & Lakkis (2014) variance "
+        f"{'under the alternative' if method_var == 'alt' else 'ftotal (method 3)'}"
+        + (f"; {', '.join(extras)} (Tang 2015 expected information)" if extras else "")
+    )
+    return SampleSizeResult(
+        n_per_arm=(int(n0), int(n1)),
+        n_total=int(n0 + n1),
+        power=p,
+        target_power=target,
+        rate_ratio=rr,
+        alpha=a,
+        allocation=alloc,
+        expected_events=float(events),
+        method=method,
+    )

@@ -48,25 +48,60 @@ def _grid_cell(payload):
             sc = _apply_change(sc, key, value, arm)
     if "rate_ratio" in changes:
         sc = sc.with_arm(arm, flare_rate_ratio=changes["rate_ratio"])
-    res = simulate_power(sc, n_trials=options["n_trials"], endpoint=options["endpoint"], model=options["model"],
-                         alpha=options["alpha"], rng=stream, arm=arm, alternative=options["alternative"])
+    res = simulate_power(
+        sc,
+        n_trials=options["n_trials"],
+        endpoint=options["endpoint"],
+        model=options["model"],
+        alpha=options["alpha"],
+        rng=stream,
+        arm=arm,
+        alternative=options["alternative"],
+    )
     formula = math.nan
     if options["endpoint"] == "flare_rate" and options["model"] == "negbin":
         f = _formula_for(_two_arm(sc, arm)[0])
-        formula = power_rate_ratio(f.pop("rate_ratio"), n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
-                                   alpha=options["alpha"], alternative=options["alternative"], **f)
+        formula = power_rate_ratio(
+            f.pop("rate_ratio"),
+            n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
+            alpha=options["alpha"],
+            alternative=options["alternative"],
+            **f,
+        )
     return res, formula
 
 
 def _row(res, formula):
     """The grid row of one cell, from its PowerResult."""
-    return {"power": res.power, "mc_se": res.mc_se, "ci_low": res.ci_low, "ci_high": res.ci_high,
-            "n_trials": res.n_trials, "n_undefined": res.n_undefined, "power_formula": formula}
+    return {
+        "power": res.power,
+        "mc_se": res.mc_se,
+        "ci_low": res.ci_low,
+        "ci_high": res.ci_high,
+        "n_trials": res.n_trials,
+        "n_undefined": res.n_undefined,
+        "power_formula": formula,
+    }
 
 
-def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="serial", vary=None,
-               endpoint="flare_rate", model="negbin", alpha=0.05, arm=None, alternative="two-sided",
-               n_workers=None, client=None, progress=False):
+def power_grid(
+    scenario,
+    *,
+    n_per_arm,
+    rate_ratio,
+    n_trials,
+    rng=None,
+    backend="serial",
+    vary=None,
+    endpoint="flare_rate",
+    model="negbin",
+    alpha=0.05,
+    arm=None,
+    alternative="two-sided",
+    n_workers=None,
+    client=None,
+    progress=False,
+):
     """Simulated power over a grid of designs: n per arm x rate ratio (x any scenario parameter).
 
     Every cell is an independent :func:`simulate_power` run with its own random
@@ -141,7 +176,9 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
             _v.check_int("n_per_arm", n, minimum=1)
     if vary is not None:
         if not isinstance(vary, Mapping):
-            raise TypeError(f"`vary` must be a mapping of parameter name to a list of values, got {type(vary).__name__}.")
+            raise TypeError(
+                f"`vary` must be a mapping of parameter name to a list of values, got {type(vary).__name__}."
+            )
         for key, values in vary.items():
             if key in axes:
                 raise ValueError(f"`vary` must not repeat {key!r}; pass it as its own argument.")
@@ -151,12 +188,22 @@ def power_grid(scenario, *, n_per_arm, rate_ratio, n_trials, rng=None, backend="
         n_workers = _v.check_int("n_workers", n_workers, minimum=1)
     cells = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     streams = np.random.default_rng(rng).spawn(len(cells))
-    options = {"arm": arm, "n_trials": n_trials, "endpoint": endpoint, "model": model, "alpha": alpha,
-               "alternative": alternative}
+    options = {
+        "arm": arm,
+        "n_trials": n_trials,
+        "endpoint": endpoint,
+        "model": model,
+        "alpha": alpha,
+        "alternative": alternative,
+    }
     payloads = [(scenario, cell, options, stream) for cell, stream in zip(cells, streams)]  # Scenario pickles
     outcomes = _run(payloads, backend, n_workers, client, progress)
-    frame = pd.DataFrame([{**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **_row(*o)}
-                          for c, o in zip(cells, outcomes)])
+    frame = pd.DataFrame(
+        [
+            {**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **_row(*o)}
+            for c, o in zip(cells, outcomes)
+        ]
+    )
     frame["endpoint"] = endpoint
     frame["model"] = model
     frame["result"] = pd.Series([res for res, _ in outcomes], index=frame.index, dtype=object)
@@ -204,7 +251,9 @@ def _run(payloads, backend, n_workers, client, progress):
         futures = client.map(_grid_cell, payloads, pure=False)
         return client.gather(futures)
     workers = n_workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as own:
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as own,
+    ):
         futures = own.map(_grid_cell, payloads, pure=False)
         return own.gather(futures)

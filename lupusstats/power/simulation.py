@@ -12,14 +12,13 @@ import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats.rates import RATE_MODELS, compare_rates_batch
-from lupusstats.severity import compare_severity_batch
-from lupusstats.survival import logrank_batch
+from lupusstats._core.results import ConfidenceInterval, ResultBase
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import simulate_trials
 from lupusstats.power.formula import _check_alpha, _check_target_power, sample_size_rate_ratio
-from lupusstats._core.results import ConfidenceInterval, ResultBase
-
+from lupusstats.rates import RATE_MODELS, compare_rates_batch
+from lupusstats.severity import compare_severity_batch
+from lupusstats.survival import logrank_batch
 
 #: Endpoints understood by :func:`simulate_power`.
 ENDPOINTS = ("flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity")
@@ -131,8 +130,9 @@ def _two_arm(scenario, arm):
     if len(names) == 2:
         return scenario, arm
     j = names.index(arm)
-    return scenario.replace(arms=[scenario.arms[0], scenario.arms[j]],
-                            n_per_arm=(scenario.n_per_arm[0], scenario.n_per_arm[j])), arm
+    return scenario.replace(
+        arms=[scenario.arms[0], scenario.arms[j]], n_per_arm=(scenario.n_per_arm[0], scenario.n_per_arm[j])
+    ), arm
 
 
 def _sim_iv(n_trials, endpoint, model, alpha, alternative):
@@ -141,8 +141,11 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
     if endpoint in ("flare_rate", "severe_flare_rate"):
         model = _v.check_choice("model", model, RATE_MODELS)
     else:
-        model = {"severity": "brunner-munzel", "time_to_first_flare": "logrank",
-                 "time_to_first_severe_flare": "logrank"}[endpoint]
+        model = {
+            "severity": "brunner-munzel",
+            "time_to_first_flare": "logrank",
+            "time_to_first_severe_flare": "logrank",
+        }[endpoint]
     return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
 
 
@@ -174,8 +177,19 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
     return np.concatenate(p_all), np.concatenate(est_all)
 
 
-def simulate_power(scenario, *, n_trials, endpoint="flare_rate", model="negbin", alpha=0.05, rng=None,
-                   progress=False, arm=None, alternative="two-sided", confidence_level=0.95):
+def simulate_power(
+    scenario,
+    *,
+    n_trials,
+    endpoint="flare_rate",
+    model="negbin",
+    alpha=0.05,
+    rng=None,
+    progress=False,
+    arm=None,
+    alternative="two-sided",
+    confidence_level=0.95,
+):
     """Power of a trial design by simulation: the share of simulated trials that reject.
 
     Trials are drawn by :func:`lupusstats.simulate_trials` and analysed all at
@@ -243,11 +257,24 @@ def _power_result(p, est, n_trials, endpoint, model, arm, reference, alpha, alte
     power = rejected / n_trials
     low, high = _inf.wilson_interval(rejected, n_trials, cl)
     finite = est[np.isfinite(est)]
-    return PowerResult(power=power, mc_se=math.sqrt(power * (1 - power) / n_trials), ci_low=low, ci_high=high,
-                       n_trials=n_trials, n_rejected=rejected, n_undefined=int(undefined.sum()), endpoint=endpoint,
-                       model=model, arm=arm, reference=reference, alpha=alpha, alternative=alternative,
-                       confidence_level=cl, median_estimate=float(np.median(finite)) if finite.size else math.nan,
-                       pvalues=p)
+    return PowerResult(
+        power=power,
+        mc_se=math.sqrt(power * (1 - power) / n_trials),
+        ci_low=low,
+        ci_high=high,
+        n_trials=n_trials,
+        n_rejected=rejected,
+        n_undefined=int(undefined.sum()),
+        endpoint=endpoint,
+        model=model,
+        arm=arm,
+        reference=reference,
+        alpha=alpha,
+        alternative=alternative,
+        confidence_level=cl,
+        median_estimate=float(np.median(finite)) if finite.size else math.nan,
+        pvalues=p,
+    )
 
 
 def _formula_for(sc2):
@@ -336,14 +363,28 @@ def _probit_fit(n, k, m):
         eta = theta[0] + theta[1] * x
         return -float(np.sum(k * log_ndtr(eta) + (m - k) * log_ndtr(-eta)))
 
-    res = optimize.minimize(nll, np.array([a0, b0]), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+    res = optimize.minimize(
+        nll, np.array([a0, b0]), method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000}
+    )
     return float(res.x[0]), float(res.x[1])
 
 
-def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_rate", model="negbin", alpha=0.05,
-                         rng=None, arm=None, alternative="two-sided", n_start=None, n_max=5000, n_rounds=3,
-                         progress=False):
+def simulate_sample_size(
+    scenario,
+    *,
+    power=0.8,
+    n_trials=1000,
+    endpoint="flare_rate",
+    model="negbin",
+    alpha=0.05,
+    rng=None,
+    arm=None,
+    alternative="two-sided",
+    n_start=None,
+    n_max=5000,
+    n_rounds=3,
+    progress=False,
+):
     """Sample size for a target power by simulation, from a probit fit to simulated power.
 
     Bisection on noisy power estimates stops at a lucky crossing (near 80% the
@@ -410,8 +451,9 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
             f = _formula_for(sc2)
             if f["rate_ratio"] != 1.0:
                 try:
-                    n_start = sample_size_rate_ratio(f.pop("rate_ratio"), power=target, alpha=alpha,
-                                                     alternative=alternative, **f).n_per_arm[0]
+                    n_start = sample_size_rate_ratio(
+                        f.pop("rate_ratio"), power=target, alpha=alpha, alternative=alternative, **f
+                    ).n_per_arm[0]
                 except ValueError:
                     n_start = 50
     n_start = min(max(_v.check_int("n_start", n_start, minimum=2), 2), n_max)
@@ -419,8 +461,9 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
 
     def evaluate(n):
         n1 = max(1, math.ceil(ratio * n - 1e-9))
-        p, est = _simulate_pvalues(sc2.replace(n_per_arm=(n, n1)), n_trials, endpoint, model, alternative,
-                                   root.spawn(1)[0], progress)
+        p, est = _simulate_pvalues(
+            sc2.replace(n_per_arm=(n, n1)), n_trials, endpoint, model, alternative, root.spawn(1)[0], progress
+        )
         res = _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha, alternative, 0.95)
         evals.append((n, n1, res))
         return res.power
@@ -430,8 +473,10 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
     if p < target:
         while p < target:
             if n >= n_max:
-                raise ValueError(f"the simulated power stays below {target} up to n_max={n_max} patients per arm; "
-                                 "raise `n_max` or check the assumed effect.")
+                raise ValueError(
+                    f"the simulated power stays below {target} up to n_max={n_max} patients per arm; "
+                    "raise `n_max` or check the assumed effect."
+                )
             n = min(2 * n, n_max)
             p = evaluate(n)
     else:
@@ -445,8 +490,10 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
         ns = [e[0] for e in evals]
         a, b = _probit_fit(ns, [e[2].n_rejected for e in evals], [n_trials] * len(evals))
         if not b > 0:
-            raise ValueError("the simulated power does not increase with the sample size here; "
-                             "check the scenario (is there an effect?) or raise `n_trials`.")
+            raise ValueError(
+                "the simulated power does not increase with the sample size here; "
+                "check the scenario (is there an effect?) or raise `n_trials`."
+            )
         new = min(max(2, math.ceil(((ndtri(target) - a) / b) ** 2)), n_max)
         if new == answer:
             break
@@ -454,9 +501,29 @@ def simulate_sample_size(scenario, *, power=0.8, n_trials=1000, endpoint="flare_
         evaluate(answer)
     # 3. report the fitted size with its own simulated power
     last = [e for e in evals if e[0] == answer][-1]
-    steps = pd.DataFrame([{"n_reference": n, "n_treated": n1, "power": r.power, "mc_se": r.mc_se,
-                           "ci_low": r.ci_low, "ci_high": r.ci_high, "fitted": float(ndtr(a + b * math.sqrt(n)))}
-                          for n, n1, r in evals])
-    return SimulatedSampleSizeResult(n_per_arm=(answer, last[1]), power=last[2].power, mc_se=last[2].mc_se,
-                                     target_power=target, n_trials=n_trials, endpoint=endpoint, model=model,
-                                     intercept=a, slope=b, steps=steps)
+    steps = pd.DataFrame(
+        [
+            {
+                "n_reference": n,
+                "n_treated": n1,
+                "power": r.power,
+                "mc_se": r.mc_se,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "fitted": float(ndtr(a + b * math.sqrt(n))),
+            }
+            for n, n1, r in evals
+        ]
+    )
+    return SimulatedSampleSizeResult(
+        n_per_arm=(answer, last[1]),
+        power=last[2].power,
+        mc_se=last[2].mc_se,
+        target_power=target,
+        n_trials=n_trials,
+        endpoint=endpoint,
+        model=model,
+        intercept=a,
+        slope=b,
+        steps=steps,
+    )

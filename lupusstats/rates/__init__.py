@@ -39,8 +39,8 @@ from lupusstats.rates.poisson import RateRatioResult, poisson_rate_ci, rate_rati
 from lupusstats.rates.regression import RATE_MODELS, compare_rates, compare_rates_batch, flare_rates
 
 __all__ = [
-    "OverdispersionResult",
     "RATE_MODELS",
+    "OverdispersionResult",
     "RateRatioResult",
     "compare_rates",
     "compare_rates_batch",

@@ -12,11 +12,10 @@ import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
+from lupusstats._core.results import ResultBase
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _covariate_matrix, _design, _group_codes
 from lupusstats.rates.negbin import fit_rates
-from lupusstats._core.results import ResultBase
-
 
 # ---------------------------------------------------------------------------
 # Over-dispersion
@@ -55,8 +54,9 @@ class OverdispersionResult(ResultBase):
     alternative: str = "greater"
 
 
-def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM,
-                        covariates=None):
+def overdispersion_test(
+    patients, *, method="lr", count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None
+):
     """Test whether flare counts are over-dispersed relative to a Poisson model.
 
     Parameters
@@ -96,8 +96,12 @@ def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.F
     if method == "lr":
         lr = max(0.0, float(2.0 * (fit.loglik[0] - fit.loglik_poisson[0])))
         p = 1.0 if lr == 0.0 else 0.5 * stats.chi2.sf(lr, 1)
-        return OverdispersionResult(statistic=lr, pvalue=float(p), dispersion=float(fit.alpha[0]),
-                                    method="likelihood ratio, NB2 vs Poisson (chi-bar-square p)")
+        return OverdispersionResult(
+            statistic=lr,
+            pvalue=float(p),
+            dispersion=float(fit.alpha[0]),
+            method="likelihood ratio, NB2 vs Poisson (chi-bar-square p)",
+        )
     mu = fit.mu_poisson[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         aux = np.where(mu > 0, ((y - mu) ** 2 - y) / mu, 0.0)  # patients of arms without events: mu = 0
@@ -105,8 +109,12 @@ def overdispersion_test(patients, *, method="lr", count=C.N_FLARES, exposure=C.F
     resid = aux - coef * mu
     s2 = float(np.sum(resid**2) / (len(y) - 1))
     z = coef / math.sqrt(s2 / np.sum(mu**2))
-    return OverdispersionResult(statistic=z, pvalue=_inf.pvalue_from_z(z, "greater"), dispersion=coef,
-                                method="Cameron-Trivedi regression test (NB2 form)")
+    return OverdispersionResult(
+        statistic=z,
+        pvalue=_inf.pvalue_from_z(z, "greater"),
+        dispersion=coef,
+        method="Cameron-Trivedi regression test (NB2 form)",
+    )
 
 
 def _mean_model(patients, count, exposure, group, covariates):
@@ -186,8 +194,16 @@ def count_frequencies(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
 # Mean cumulative function
 
 
-def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOWUP_YEARS, time=C.TIME_YEARS,
-                             patient=C.PATIENT, confidence_level=0.95):
+def mean_cumulative_function(
+    patients,
+    flares,
+    *,
+    group=C.ARM,
+    exposure=C.FOLLOWUP_YEARS,
+    time=C.TIME_YEARS,
+    patient=C.PATIENT,
+    confidence_level=0.95,
+):
     """Mean cumulative number of flares per patient over time, per arm, with a robust band.
 
     The Nelson--Aalen-type estimator ``MCF(t) = sum_{s <= t} d(s) / Y(s)``
@@ -239,8 +255,9 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
     if (idx < 0).any():
         bad = fk[idx < 0][:5].tolist()
         raise ValueError(f"`flares` has {int((idx < 0).sum())} flare(s) of patients not in `patients`, e.g. {bad}.")
-    fu = _v.as_positive_array(f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan),
-                              ndim=1)
+    fu = _v.as_positive_array(
+        f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan), ndim=1
+    )
     ft = _v.as_float_array(f"flares[{time!r}]", flares[time].to_numpy(dtype=float, na_value=np.nan), ndim=1)
     if (ft < 0).any() or (ft > fu[idx] * (1 + 1e-12)).any():
         raise ValueError(f"flare times must lie in [0, follow-up]; {int(((ft < 0) | (ft > fu[idx])).sum())} do not.")
@@ -274,16 +291,20 @@ def mean_cumulative_function(patients, flares, *, group=C.ARM, exposure=C.FOLLOW
         t_end = float(tau.max())
         tail_t = [t_end] if times.size == 0 or t_end > times[-1] else []
         last = (mcf[-1], se[-1], mcf[-1] / w[-1], mcf[-1] * w[-1]) if times.size else (0.0, 0.0, 0.0, 0.0)
-        frames.append(pd.DataFrame({
-            group: level,
-            "time": np.concatenate([[0.0], times, tail_t]),
-            "n_at_risk": np.concatenate([[members.size], at_risk, [(tau >= t_end).sum()] * len(tail_t)]),
-            "n_events": np.concatenate([[0], d, [0] * len(tail_t)]),
-            "mcf": np.concatenate([[0.0], mcf, [last[0]] * len(tail_t)]),
-            "se": np.concatenate([[0.0], se, [last[1]] * len(tail_t)]),
-            "ci_low": np.concatenate([[0.0], mcf / w, [last[2]] * len(tail_t)]),
-            "ci_high": np.concatenate([[0.0], mcf * w, [last[3]] * len(tail_t)]),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    group: level,
+                    "time": np.concatenate([[0.0], times, tail_t]),
+                    "n_at_risk": np.concatenate([[members.size], at_risk, [(tau >= t_end).sum()] * len(tail_t)]),
+                    "n_events": np.concatenate([[0], d, [0] * len(tail_t)]),
+                    "mcf": np.concatenate([[0.0], mcf, [last[0]] * len(tail_t)]),
+                    "se": np.concatenate([[0.0], se, [last[1]] * len(tail_t)]),
+                    "ci_low": np.concatenate([[0.0], mcf / w, [last[2]] * len(tail_t)]),
+                    "ci_high": np.concatenate([[0.0], mcf * w, [last[3]] * len(tail_t)]),
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out[group] = pd.Categorical(out[group], categories=levels)
     return out

@@ -21,8 +21,9 @@ def _group_codes(patients, group):
 
 def _counts_exposure(patients, count, exposure):
     y = _v.as_count_array(f"patients[{count!r}]", patients[count].to_numpy(dtype=float, na_value=np.nan), ndim=1)
-    t = _v.as_positive_array(f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan),
-                             ndim=1)
+    t = _v.as_positive_array(
+        f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan), ndim=1
+    )
     return y, t
 
 

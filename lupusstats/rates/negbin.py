@@ -107,9 +107,7 @@ def _h(x: np.ndarray) -> np.ndarray:
     """(log1p(x) - x/(1+x)) / x**2, by its series for small x."""
     with np.errstate(divide="ignore", invalid="ignore"):
         direct = (np.log1p(x) - x / (1.0 + x)) / (x * x)
-    return _patch_small(
-        x, direct, lambda z: 0.5 + z * (-2.0 / 3.0 + z * (0.75 + z * (-0.8 + z * (5.0 / 6.0)))), 1e-3
-    )
+    return _patch_small(x, direct, lambda z: 0.5 + z * (-2.0 / 3.0 + z * (0.75 + z * (-0.8 + z * (5.0 / 6.0)))), 1e-3)
 
 
 def _g(x: np.ndarray) -> np.ndarray:
@@ -295,7 +293,7 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     w = np.ones((T, n))
     if arm_cols:
         A = X[..., arm_cols]  # (n,k) or (T,n,k)
-        in_ref = (A.sum(axis=-1) == 0)
+        in_ref = A.sum(axis=-1) == 0
         events_arm = _xt_vec(A, yf) if A.ndim == 2 else np.einsum("tnk,tn->tk", A, yf)
         events_ref = (yf * in_ref).sum(axis=1)
         empty_arm = events_arm == 0
@@ -324,8 +322,9 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     beta[:, 0] = np.where(frozen[:, 0], 0.0, start)
     if ref_empty.any() and arm_cols:
         # reference excluded: arm columns act as arm intercepts
-        beta[np.ix_(ref_empty, arm_cols)] = np.where(frozen[np.ix_(ref_empty, arm_cols)], 0.0,
-                                                     start[ref_empty][:, None])
+        beta[np.ix_(ref_empty, arm_cols)] = np.where(
+            frozen[np.ix_(ref_empty, arm_cols)], 0.0, start[ref_empty][:, None]
+        )
 
     zeros = np.zeros(T)
     arms_only = X.shape[-1] == 1 + len(arm_cols) and X.ndim == 2
@@ -370,8 +369,17 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
         if active.any():
             idx = np.flatnonzero(active)
             b, a, ok = _profile_alpha(
-                yf[idx], offset[idx], X if X.ndim == 2 else X[idx], XX, w[idx], C[idx],
-                beta[idx], mu_p[idx], frozen[idx], score0[idx], tol,
+                yf[idx],
+                offset[idx],
+                X if X.ndim == 2 else X[idx],
+                XX,
+                w[idx],
+                C[idx],
+                beta[idx],
+                mu_p[idx],
+                frozen[idx],
+                score0[idx],
+                tol,
             )
             beta[idx], alpha[idx] = b, a
             converged[idx] = ok
@@ -407,9 +415,19 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     mu = np.where(w > 0, mu, 0.0)
     mu_p = np.where(w > 0, mu_p, 0.0)
     return GLMFit(
-        beta=beta, cov=cov, alpha=alpha, scale=scale, loglik=ll, loglik_poisson=ll_pois, mu=mu,
-        mu_poisson=mu_p, boundary=boundary & (model == "negbin"), converged=converged, frozen=frozen,
-        ref_empty=ref_empty, df_resid=df_resid,
+        beta=beta,
+        cov=cov,
+        alpha=alpha,
+        scale=scale,
+        loglik=ll,
+        loglik_poisson=ll_pois,
+        mu=mu,
+        mu_poisson=mu_p,
+        boundary=boundary & (model == "negbin"),
+        converged=converged,
+        frozen=frozen,
+        ref_empty=ref_empty,
+        df_resid=df_resid,
     )
 
 

@@ -88,8 +88,10 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
 
     def statsmodels_ci(sm_method, time):
         # statsmodels returns the float 0.0 for the lower limit of a single zero count
-        return (np.array(np.broadcast_to(v, xb.shape), dtype=float)
-                for v in confint_poisson(xb, time, method=sm_method, alpha=1.0 - cl))
+        return (
+            np.array(np.broadcast_to(v, xb.shape), dtype=float)
+            for v in confint_poisson(xb, time, method=sm_method, alpha=1.0 - cl)
+        )
 
     if method != "midp":  # statsmodels' intervals; "exact" is Garwood's "exact-c"
         low, high = statsmodels_ci({"exact": "exact-c", "score": "score", "wald": "wald"}[method], tb)
@@ -99,7 +101,9 @@ def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
     a = (1.0 - cl) / 2.0
     ex_low, ex_high = statsmodels_ci("exact-c", 1.0)
     # P(X > x) + P(X = x)/2 increases in the mean; P(X < x) + P(X = x)/2 decreases.
-    low = _bisect(lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300))
+    low = _bisect(
+        lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300)
+    )
     low = np.where(xb > 0, low, 0.0)
     high = _bisect(lambda m: a - (stats.poisson.cdf(xf - 1, m) + 0.5 * stats.poisson.pmf(xf, m)), xf, ex_high)
     return _scalar_or_array(low / tb, high / tb, like=like)
@@ -169,8 +173,9 @@ def _binom_midp_ci(x, n, a_low, a_high):
     else:
         low = 0.0
     if a_high > 0 and x < n:
-        high = float(_bisect(lambda p: a_high - (stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p)),
-                             0.0, 1.0))
+        high = float(
+            _bisect(lambda p: a_high - (stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p)), 0.0, 1.0)
+        )
     else:
         high = 1.0
     return low, high
@@ -236,8 +241,17 @@ def _no_events_interval(level):
     return 0.0, math.inf
 
 
-def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", alternative="two-sided",
-                    confidence_level=0.95, null_ratio=1.0):
+def rate_ratio_test(
+    events1,
+    exposure1,
+    events2,
+    exposure2,
+    *,
+    method="exact",
+    alternative="two-sided",
+    confidence_level=0.95,
+    null_ratio=1.0,
+):
     """Test and confidence interval for the ratio of two Poisson rates, ``rate1 / rate2``.
 
     Valid only for Poisson counts: with over-dispersed patient-level counts (as
@@ -320,8 +334,17 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = float(np.float64(rate1) / np.float64(rate2))
     se = math.sqrt(1.0 / x1 + 1.0 / x2) if x1 > 0 and x2 > 0 else math.inf
-    common = dict(events1=x1, exposure1=t1, events2=x2, exposure2=t2, rate1=rate1, rate2=rate2, null_ratio=r0,
-                  alternative=alternative, confidence_level=cl)
+    common = dict(
+        events1=x1,
+        exposure1=t1,
+        events2=x2,
+        exposure2=t2,
+        rate1=rate1,
+        rate2=rate2,
+        null_ratio=r0,
+        alternative=alternative,
+        confidence_level=cl,
+    )
     labels = {
         "exact": "exact conditional (binomial) test, Clopper-Pearson interval (R poisson.test)",
         "midp": "mid-p conditional (binomial) test and interval",
@@ -329,9 +352,16 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
         "wald": "Wald test on the log rate ratio",
     }
     if n == 0:
-        return RateRatioResult(estimate=math.nan, ci_low=0.0, ci_high=math.inf, pvalue=1.0, se=math.inf,
-                               method=labels[method] + "; no events in either group", _ci_func=_no_events_interval,
-                               **common)
+        return RateRatioResult(
+            estimate=math.nan,
+            ci_low=0.0,
+            ci_high=math.inf,
+            pvalue=1.0,
+            se=math.inf,
+            method=labels[method] + "; no events in either group",
+            _ci_func=_no_events_interval,
+            **common,
+        )
     if method == "wald" and (x1 == 0 or x2 == 0):
         raise ValueError(
             f"method='wald' needs events in both groups, got events1={x1}, events2={x2}; "
@@ -347,7 +377,9 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
         half = 0.5 * stats.binom.pmf(x1, n, p0)
         p_less = stats.binom.cdf(x1 - 1, n, p0) + half
         p_greater = stats.binom.sf(x1, n, p0) + half
-        pvalue = {"less": p_less, "greater": p_greater, "two-sided": min(1.0, 2.0 * min(p_less, p_greater))}[alternative]
+        pvalue = {"less": p_less, "greater": p_greater, "two-sided": min(1.0, 2.0 * min(p_less, p_greater))}[
+            alternative
+        ]
     elif method == "score":
         from statsmodels.stats.rates import test_poisson_2indep
 
@@ -359,6 +391,15 @@ def rate_ratio_test(events1, exposure1, events2, exposure2, *, method="exact", a
         statistic = (math.log(estimate) - math.log(r0)) / se
         pvalue = _inf.pvalue_from_z(statistic, alternative)
     low, high = _rate_ratio_interval(cl, *ci_args)
-    return RateRatioResult(estimate=estimate, ci_low=float(low), ci_high=float(high), pvalue=float(min(pvalue, 1.0)),
-                           statistic=statistic, se=se, method=labels[method], _ci_func=_rate_ratio_interval,
-                           _ci_args=ci_args, **common)
+    return RateRatioResult(
+        estimate=estimate,
+        ci_low=float(low),
+        ci_high=float(high),
+        pvalue=float(min(pvalue, 1.0)),
+        statistic=statistic,
+        se=se,
+        method=labels[method],
+        _ci_func=_rate_ratio_interval,
+        _ci_args=ci_args,
+        **common,
+    )

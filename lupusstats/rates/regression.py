@@ -14,7 +14,7 @@ from lupusstats.rates.design import _counts_exposure, _design, _group_codes
 from lupusstats.rates.negbin import fit_rates
 from lupusstats.rates.poisson import poisson_rate_ci
 
-__all__ = ["RATE_MODELS", "flare_rates", "compare_rates", "compare_rates_batch"]
+__all__ = ["RATE_MODELS", "compare_rates", "compare_rates_batch", "flare_rates"]
 
 #: Models understood by :func:`compare_rates` and :func:`compare_rates_batch`.
 RATE_MODELS = ("negbin", "poisson", "quasipoisson", "robust")
@@ -25,16 +25,31 @@ _MODEL_LABEL = {
     "robust": "Poisson with sandwich (HC0) standard errors",
 }
 _RATE_COLUMNS = ("patients", "events", "patient_years", "rate", "ci_low", "ci_high")
-_COMPARISON_COLUMNS = ("reference", "rate_ratio", "ci_low", "ci_high", "pvalue", "log_rate_ratio", "se", "statistic",
-                       "dispersion", "scale", "model", "confidence_level", "converged", "note")
+_COMPARISON_COLUMNS = (
+    "reference",
+    "rate_ratio",
+    "ci_low",
+    "ci_high",
+    "pvalue",
+    "log_rate_ratio",
+    "se",
+    "statistic",
+    "dispersion",
+    "scale",
+    "model",
+    "confidence_level",
+    "converged",
+    "note",
+)
 
 
 # ---------------------------------------------------------------------------
 # Rates per arm
 
 
-def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, confidence_level=0.95,
-                method="exact"):
+def flare_rates(
+    patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, confidence_level=0.95, method="exact"
+):
     """Flare rate per arm: patients, events, patient-years, rate and its CI.
 
     The rate is total events over total exposure (the pooled Poisson estimate);
@@ -74,8 +89,17 @@ def flare_rates(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=
     events = np.bincount(codes, weights=y, minlength=k).astype(np.int64)
     years = np.bincount(codes, weights=t, minlength=k)
     low, high = poisson_rate_ci(events, years, confidence_level=confidence_level, method=method)
-    return pd.DataFrame({group: levels, "patients": np.bincount(codes, minlength=k), "events": events,
-                         "patient_years": years, "rate": events / years, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(
+        {
+            group: levels,
+            "patients": np.bincount(codes, minlength=k),
+            "events": events,
+            "patient_years": years,
+            "rate": events / years,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -114,8 +138,17 @@ def _arm_effects(fit, j):
     return beta, se
 
 
-def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS,
-                  group=C.ARM, covariates=None, confidence_level=0.95):
+def compare_rates(
+    patients,
+    *,
+    model="negbin",
+    reference=None,
+    count=C.N_FLARES,
+    exposure=C.FOLLOWUP_YEARS,
+    group=C.ARM,
+    covariates=None,
+    confidence_level=0.95,
+):
     """Rate ratio of every arm against a reference, by a count regression with ``log(exposure)`` offset.
 
     Parameters
@@ -189,26 +222,38 @@ def compare_rates(patients, *, model="negbin", reference=None, count=C.N_FLARES,
         if model == "negbin" and fit.boundary[0]:
             notes.append("no over-dispersion: dispersion at the Poisson boundary (0), the NB fit is the Poisson fit")
         if fit.frozen[0, j] and not fit.ref_empty[0]:
-            notes.append(f"no events in arm {levels[lvl]!r}: rate ratio 0, Wald test undefined (p set to 1); "
-                         "use rate_ratio_test(method='exact')")
+            notes.append(
+                f"no events in arm {levels[lvl]!r}: rate ratio 0, Wald test undefined (p set to 1); "
+                "use rate_ratio_test(method='exact')"
+            )
         if fit.ref_empty[0]:
             notes.append(f"no events in the reference arm {levels[ref]!r}: Wald test undefined (p set to 1)")
         if not fit.converged[0]:
             notes.append("the fit did not converge")
-        rows.append({
-            group: levels[lvl], "reference": levels[ref], "rate_ratio": float(np.exp(beta[0])),
-            "ci_low": float(low[0]), "ci_high": float(high[0]), "pvalue": float(p[0]),
-            "log_rate_ratio": float(beta[0]), "se": float(se[0]), "statistic": float(stat[0]),
-            "dispersion": float(fit.alpha[0]) if model in ("negbin", "poisson") else math.nan,
-            "scale": float(fit.scale[0]), "model": model, "confidence_level": cl,
-            "converged": bool(fit.converged[0]), "note": "; ".join(notes),
-        })
+        rows.append(
+            {
+                group: levels[lvl],
+                "reference": levels[ref],
+                "rate_ratio": float(np.exp(beta[0])),
+                "ci_low": float(low[0]),
+                "ci_high": float(high[0]),
+                "pvalue": float(p[0]),
+                "log_rate_ratio": float(beta[0]),
+                "se": float(se[0]),
+                "statistic": float(stat[0]),
+                "dispersion": float(fit.alpha[0]) if model in ("negbin", "poisson") else math.nan,
+                "scale": float(fit.scale[0]),
+                "model": model,
+                "confidence_level": cl,
+                "converged": bool(fit.converged[0]),
+                "note": "; ".join(notes),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @_v.renamed_keyword(old="followup_years", new="exposure")
-def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternative="two-sided",
-                        confidence_level=0.95):
+def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternative="two-sided", confidence_level=0.95):
     """Treated-versus-reference rate ratio for many trials at once (the engine for power analysis).
 
     Fits the same two-group model as :func:`compare_rates` (log(exposure)
@@ -280,10 +325,24 @@ def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternat
         rr = np.exp(beta)
     disp = fit.alpha if model in ("negbin", "poisson") else np.full(T, np.nan)
     return BatchResult(
-        estimate=rr, se=se, ci_low=low, ci_high=high, statistic=stat, pvalue=p, measure="rate_ratio",
-        method=_MODEL_LABEL[model] + ", vectorised over trials", alternative=alternative, confidence_level=cl,
+        estimate=rr,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        statistic=stat,
+        pvalue=p,
+        measure="rate_ratio",
+        method=_MODEL_LABEL[model] + ", vectorised over trials",
+        alternative=alternative,
+        confidence_level=cl,
         scale="log",
-        extra={"log_rate_ratio": beta, "dispersion": disp, "scale_parameter": fit.scale, "boundary": fit.boundary,
-               "zero_events": fit.frozen[:, 1] | fit.ref_empty, "converged": fit.converged,
-               "log_rate_reference": np.where(fit.ref_empty, -np.inf, fit.beta[:, 0])},
+        extra={
+            "log_rate_ratio": beta,
+            "dispersion": disp,
+            "scale_parameter": fit.scale,
+            "boundary": fit.boundary,
+            "zero_events": fit.frozen[:, 1] | fit.ref_empty,
+            "converged": fit.converged,
+            "log_rate_reference": np.where(fit.ref_empty, -np.inf, fit.beta[:, 0]),
+        },
     )

@@ -7,26 +7,55 @@ import warnings
 
 import numpy as np
 
-from lupusstats.severity import ordinal as _o
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult
 from lupusstats.cohort import columns as C
-
+from lupusstats.severity import ordinal as _o
 from lupusstats.severity.tables import _cluster_counts, _group_levels, _prepare_flares, patient_severity
 from lupusstats.severity.twosample import _superiority_result
-
 
 __all__ = ["compare_severity", "compare_severity_batch", "proportional_odds"]
 
 _UNITS = ("flare", "patient")
 _INFERENCE = ("cluster", "bootstrap", "naive")
 _PATIENT_OUTCOMES = ("worst_severity", "n_severe_flares", "total_sledai_increase")
-_SEVERITY_COLUMNS = ("reference", "unit", "outcome", "inference", "n_patients", "n_patients_reference", "n_flares",
-                     "n_flares_reference", "probability_superiority", "ci_low", "ci_high", "cliffs_delta",
-                     "delta_ci_low", "delta_ci_high", "se", "statistic", "df", "pvalue", "method")
-_ODDS_COLUMNS = ("reference", "odds_ratio", "ci_low", "ci_high", "pvalue", "log_odds_ratio", "se", "statistic", "n",
-                 "n_clusters", "unit", "inference", "method")
+_SEVERITY_COLUMNS = (
+    "reference",
+    "unit",
+    "outcome",
+    "inference",
+    "n_patients",
+    "n_patients_reference",
+    "n_flares",
+    "n_flares_reference",
+    "probability_superiority",
+    "ci_low",
+    "ci_high",
+    "cliffs_delta",
+    "delta_ci_low",
+    "delta_ci_high",
+    "se",
+    "statistic",
+    "df",
+    "pvalue",
+    "method",
+)
+_ODDS_COLUMNS = (
+    "reference",
+    "odds_ratio",
+    "ci_low",
+    "ci_high",
+    "pvalue",
+    "log_odds_ratio",
+    "se",
+    "statistic",
+    "n",
+    "n_clusters",
+    "unit",
+    "inference",
+    "method",
+)
 
 
 def _resolve_reference(reference, groups):
@@ -59,15 +88,26 @@ def _unit_data(flares, patients, *, unit, patient_outcome, group, severity, pati
             "without them the comparison is conditional on flaring."
         )
     needs_sledai = patient_outcome == "total_sledai_increase"
-    ps = patient_severity(flares, patients, group=group, severity=severity, patient=patient,
-                          sledai=sledai if needs_sledai else None, levels=levels, missing=missing)
+    ps = patient_severity(
+        flares,
+        patients,
+        group=group,
+        severity=severity,
+        patient=patient,
+        sledai=sledai if needs_sledai else None,
+        levels=levels,
+        missing=missing,
+    )
     groups = [str(c) for c in ps[group].cat.categories]
     if patient_outcome == "worst_severity":
         codes = ps["worst_severity"].cat.codes.to_numpy()
         lev = [str(c) for c in ps["worst_severity"].cat.categories]
     else:
-        col = f"n_{[c for c in ps.columns if c.startswith('n_') and c.endswith('_flares') and c != 'n_flares'][-1][2:-7]}_flares" \
-            if patient_outcome == "n_severe_flares" else "total_sledai_increase"
+        col = (
+            f"n_{[c for c in ps.columns if c.startswith('n_') and c.endswith('_flares') and c != 'n_flares'][-1][2:-7]}_flares"
+            if patient_outcome == "n_severe_flares"
+            else "total_sledai_increase"
+        )
         vals = ps[col].to_numpy(dtype=float)
         lev_arr, codes = np.unique(vals, return_inverse=True)
         lev = lev_arr.tolist()
@@ -84,10 +124,25 @@ def _unit_data(flares, patients, *, unit, patient_outcome, group, severity, pati
 
 
 @_v.renamed_keyword(old="n_boot", new="n_resamples")
-def compare_severity(flares, patients=None, *, unit="flare", inference="cluster", patient_outcome="worst_severity",
-                     reference=None, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT, sledai=C.SLEDAI_INCREASE,
-                     levels=None, alternative="two-sided", confidence_level=0.95, n_resamples=2000, rng=None,
-                     missing="raise"):
+def compare_severity(
+    flares,
+    patients=None,
+    *,
+    unit="flare",
+    inference="cluster",
+    patient_outcome="worst_severity",
+    reference=None,
+    group=C.ARM,
+    severity=C.SEVERITY,
+    patient=C.PATIENT,
+    sledai=C.SLEDAI_INCREASE,
+    levels=None,
+    alternative="two-sided",
+    confidence_level=0.95,
+    n_resamples=2000,
+    rng=None,
+    missing="raise",
+):
     """Compare flare severity between each arm and the reference: probability of superiority and Cliff's delta.
 
     **Default: flare level, cluster-robust by patient.**  The question "does a
@@ -181,8 +236,18 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
     confidence_level = _v.check_confidence_level(confidence_level)
     n_resamples = _v.check_int("n_resamples", n_resamples, minimum=100)
     _v.check_output_name("group", group, _SEVERITY_COLUMNS)
-    data, lev, groups = _unit_data(flares, patients, unit=unit, patient_outcome=patient_outcome, group=group,
-                                   severity=severity, patient=patient, sledai=sledai, levels=levels, missing=missing)
+    data, lev, groups = _unit_data(
+        flares,
+        patients,
+        unit=unit,
+        patient_outcome=patient_outcome,
+        group=group,
+        severity=severity,
+        patient=patient,
+        sledai=sledai,
+        levels=levels,
+        missing=missing,
+    )
     ref = _resolve_reference(reference, groups)
     if len(groups) < 2:
         raise ValueError(f"need at least two arms to compare, got {groups}.")
@@ -201,20 +266,51 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
                 )
         if unit == "patient":
             inf_label = "independent patients"
-            res = _superiority_result(A, B, clustered=False, alternative=alternative,
-                                      confidence_level=confidence_level, delta=False,
-                                      label=f"Brunner-Munzel on {patient_outcome} per patient")
-            p, lo, hi, se, stat, df, pval, method = (res.estimate, res.ci_low, res.ci_high, res.se, res.statistic,
-                                                     res.df, res.pvalue, res.method)
+            res = _superiority_result(
+                A,
+                B,
+                clustered=False,
+                alternative=alternative,
+                confidence_level=confidence_level,
+                delta=False,
+                label=f"Brunner-Munzel on {patient_outcome} per patient",
+            )
+            p, lo, hi, se, stat, df, pval, method = (
+                res.estimate,
+                res.ci_low,
+                res.ci_high,
+                res.se,
+                res.statistic,
+                res.df,
+                res.pvalue,
+                res.method,
+            )
         elif inference in ("cluster", "naive"):
             clustered = inference == "cluster"
             inf_label = inference
             res = _superiority_result(
-                A, B, clustered=clustered, alternative=alternative, confidence_level=confidence_level, delta=False,
-                label=("flare level, cluster-robust variance by patient (Obuchowski 1997), normal" if clustered
-                       else "flare level, flares treated as independent (Brunner-Munzel): anti-conservative"))
-            p, lo, hi, se, stat, df, pval, method = (res.estimate, res.ci_low, res.ci_high, res.se, res.statistic,
-                                                     res.df, res.pvalue, res.method)
+                A,
+                B,
+                clustered=clustered,
+                alternative=alternative,
+                confidence_level=confidence_level,
+                delta=False,
+                label=(
+                    "flare level, cluster-robust variance by patient (Obuchowski 1997), normal"
+                    if clustered
+                    else "flare level, flares treated as independent (Brunner-Munzel): anti-conservative"
+                ),
+            )
+            p, lo, hi, se, stat, df, pval, method = (
+                res.estimate,
+                res.ci_low,
+                res.ci_high,
+                res.se,
+                res.statistic,
+                res.df,
+                res.pvalue,
+                res.method,
+            )
         else:
             inf_label = "bootstrap"
             r = _o.superiority_from_counts(A, B, clustered=True)
@@ -229,20 +325,36 @@ def compare_severity(flares, patients=None, *, unit="flare", inference="cluster"
             qlo, qhi = np.quantile(reps, [0.5 - lvl / 2, 0.5 + lvl / 2])
             lo, hi = _inf.one_sided(float(qlo), float(qhi), alternative, 0.0, 1.0)
             method = f"flare level, cluster bootstrap by patient ({n_resamples} replicates, percentile interval)"
-        rows.append({
-            group: g, "reference": ref, "unit": unit,
-            "outcome": patient_outcome if unit == "patient" else f"{severity} per flare",
-            "inference": inf_label, "n_patients": npat, "n_patients_reference": npat_ref,
-            "n_flares": nfl, "n_flares_reference": nfl_ref,
-            "probability_superiority": p, "ci_low": lo, "ci_high": hi,
-            "cliffs_delta": 2 * p - 1, "delta_ci_low": 2 * lo - 1, "delta_ci_high": 2 * hi - 1,
-            "se": se, "statistic": stat, "df": df, "pvalue": pval, "method": method,
-        })
+        rows.append(
+            {
+                group: g,
+                "reference": ref,
+                "unit": unit,
+                "outcome": patient_outcome if unit == "patient" else f"{severity} per flare",
+                "inference": inf_label,
+                "n_patients": npat,
+                "n_patients_reference": npat_ref,
+                "n_flares": nfl,
+                "n_flares_reference": nfl_ref,
+                "probability_superiority": p,
+                "ci_low": lo,
+                "ci_high": hi,
+                "cliffs_delta": 2 * p - 1,
+                "delta_ci_low": 2 * lo - 1,
+                "delta_ci_high": 2 * hi - 1,
+                "se": se,
+                "statistic": stat,
+                "df": df,
+                "pvalue": pval,
+                "method": method,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster", alternative="two-sided",
-                           confidence_level=0.95):
+def compare_severity_batch(
+    counts, treated, *, unit="flare", inference="cluster", alternative="two-sided", confidence_level=0.95
+):
     """Probability of superiority for many simulated trials at once, from per-patient counts by severity.
 
     The vectorised twin of :func:`compare_severity` for calibration and power:
@@ -319,18 +431,44 @@ def compare_severity_batch(counts, treated, *, unit="flare", inference="cluster"
     pval = np.where(ok, _inf.pvalue_from_z(stat, alternative, df=df), np.nan)
     low, high = _inf.wald_interval(est, se, cl, alternative, df=df, clip=(0.0, 1.0))
     low, high = np.where(ok, low, np.nan), np.where(ok, high, np.nan)
-    label = ("patient level, worst flare per patient, Brunner-Munzel" if unit == "patient"
-             else "flare level, cluster-robust variance by patient (Obuchowski 1997), normal" if clustered
-             else "flare level, flares treated as independent (Brunner-Munzel): anti-conservative")
-    return BatchResult(estimate=est, se=se, ci_low=low, ci_high=high, statistic=stat, pvalue=pval,
-                       measure="probability_of_superiority", method=label + ", vectorised over trials",
-                       alternative=alternative, confidence_level=cl, scale="identity", extra={"df": df})
+    label = (
+        "patient level, worst flare per patient, Brunner-Munzel"
+        if unit == "patient"
+        else "flare level, cluster-robust variance by patient (Obuchowski 1997), normal"
+        if clustered
+        else "flare level, flares treated as independent (Brunner-Munzel): anti-conservative"
+    )
+    return BatchResult(
+        estimate=est,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        statistic=stat,
+        pvalue=pval,
+        measure="probability_of_superiority",
+        method=label + ", vectorised over trials",
+        alternative=alternative,
+        confidence_level=cl,
+        scale="identity",
+        extra={"df": df},
+    )
 
 
 # =========================================================================== proportional odds
-def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster", reference=None, group=C.ARM,
-                      severity=C.SEVERITY, patient=C.PATIENT, levels=None, confidence_level=0.95,
-                      missing="raise"):
+def proportional_odds(
+    flares,
+    patients=None,
+    *,
+    unit="flare",
+    inference="cluster",
+    reference=None,
+    group=C.ARM,
+    severity=C.SEVERITY,
+    patient=C.PATIENT,
+    levels=None,
+    confidence_level=0.95,
+    missing="raise",
+):
     """Proportional-odds (cumulative logit) model of severity: the common odds ratio of each arm vs the reference.
 
     ``logit P(severity >= level) = theta_level + beta_arm``; the common odds
@@ -398,8 +536,16 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     else:
         if patients is None:
             raise ValueError("unit='patient' needs the `patients` table (patients without a flare count as 'none').")
-        ps = patient_severity(flares, patients, group=group, severity=severity, patient=patient, sledai=None,
-                              levels=levels, missing=missing)
+        ps = patient_severity(
+            flares,
+            patients,
+            group=group,
+            severity=severity,
+            patient=patient,
+            sledai=None,
+            levels=levels,
+            missing=missing,
+        )
         groups = [str(c) for c in ps[group].cat.categories]
         y = ps["worst_severity"].cat.codes.to_numpy()
         g = ps[group].astype(str).to_numpy()
@@ -435,8 +581,12 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
         fit_kw.update(method="newton", start_params=start, maxiter=100)  # polish: BFGS stops early
         fit = model.fit(**fit_kw)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught) or not fit.mle_retvals.get("converged", True):
-        warnings.warn("the proportional-odds fit did not converge (separation? an arm with flares at one level "
-                      "only?); the odds ratios may be unreliable.", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "the proportional-odds fit did not converge (separation? an arm with flares at one level "
+            "only?); the odds ratios may be unreliable.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     beta = np.asarray(fit.params)[: len(others)]
     se = np.asarray(fit.bse)[: len(others)]
     stat = beta / se
@@ -444,14 +594,32 @@ def proportional_odds(flares, patients=None, *, unit="flare", inference="cluster
     ci_low, ci_high = _inf.wald_interval(beta, se, confidence_level, back=np.exp)
     n_clusters = int(np.unique(cl).size)
     dropped = [lev[i] for i in range(len(lev)) if i not in set(observed.tolist())]
-    method = ("proportional odds (logit), " + ("cluster-robust sandwich by patient" if robust else
-                                                ("model-based covariance, flares independent" if unit == "flare"
-                                                 else "model-based covariance, worst flare per patient")))
+    method = "proportional odds (logit), " + (
+        "cluster-robust sandwich by patient"
+        if robust
+        else (
+            "model-based covariance, flares independent"
+            if unit == "flare"
+            else "model-based covariance, worst flare per patient"
+        )
+    )
     if dropped:
         method += f"; unobserved level(s) {dropped} dropped"
-    return pd.DataFrame({
-        group: others, "reference": ref, "odds_ratio": np.exp(beta), "ci_low": ci_low,
-        "ci_high": ci_high, "pvalue": pval, "log_odds_ratio": beta, "se": se, "statistic": stat,
-        "n": int(y.size), "n_clusters": n_clusters, "unit": unit,
-        "inference": inference if unit == "flare" else "independent patients", "method": method,
-    })
+    return pd.DataFrame(
+        {
+            group: others,
+            "reference": ref,
+            "odds_ratio": np.exp(beta),
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "pvalue": pval,
+            "log_odds_ratio": beta,
+            "se": se,
+            "statistic": stat,
+            "n": int(y.size),
+            "n_clusters": n_clusters,
+            "unit": unit,
+            "inference": inference if unit == "flare" else "independent patients",
+            "method": method,
+        }
+    )

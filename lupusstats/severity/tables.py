@@ -16,10 +16,10 @@ import warnings
 
 import numpy as np
 
-from lupusstats.severity import ordinal as _o
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
+from lupusstats.severity import ordinal as _o
 
 NO_FLARE = "none"
 
@@ -115,14 +115,22 @@ def _prepare_flares(flares, *, group, severity, patient=None, levels=None, missi
     cols = [group, severity] + ([patient] if patient is not None else [])
     _v.check_columns("flares", flares, cols)
     _check_single_trial(flares, "flares")
-    codes, lev, keep = _ordered_codes(f"flares['{severity}']", flares[severity], levels, missing=_check_missing(missing))
+    codes, lev, keep = _ordered_codes(
+        f"flares['{severity}']", flares[severity], levels, missing=_check_missing(missing)
+    )
     groups = _group_levels(f"flares['{group}']", flares[group])
     g = flares[group].astype(str).to_numpy()
     pid = flares[patient].to_numpy() if patient is not None else None
     if pid is not None and flares[patient].isna().any():
         raise ValueError(f"`flares['{patient}']` has missing patient ids.")
-    return {"codes": codes[keep], "levels": lev, "groups": groups, "group": g[keep],
-            "patient": None if pid is None else pid[keep], "keep": keep}
+    return {
+        "codes": codes[keep],
+        "levels": lev,
+        "groups": groups,
+        "group": g[keep],
+        "patient": None if pid is None else pid[keep],
+        "keep": keep,
+    }
 
 
 def _cluster_counts(codes, pid, K):
@@ -172,12 +180,20 @@ def severity_counts(flares, *, group=C.ARM, severity=C.SEVERITY, levels=None, mi
     gi = np.array([d["groups"].index(x) for x in d["group"]], dtype=np.int64) if d["group"].size else np.zeros(0, int)
     table = np.zeros((len(d["groups"]), K), dtype=np.int64)
     np.add.at(table, (gi, d["codes"]), 1)
-    return pd.DataFrame(table, index=pd.Index(d["groups"], name=group),
-                        columns=pd.Index(d["levels"], name=severity))
+    return pd.DataFrame(table, index=pd.Index(d["groups"], name=group), columns=pd.Index(d["levels"], name=severity))
 
 
-def severity_table(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT, levels=None,
-                   method="wilson", confidence_level=0.95, missing="raise"):
+def severity_table(
+    flares,
+    *,
+    group=C.ARM,
+    severity=C.SEVERITY,
+    patient=C.PATIENT,
+    levels=None,
+    method="wilson",
+    confidence_level=0.95,
+    missing="raise",
+):
     """Counts and shares of each severity level per group, with confidence intervals.
 
     One row per group and level: ``n`` flares at that level, ``total`` flares in
@@ -249,25 +265,36 @@ def severity_table(flares, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIEN
             lo, hi = _inf.wilson_interval(x_eff, n_eff, confidence_level)
         else:
             lo, hi = _o.goodman_interval(x_eff, n_eff, confidence_level)
-        clo, chi = _inf.wilson_interval(cum / total * n_eff if total > 0 else np.full(K, np.nan), n_eff,
-                                        confidence_level)
+        clo, chi = _inf.wilson_interval(
+            cum / total * n_eff if total > 0 else np.full(K, np.nan), n_eff, confidence_level
+        )
         for k, level in enumerate(d["levels"]):
-            rows.append({
-                "group": g, "severity": level, "n": int(counts[k]), "total": int(total),
-                "proportion": p_eff[k], "ci_low": lo[k], "ci_high": hi[k],
-                "cum_proportion": cum[k] / total if total > 0 else np.nan,
-                "cum_ci_low": clo[k], "cum_ci_high": chi[k],
-                "design_effect": deff_g if total > 0 else np.nan,
-                "method": method + (" (effective n, flares clustered by patient)" if d["patient"] is not None else ""),
-            })
+            rows.append(
+                {
+                    "group": g,
+                    "severity": level,
+                    "n": int(counts[k]),
+                    "total": int(total),
+                    "proportion": p_eff[k],
+                    "ci_low": lo[k],
+                    "ci_high": hi[k],
+                    "cum_proportion": cum[k] / total if total > 0 else np.nan,
+                    "cum_ci_low": clo[k],
+                    "cum_ci_high": chi[k],
+                    "design_effect": deff_g if total > 0 else np.nan,
+                    "method": method
+                    + (" (effective n, flares clustered by patient)" if d["patient"] is not None else ""),
+                }
+            )
     out = pd.DataFrame(rows).rename(columns={"group": group, "severity": severity})
     out[group] = pd.Categorical(out[group], categories=d["groups"])
     out[severity] = pd.Categorical(out[severity], categories=d["levels"], ordered=True)
     return out
 
 
-def organ_table(flares, patients=None, *, group=C.ARM, organ=C.ORGAN, patient=C.PATIENT, domains=None,
-                confidence_level=0.95):
+def organ_table(
+    flares, patients=None, *, group=C.ARM, organ=C.ORGAN, patient=C.PATIENT, domains=None, confidence_level=0.95
+):
     """Organ involvement per group: share of flares and share of patients with a flare in each domain.
 
     ``flare_share`` is the share of the group's flares in the domain (a flare
@@ -356,27 +383,45 @@ def organ_table(flares, patients=None, *, group=C.ARM, organ=C.ORGAN, patient=C.
         else:
             deff, with_domain = 1.0, np.zeros(D)
         n_eff = total / deff if total > 0 else np.nan
-        flo, fhi = _inf.wilson_interval(counts / total * n_eff if total > 0 else np.full(D, np.nan), n_eff,
-                                        confidence_level)
+        flo, fhi = _inf.wilson_interval(
+            counts / total * n_eff if total > 0 else np.full(D, np.nan), n_eff, confidence_level
+        )
         plo, phi = _inf.wilson_interval(with_domain, float(n_pat) if n_pat else np.nan, confidence_level)
         for k, dom in enumerate(domains):
-            rows.append({
-                group: grp, organ: dom, "n_flares": int(counts[k]), "total_flares": int(total),
-                "flare_share": counts[k] / total if total > 0 else np.nan,
-                "flare_ci_low": flo[k], "flare_ci_high": fhi[k],
-                "n_patients": int(with_domain[k]), "total_patients": n_pat,
-                "patient_share": with_domain[k] / n_pat if n_pat else np.nan,
-                "patient_ci_low": plo[k], "patient_ci_high": phi[k],
-                "patient_denominator": denom_label,
-            })
+            rows.append(
+                {
+                    group: grp,
+                    organ: dom,
+                    "n_flares": int(counts[k]),
+                    "total_flares": int(total),
+                    "flare_share": counts[k] / total if total > 0 else np.nan,
+                    "flare_ci_low": flo[k],
+                    "flare_ci_high": fhi[k],
+                    "n_patients": int(with_domain[k]),
+                    "total_patients": n_pat,
+                    "patient_share": with_domain[k] / n_pat if n_pat else np.nan,
+                    "patient_ci_low": plo[k],
+                    "patient_ci_high": phi[k],
+                    "patient_denominator": denom_label,
+                }
+            )
     out = pd.DataFrame(rows)
     out[group] = pd.Categorical(out[group], categories=groups)
     out[organ] = pd.Categorical(out[organ], categories=domains)
     return out
 
 
-def patient_severity(flares, patients=None, *, group=C.ARM, severity=C.SEVERITY, patient=C.PATIENT,
-                     sledai=C.SLEDAI_INCREASE, levels=None, missing="raise"):
+def patient_severity(
+    flares,
+    patients=None,
+    *,
+    group=C.ARM,
+    severity=C.SEVERITY,
+    patient=C.PATIENT,
+    sledai=C.SLEDAI_INCREASE,
+    levels=None,
+    missing="raise",
+):
     """Patient-level severity summaries: worst flare, counts by level, total SLEDAI increase.
 
     Patients without a flare enter every summary: ``worst_severity`` is

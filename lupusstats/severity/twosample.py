@@ -19,10 +19,10 @@ import warnings
 
 import numpy as np
 
-from lupusstats.severity import ordinal as _o
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult, ResultBase
+from lupusstats.severity import ordinal as _o
 from lupusstats.severity.tables import _cluster_counts, _ordered_codes
 
 
@@ -124,7 +124,7 @@ def _two_sample_counts(x, y, levels):
     if isinstance(xs.dtype, pd.CategoricalDtype) and levels is None:
         both = both.astype(xs.dtype)
     codes, lev, _ = _ordered_codes("x and y", both, levels)
-    cx, cy = codes[: len(xs)], codes[len(xs):]
+    cx, cy = codes[: len(xs)], codes[len(xs) :]
     if cx.size < 2 or cy.size < 2:
         raise ValueError(f"`x` and `y` need at least 2 observations each, got {cx.size} and {cy.size}.")
     return cx, cy, lev
@@ -150,7 +150,10 @@ def _superiority_result(A, B, *, clustered, alternative, confidence_level, delta
     if not se > 0:
         warnings.warn(
             "the variance estimate is zero (e.g. all observations in one level or complete separation); "
-            "the test and interval are undefined (NaN).", RuntimeWarning, stacklevel=3)
+            "the test and interval are undefined (NaN).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         stat = pval = math.nan
         ci = (math.nan, math.nan)
     else:
@@ -158,9 +161,20 @@ def _superiority_result(A, B, *, clustered, alternative, confidence_level, delta
         pval = _inf.pvalue_from_z(stat, alternative, df=df)
         ci = _ci_superiority(p, se, df, alternative, confidence_level, scale, shift, lo_b, hi_b)
     return SeverityComparison(
-        estimate=est, ci_low=ci[0], ci_high=ci[1], pvalue=pval, statistic=stat, se=scale * se,
-        method=label, confidence_level=confidence_level, alternative=alternative, _ci_func=_ci_superiority_at,
-        _ci_args=(p, se, df, alternative, scale, shift, lo_b, hi_b), df=df, n_x=int(r["m"]), n_y=int(r["n"]),
+        estimate=est,
+        ci_low=ci[0],
+        ci_high=ci[1],
+        pvalue=pval,
+        statistic=stat,
+        se=scale * se,
+        method=label,
+        confidence_level=confidence_level,
+        alternative=alternative,
+        _ci_func=_ci_superiority_at,
+        _ci_args=(p, se, df, alternative, scale, shift, lo_b, hi_b),
+        df=df,
+        n_x=int(r["m"]),
+        n_y=int(r["n"]),
     )
 
 
@@ -180,8 +194,9 @@ def _fisher_z_interval(level, d, se_z, alternative):
     return _inf.wald_interval(rf, se_z, level, alternative, back=np.tanh)
 
 
-def probability_of_superiority(x, y, *, cluster_x=None, cluster_y=None, levels=None, alternative="two-sided",
-                               confidence_level=0.95):
+def probability_of_superiority(
+    x, y, *, cluster_x=None, cluster_y=None, levels=None, alternative="two-sided", confidence_level=0.95
+):
     """Probability of superiority ``P(X > Y) + 0.5 P(X = Y)`` with the Brunner-Munzel test and interval.
 
     `x` is the treatment sample, `y` the reference; a value below 0.5 means
@@ -232,10 +247,14 @@ def probability_of_superiority(x, y, *, cluster_x=None, cluster_y=None, levels=N
     A = _cluster_rows(cx, cluster_x, K, "cluster_x")
     B = _cluster_rows(cy, cluster_y, K, "cluster_y")
     clustered = cluster_x is not None
-    label = ("probability of superiority, cluster-robust variance (Obuchowski 1997), normal"
-             if clustered else "probability of superiority, Brunner-Munzel t test and interval")
-    return _superiority_result(A, B, clustered=clustered, alternative=alternative,
-                               confidence_level=confidence_level, delta=False, label=label)
+    label = (
+        "probability of superiority, cluster-robust variance (Obuchowski 1997), normal"
+        if clustered
+        else "probability of superiority, Brunner-Munzel t test and interval"
+    )
+    return _superiority_result(
+        A, B, clustered=clustered, alternative=alternative, confidence_level=confidence_level, delta=False, label=label
+    )
 
 
 def mann_whitney(x, y, *, levels=None, correction=True, alternative="two-sided", confidence_level=0.95):
@@ -288,16 +307,36 @@ def mann_whitney(x, y, *, levels=None, correction=True, alternative="two-sided",
     ci_args = (p, se, math.inf, alternative, 1.0, 0.0, 0.0, 1.0)
     low, high = _ci_superiority_at(confidence_level, *ci_args) if se > 0 else (math.nan, math.nan)
     return SeverityComparison(
-        estimate=p, ci_low=low, ci_high=high, pvalue=float(pval), statistic=float(W), se=se,
-        method="Wilcoxon-Mann-Whitney, normal approximation with tie" + (" and continuity" if correction else "")
+        estimate=p,
+        ci_low=low,
+        ci_high=high,
+        pvalue=float(pval),
+        statistic=float(W),
+        se=se,
+        method="Wilcoxon-Mann-Whitney, normal approximation with tie"
+        + (" and continuity" if correction else "")
         + " correction; DeLong interval for W/(n_x n_y)",
-        confidence_level=confidence_level, alternative=alternative, _ci_func=_ci_superiority_at, _ci_args=ci_args,
-        df=math.inf, n_x=int(cx.size), n_y=int(cy.size),
+        confidence_level=confidence_level,
+        alternative=alternative,
+        _ci_func=_ci_superiority_at,
+        _ci_args=ci_args,
+        df=math.inf,
+        n_x=int(cx.size),
+        n_y=int(cy.size),
     )
 
 
-def cliffs_delta(x, y, *, cluster_x=None, cluster_y=None, levels=None, method="brunner-munzel",
-                 alternative="two-sided", confidence_level=0.95):
+def cliffs_delta(
+    x,
+    y,
+    *,
+    cluster_x=None,
+    cluster_y=None,
+    levels=None,
+    method="brunner-munzel",
+    alternative="two-sided",
+    confidence_level=0.95,
+):
     """Cliff's delta ``P(X > Y) - P(X < Y)`` (= rank-biserial correlation) with a confidence interval.
 
     ``delta = 2 p - 1`` with ``p`` the probability of superiority; negative
@@ -344,13 +383,22 @@ def cliffs_delta(x, y, *, cluster_x=None, cluster_y=None, levels=None, method="b
         A = _cluster_rows(cx, cluster_x, K, "cluster_x")
         B = _cluster_rows(cy, cluster_y, K, "cluster_y")
         clustered = cluster_x is not None
-        label = ("Cliff's delta = 2p - 1, " + ("cluster-robust variance (Obuchowski 1997), normal" if clustered
-                                               else "Brunner-Munzel t interval"))
-        return _superiority_result(A, B, clustered=clustered, alternative=alternative,
-                                   confidence_level=confidence_level, delta=True, label=label)
+        label = "Cliff's delta = 2p - 1, " + (
+            "cluster-robust variance (Obuchowski 1997), normal" if clustered else "Brunner-Munzel t interval"
+        )
+        return _superiority_result(
+            A,
+            B,
+            clustered=clustered,
+            alternative=alternative,
+            confidence_level=confidence_level,
+            delta=True,
+            label=label,
+        )
     if cluster_x is not None or cluster_y is not None:
-        raise ValueError("method='fisher-z' assumes independent observations; use method='brunner-munzel' "
-                         "with clusters.")
+        raise ValueError(
+            "method='fisher-z' assumes independent observations; use method='brunner-munzel' with clusters."
+        )
     mw = mann_whitney(x, y, levels=levels, alternative=alternative, confidence_level=confidence_level)
     d = 2 * mw.estimate - 1
     n1, n2 = mw.n_x, mw.n_y
@@ -358,10 +406,20 @@ def cliffs_delta(x, y, *, cluster_x=None, cluster_y=None, levels=None, method="b
     ci_args = (d, se_z, alternative)
     low, high = _fisher_z_interval(confidence_level, *ci_args)
     return SeverityComparison(
-        estimate=d, ci_low=low, ci_high=high, pvalue=mw.pvalue, statistic=mw.statistic, se=math.nan,
+        estimate=d,
+        ci_low=low,
+        ci_high=high,
+        pvalue=mw.pvalue,
+        statistic=mw.statistic,
+        se=math.nan,
         method="Cliff's delta, Fisher-z interval as effectsize::cliffs_delta; Mann-Whitney p-value",
-        confidence_level=confidence_level, alternative=alternative, _ci_func=_fisher_z_interval, _ci_args=ci_args,
-        df=math.inf, n_x=n1, n_y=n2,
+        confidence_level=confidence_level,
+        alternative=alternative,
+        _ci_func=_fisher_z_interval,
+        _ci_args=ci_args,
+        df=math.inf,
+        n_x=n1,
+        n_y=n2,
     )
 
 
@@ -439,9 +497,13 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
     n = int(arr.sum())
     if method == "chisq":
         res = stats.chi2_contingency(arr, correction=correction)
-        return ContingencyTestResult(statistic=float(res.statistic), pvalue=float(res.pvalue), df=float(res.dof),
-                                     method="Pearson chi-square" + (" with Yates correction" if correction and arr.shape
-                                                                    == (2, 2) else ""), n=n)
+        return ContingencyTestResult(
+            statistic=float(res.statistic),
+            pvalue=float(res.pvalue),
+            df=float(res.dof),
+            method="Pearson chi-square" + (" with Yates correction" if correction and arr.shape == (2, 2) else ""),
+            n=n,
+        )
     if arr.shape == (2, 2):
         p = float(stats.fisher_exact(arr).pvalue)
         label = "Fisher exact (2 x 2)"
@@ -504,6 +566,10 @@ def cochran_armitage(table, *, scores=None, alternative="two-sided"):
     if not var > 0:
         raise ValueError("the trend statistic is undefined: all observations fall in columns with one score.")
     pval = _inf.pvalue_from_z(z, alternative)
-    return ContingencyTestResult(statistic=float(z), pvalue=pval, df=1.0,
-                                 method="Cochran-Armitage trend test (z; z^2 = prop.trend.test chi-square)",
-                                 n=int(arr.sum()))
+    return ContingencyTestResult(
+        statistic=float(z),
+        pvalue=pval,
+        df=1.0,
+        method="Cochran-Armitage trend test (z; z^2 = prop.trend.test chi-square)",
+        n=int(arr.sum()),
+    )

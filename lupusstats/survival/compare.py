@@ -22,10 +22,28 @@ from lupusstats.survival.nonparametric import logrank
 
 __all__ = ["SurvivalComparison", "compare_survival"]
 
-_FRAME_COLUMNS = ("reference", "hazard_ratio", "ci_low", "ci_high", "pvalue", "logrank_statistic", "log_hazard_ratio",
-                  "se", "cox_statistic", "cox_pvalue", "n_patients", "n_patients_reference", "n_events",
-                  "n_events_reference", "expected_events", "expected_events_reference", "confidence_level",
-                  "alternative", "method", "note")
+_FRAME_COLUMNS = (
+    "reference",
+    "hazard_ratio",
+    "ci_low",
+    "ci_high",
+    "pvalue",
+    "logrank_statistic",
+    "log_hazard_ratio",
+    "se",
+    "cox_statistic",
+    "cox_pvalue",
+    "n_patients",
+    "n_patients_reference",
+    "n_events",
+    "n_events_reference",
+    "expected_events",
+    "expected_events_reference",
+    "confidence_level",
+    "alternative",
+    "method",
+    "note",
+)
 
 
 def _hr_interval(log_hr: float, se: float, level: float, alternative: str) -> tuple[float, float]:
@@ -149,8 +167,17 @@ def _pick(name, value, allowed, column):
     raise ValueError(f"`{name}` must be one of the groups of column `{column}` {allowed}, got {value!r}.")
 
 
-def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, reference=None, treatment=None,
-                     alternative="two-sided", confidence_level=0.95) -> SurvivalComparison:
+def compare_survival(
+    patients,
+    *,
+    time=C.TIME,
+    event=C.EVENT,
+    group=C.ARM,
+    reference=None,
+    treatment=None,
+    alternative="two-sided",
+    confidence_level=0.95,
+) -> SurvivalComparison:
     """Compare time to event between an arm and the reference on a table: log-rank test and Cox hazard ratio.
 
     Runs :func:`logrank` (R ``survdiff``) and :func:`cox_hazard_ratio` (R
@@ -214,7 +241,6 @@ def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, refer
     True
     """
     import pandas as pd
-    from scipy import stats
 
     for name, value in (("time", time), ("event", event), ("group", group)):
         if not isinstance(value, str):
@@ -278,13 +304,29 @@ def compare_survival(patients, *, time=C.TIME, event=C.EVENT, group=C.ARM, refer
 
     in_arm = np.asarray(labels == arm)
     return SurvivalComparison(
-        arm=arm, reference=ref, hazard_ratio=hr_est, ci_low=low, ci_high=high, pvalue=p,
-        logrank_statistic=lr.statistic, log_hazard_ratio=log_hr, se=se, cox_statistic=z_cox, cox_pvalue=p_cox,
-        n_patients=int(in_arm.sum()), n_patients_reference=int((~in_arm).sum()),
-        n_events=int(e[in_arm].sum()), n_events_reference=int(e[~in_arm].sum()),
-        expected_events=lr.expected[i_arm], expected_events_reference=lr.expected[i_ref], group=group,
-        confidence_level=cl, alternative=alternative,
-        method=(f"log-rank test (as R survival::survdiff{', one-sided' if alternative != 'two-sided' else ''}) and "
-                f"Cox PH hazard ratio (Efron ties, Wald interval), {arm} vs {ref}"),
+        arm=arm,
+        reference=ref,
+        hazard_ratio=hr_est,
+        ci_low=low,
+        ci_high=high,
+        pvalue=p,
+        logrank_statistic=lr.statistic,
+        log_hazard_ratio=log_hr,
+        se=se,
+        cox_statistic=z_cox,
+        cox_pvalue=p_cox,
+        n_patients=int(in_arm.sum()),
+        n_patients_reference=int((~in_arm).sum()),
+        n_events=int(e[in_arm].sum()),
+        n_events_reference=int(e[~in_arm].sum()),
+        expected_events=lr.expected[i_arm],
+        expected_events_reference=lr.expected[i_ref],
+        group=group,
+        confidence_level=cl,
+        alternative=alternative,
+        method=(
+            f"log-rank test (as R survival::survdiff{', one-sided' if alternative != 'two-sided' else ''}) and "
+            f"Cox PH hazard ratio (Efron ties, Wald interval), {arm} vs {ref}"
+        ),
         note=note,
     )

@@ -55,7 +55,6 @@ def _check_reference(reference, levels, name="reference"):
     return reference
 
 
-
 # ---------------------------------------------------------------------------
 # Kaplan-Meier for one group
 # ---------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import numpy as np
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
-
 from lupusstats.survival.data import _check_reference, _km_one, _survival_iv
 
 
@@ -52,7 +51,7 @@ def _cox_efron_groups(t, e, codes, ref_code, *, max_iter=50, tol=1e-10):
     d = D.sum(axis=1).astype(int)
     idx = np.repeat(np.arange(d.size), d)
     ell = np.arange(idx.size) - np.repeat(np.cumsum(d) - d, d)
-    Cm = R[idx] - (ell / d[idx])[:, None] * D[idx]          # (n_events, k)
+    Cm = R[idx] - (ell / d[idx])[:, None] * D[idx]  # (n_events, k)
     O = D.sum(axis=0)
     free = np.array([g for g in range(k) if g != ref_code])
 
@@ -176,9 +175,16 @@ def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidenc
     ci_args = (beta, se, True)
     low, high = _normal_interval(cl, *ci_args)
     return EstimateResult(
-        estimate=math.exp(beta), ci_low=low, ci_high=high, pvalue=_inf.pvalue_from_z(z),
-        statistic=z, se=se, method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
-        confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args,
+        estimate=math.exp(beta),
+        ci_low=low,
+        ci_high=high,
+        pvalue=_inf.pvalue_from_z(z),
+        statistic=z,
+        se=se,
+        method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
+        confidence_level=cl,
+        _ci_func=_normal_interval,
+        _ci_args=ci_args,
     )
 
 
@@ -310,9 +316,19 @@ def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, 
     low, high = _normal_interval(cl, *ci_args)
     z = diff / se if se > 0 else math.nan
     return RMSTResult(
-        estimate=diff, ci_low=low, ci_high=high,
+        estimate=diff,
+        ci_low=low,
+        ci_high=high,
         pvalue=_inf.pvalue_from_z(z) if np.isfinite(z) else math.nan,
-        statistic=z, se=se, method=f"RMST difference up to tau={tau:g} ({treatment} - {reference}), Wald interval",
-        confidence_level=cl, _ci_func=_normal_interval, _ci_args=ci_args, tau=tau, rmst_treatment=m1,
-        rmst_reference=m0, se_treatment=math.sqrt(v1), se_reference=math.sqrt(v0),
+        statistic=z,
+        se=se,
+        method=f"RMST difference up to tau={tau:g} ({treatment} - {reference}), Wald interval",
+        confidence_level=cl,
+        _ci_func=_normal_interval,
+        _ci_args=ci_args,
+        tau=tau,
+        rmst_treatment=m1,
+        rmst_reference=m0,
+        se_treatment=math.sqrt(v1),
+        se_reference=math.sqrt(v0),
     )

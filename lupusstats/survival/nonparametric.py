@@ -9,8 +9,8 @@ import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats.cohort import columns as C
 from lupusstats._core.results import BatchResult, ResultBase
+from lupusstats.cohort import columns as C
 
 __all__ = ["LogrankResult", "kaplan_meier", "logrank", "logrank_batch", "time_to_first_flare"]
 
@@ -22,8 +22,15 @@ from lupusstats.survival.data import _km_one, _survival_iv
 
 
 @_v.renamed_keyword(old="followup", new="exposure")
-def time_to_first_flare(patients, *, severe=False, group=C.ARM, exposure=C.FOLLOWUP_YEARS,
-                        first_flare=C.FIRST_FLARE_YEARS, first_severe_flare=C.FIRST_SEVERE_FLARE_YEARS):
+def time_to_first_flare(
+    patients,
+    *,
+    severe=False,
+    group=C.ARM,
+    exposure=C.FOLLOWUP_YEARS,
+    first_flare=C.FIRST_FLARE_YEARS,
+    first_severe_flare=C.FIRST_SEVERE_FLARE_YEARS,
+):
     """Time to first flare (or first severe flare) per patient, censored at follow-up.
 
     Parameters
@@ -75,8 +82,15 @@ def time_to_first_flare(patients, *, severe=False, group=C.ARM, exposure=C.FOLLO
             "an event cannot follow the end of follow-up."
         )
     time = np.where(event, first, fu)
-    return pd.DataFrame({group: patients[group].to_numpy() if not isinstance(patients[group].dtype, pd.CategoricalDtype)
-                         else patients[group].values, C.TIME: time, C.EVENT: event})
+    return pd.DataFrame(
+        {
+            group: patients[group].to_numpy()
+            if not isinstance(patients[group].dtype, pd.CategoricalDtype)
+            else patients[group].values,
+            C.TIME: time,
+            C.EVENT: event,
+        }
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -170,10 +184,18 @@ def kaplan_meier(time, event, group=None, *, confidence_level=0.95, method="log-
         m = slice(None) if g is None else codes == g
         times, n_risk, n_event, n_censor, surv, se = _km_one(t[m], e[m])
         low, high = _km_ci(surv, se, z, conf_type)
-        frame = pd.DataFrame({
-            "time": times, "n_risk": n_risk.astype(int), "n_event": n_event.astype(int),
-            "n_censor": n_censor.astype(int), "survival": surv, "std_err": se, "ci_low": low, "ci_high": high,
-        })
+        frame = pd.DataFrame(
+            {
+                "time": times,
+                "n_risk": n_risk.astype(int),
+                "n_event": n_event.astype(int),
+                "n_censor": n_censor.astype(int),
+                "survival": surv,
+                "std_err": se,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
         if g is not None:
             frame.insert(0, name, levels[g])
         frames.append(frame)
@@ -232,10 +254,16 @@ class LogrankResult(ResultBase):
         """One row per group: ``group, observed, expected, statistic, df, pvalue``."""
         import pandas as pd
 
-        return pd.DataFrame({
-            "group": list(self.groups), "observed": list(self.observed), "expected": list(self.expected),
-            "statistic": self.statistic, "df": self.df, "pvalue": self.pvalue,
-        })
+        return pd.DataFrame(
+            {
+                "group": list(self.groups),
+                "observed": list(self.observed),
+                "expected": list(self.expected),
+                "statistic": self.statistic,
+                "df": self.df,
+                "pvalue": self.pvalue,
+            }
+        )
 
 
 def logrank(time, event, group) -> LogrankResult:
@@ -302,8 +330,14 @@ def logrank(time, event, group) -> LogrankResult:
         stat = float(diff @ np.linalg.pinv(V, rcond=1e-10) @ diff)
         df = rank
         p = float(stats.chi2.sf(stat, df))
-    return LogrankResult(statistic=stat, pvalue=p, df=df, groups=tuple(levels),
-                         observed=tuple(float(x) for x in observed), expected=tuple(float(x) for x in expected))
+    return LogrankResult(
+        statistic=stat,
+        pvalue=p,
+        df=df,
+        groups=tuple(levels),
+        observed=tuple(float(x) for x in observed),
+        expected=tuple(float(x) for x in expected),
+    )
 
 
 @_v.renamed_keyword(old="group_codes", new="treated")
@@ -426,8 +460,16 @@ def logrank_batch(time, event, treated, *, alternative="two-sided", confidence_l
     low, high = _inf.wald_interval(log_hr, se, confidence_level, alternative, back=np.exp)
     low, high = np.where(informative, low, np.nan), np.where(informative, high, np.nan)
     return BatchResult(
-        estimate=np.exp(log_hr), se=se, ci_low=low, ci_high=high, statistic=z, pvalue=p, measure="hazard_ratio",
+        estimate=np.exp(log_hr),
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        statistic=z,
+        pvalue=p,
+        measure="hazard_ratio",
         method="log-rank test (as R survival::survdiff) with the Peto hazard ratio, vectorised over trials",
-        alternative=alternative, confidence_level=confidence_level, scale="log",
+        alternative=alternative,
+        confidence_level=confidence_level,
+        scale="log",
         extra={"chisq": stat, "observed": observed, "expected": expected, "variance": var},
     )
