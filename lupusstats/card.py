@@ -11,6 +11,7 @@ flare severity (:mod:`lupusstats.severity`), time to first flare
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -21,7 +22,11 @@ from lupusstats.rates import compare_rates
 from lupusstats.severity import compare_severity
 from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
-__all__ = ["effect_card"]
+__all__ = ["AssumedEffectWarning", "effect_card"]
+
+
+class AssumedEffectWarning(UserWarning):
+    """The cohort was simulated with treatment effects that are assumptions (tag A), not published numbers."""
 
 
 # ---------------------------------------------------------------------------
@@ -113,7 +118,12 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
         Columns ``arm, reference, domain ("benefit"/"harm"), endpoint, measure,
         estimate, ci_low, ci_high, null_value, pvalue, pvalue_holm,
         favours_treatment_if, favours, method, label`` (``label``: Altman's
-        display for NNT rows).
+        display for NNT rows).  ``card.attrs["assumed_effects"]`` holds one
+        line naming the treatment effects that the cohort's scenario assumes
+        rather than takes from a publication (``""`` if none, or for observed
+        data); when it is not empty an :class:`AssumedEffectWarning` shows
+        that line, because the card then reports what the assumption implies,
+        not what any study found (see ``Scenario.assumed_effects``).
 
     Raises
     ------
@@ -399,4 +409,15 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     card["arm"] = pd.Categorical(card["arm"], categories=[lvl for lvl in levels if lvl != reference])
     card = card[_CARD_COLUMNS].reset_index(drop=True)
     card.attrs["confidence_level"] = cl
+    line = _assumed_effects_line(cohort)
+    card.attrs["assumed_effects"] = line
+    if line:
+        warnings.warn(line, AssumedEffectWarning, stacklevel=2)
     return card
+
+
+def _assumed_effects_line(cohort) -> str:
+    """'Assumed, not published: ...' for a simulated cohort whose scenario assumes effects; '' otherwise."""
+    scenario = getattr(cohort, "scenario", None)
+    line_of = getattr(scenario, "assumed_effects_line", None)
+    return line_of() if callable(line_of) else ""

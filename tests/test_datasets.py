@@ -245,3 +245,12 @@ def test_built_package_carries_the_data(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) == int(ls.list_datasets()["rows"].sum())
+
+
+def test_readme_row_counts_match_the_files():
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for _, row in ls.list_datasets().iterrows():
+        expected = (
+            f"| `{row['file']}` | {row['rows']} | {row['n_verified']} | {row['n_recalled']} | {row['n_derived']} |"
+        )
+        assert expected in readme, f"data/README.md row-count table is out of date for {row['file']}"

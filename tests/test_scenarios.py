@@ -9,7 +9,7 @@ import pytest
 
 import lupusstats as ls
 
-PRESETS = ["general_cohort", "nephritis_induction", "refractory"]
+PRESETS = ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"]
 
 
 # ----------------------------------------------------------------------- presets
@@ -36,7 +36,7 @@ def test_required_arms_and_adverse_events():
     neph = ls.preset("nephritis_induction")
     assert neph.arm_names == ("standard care", "IV cyclophosphamide", "MSC + standard care")
     cyc = neph.arm("IV cyclophosphamide")
-    assert {"infection", "pneumonia", "alopecia", "cytopenia"} <= set(cyc.adverse_events)
+    assert {"infection", "pneumonia", "alopecia", "lymphopenia"} <= set(cyc.adverse_events)
     refr = ls.preset("refractory")
     assert refr.arm_names[1] == "autologous HSCT"
     cart = refr.arm("CD19 CAR-T (exploratory)")

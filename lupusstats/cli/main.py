@@ -22,6 +22,7 @@ from lupusstats.cli.report import build_report
 from lupusstats.cohort.readers import read_cohort
 from lupusstats.evidence.datasets import list_datasets, load_dataset
 from lupusstats.model.presets import list_presets, preset
+from lupusstats.model.scenario import describe_assumed_effects
 from lupusstats.model.simulate import simulate_cohort
 
 PROG = "lupusstats"
@@ -112,7 +113,28 @@ def _cmd_simulate(args) -> int:
         f"({', '.join(scenario.arm_names)}) x {size} patients, {len(cohort.flares)} flares"
     )
     print(f"wrote {out / 'patients.csv'}, {out / 'flares.csv'} and {out / 'scenario.csv'} (parameters and sources)")
+    _print_assumed(scenario.assumed_effects_line())
     return 0
+
+
+def _print_assumed(line: str) -> None:
+    """One line naming the treatment effects that are assumptions, not published numbers (nothing if none)."""
+    if line:
+        print(line)
+
+
+def _assumed_from_sources(path: pathlib.Path) -> str:
+    """The assumed-effects line recorded in a scenario.csv written by `simulate` ('' if absent or unreadable)."""
+    import pandas as pd
+
+    if not path.is_file():
+        return ""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError):
+        return ""
+    needed = {"arm", "parameter", "value", "assumed_effect"}
+    return describe_assumed_effects(table) if needed <= set(table.columns) else ""
 
 
 # ------------------------------------------------------------------------------ analyze
@@ -195,6 +217,9 @@ def _cmd_analyze(args) -> int:
         print(f"computed from the flares table: {', '.join(cohort.computed)}")
     print()
     print(format_effect_card(card, args.confidence_level))
+    # A scenario.csv next to the default tables was written by `simulate` for exactly these data.
+    recorded = _assumed_from_sources(folder / "scenario.csv") if args.patients is None else ""
+    _print_assumed(card.attrs.get("assumed_effects") or recorded)
     print()
     print("p (Holm): Holm-adjusted within each arm's comparison; NNT rows restate the risk difference above them.")
     print(f"full table with methods: {out}")
@@ -251,12 +276,14 @@ def _cmd_presets(args) -> int:
             print(f"{name}: {text}")
         return 0
     _check_preset(args.name)
-    sources = preset(args.name).sources()
+    scenario = preset(args.name)
+    sources = scenario.sources()
     if args.out:
         sources.to_csv(args.out, index=False)
         print(f"wrote {args.out}")
     else:
         print(_frame_text(sources))
+    _print_assumed(scenario.assumed_effects_line())
     return 0
 
 

@@ -1,7 +1,8 @@
 """Published evidence: the data sets shipped in ``data/`` and meta-analysis of published summaries.
 
-Modules: ``datasets`` (``list_datasets``, ``load_dataset`` and the schemas that
-validate every file), ``effect_sizes`` (``metafor::escalc``-style effect sizes
+Modules: ``datasets`` (``list_datasets``, ``load_dataset``, the schemas that
+validate every file, and ``overlap_groups`` / ``one_per_overlap_group`` /
+``distinct_patients`` for series that share patients), ``effect_sizes`` (``metafor::escalc``-style effect sizes
 from summaries), ``meta`` (fixed- and random-effects meta-analysis, as
 ``metafor::rma``).
 """
@@ -9,7 +10,15 @@ from summaries), ``meta`` (fixed- and random-effects meta-analysis, as
 from __future__ import annotations
 
 from lupusstats._core.exports import export
-from lupusstats.evidence.datasets import DatasetError, list_datasets, load_dataset, validate_dataset
+from lupusstats.evidence.datasets import (
+    DatasetError,
+    distinct_patients,
+    list_datasets,
+    load_dataset,
+    one_per_overlap_group,
+    overlap_groups,
+    validate_dataset,
+)
 from lupusstats.evidence.effect_sizes import MEASURES, back_transform, effect_sizes
 from lupusstats.evidence.meta import MetaAnalysisResult, meta_analysis
 
@@ -18,10 +27,13 @@ __all__ = [
     "DatasetError",
     "MetaAnalysisResult",
     "back_transform",
+    "distinct_patients",
     "effect_sizes",
     "list_datasets",
     "load_dataset",
     "meta_analysis",
+    "one_per_overlap_group",
+    "overlap_groups",
     "validate_dataset",
 ]
 

@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import math
 import pathlib
+import re
 from dataclasses import dataclass, field
 
 from lupusstats._core import validation as _v
 
-__all__ = ["DatasetError", "list_datasets", "load_dataset", "validate_dataset"]
+__all__ = [
+    "DatasetError",
+    "distinct_patients",
+    "list_datasets",
+    "load_dataset",
+    "one_per_overlap_group",
+    "overlap_groups",
+    "validate_dataset",
+]
 
 TAGS = ("V", "R", "D")
 CITATION_TAGS = ("V", "R")
@@ -76,6 +85,7 @@ def _f(required=False, low=None, high=None):
 
 
 _P = dict(low=0.0, high=1.0)  # a proportion
+_ROUNDING = 0.005 + 1e-9  # a published share rounded to a whole percent (or two decimals) is within this
 
 _CITATION = {
     "authors": _s(True),
@@ -96,6 +106,15 @@ class _Schema:
     pairs: tuple = ()  # (events, total) column pairs: events <= total
     intervals: tuple = ()  # (estimate, low, high) triples: low <= estimate <= high
     extra: dict = field(default_factory=dict)
+    #: Column naming the patient pool a row draws on (None: the file has no overlapping series).
+    overlap: str | None = None
+    #: Column giving the size of a study's patient series (used to count distinct patients).
+    size: str | None = None
+    #: (definition column, outcome column, {definition: outcome}): a definition fixes what the outcome is.
+    definitions: tuple = ()
+    #: (events, total, proportion) triples: a proportion stored next to counts must equal events / total
+    #: to the published rounding, so a printed percentage never passes for the computed one.
+    consistency: tuple = ()
 
 
 _MSC_OUTCOMES = (
@@ -127,6 +146,10 @@ _HSCT_OUTCOMES = (
     "non_relapse_mortality",
 )
 
+#: What each CAR-T outcome definition measures: DORIS is a remission, SRI-4 a response (an improvement of
+#: at least 4 SLEDAI points, not remission).
+_CART_DEFINITIONS = {"DORIS": "remission", "SRI-4": "response"}
+
 SCHEMAS: dict[str, _Schema] = {
     "flare_cohorts": _Schema(
         "Flare frequency and severity in SLE cohorts and trial placebo (and comparator) arms",
@@ -146,6 +169,7 @@ SCHEMAS: dict[str, _Schema] = {
             "p_flared": _f(**_P),
             "rate_per_py": _f(low=0.0),
             "severe_rate_per_py": _f(low=0.0),
+            "p_severe_flare_12m": _f(**_P),
             "p_any_flare_12m": _f(**_P),
             "n_severe": _i(),
             "n_moderate": _i(),
@@ -153,6 +177,7 @@ SCHEMAS: dict[str, _Schema] = {
             **_TAIL,
         },
         pairs=(("n_patients_with_flare", "n"), ("n_severe", "n_flares")),
+        consistency=(("n_patients_with_flare", "n", "p_flared"),),
     ),
     "msc_sle_studies": _Schema(
         "Mesenchymal stem/stromal-cell studies in SLE: the RCT and the single-arm series (overlap_group flags "
@@ -182,9 +207,13 @@ SCHEMAS: dict[str, _Schema] = {
             **_TAIL,
         },
         pairs=(("events", "total"), ("n_analysed", "n_enrolled")),
+        consistency=(("events", "total", "proportion"),),
+        overlap="overlap_group",
+        size="n_enrolled",
     ),
     "msc_meta_pooled": _Schema(
-        "Pooled MSC-vs-control estimates from the Zhou 2020 meta-analysis of randomised trials",
+        "Pooled MSC-vs-control RCT estimates from Zhou 2020, 'Clinical Efficacy and Safety of Mesenchymal Stem "
+        "Cells for Systemic Lupus Erythematosus'",
         "meta",
         {
             "meta": _s(True),
@@ -203,13 +232,15 @@ SCHEMAS: dict[str, _Schema] = {
         intervals=(("estimate", "ci_low", "ci_high"),),
     ),
     "hsct_sle_studies": _Schema(
-        "Autologous haematopoietic stem-cell transplantation series and registries in SLE",
+        "Autologous haematopoietic stem-cell transplantation series and registries in SLE (overlap_group flags "
+        "the overlapping EBMT registry analyses)",
         "study",
         {
             "study": _s(True),
             **_CITATION,
             "design": _s(True),
             "conditioning": _s(),
+            "overlap_group": _s(True),
             "n_enrolled": _i(True, low=1),
             "n_analysed": _i(low=1),
             "followup_months": _f(low=0.0),
@@ -218,6 +249,7 @@ SCHEMAS: dict[str, _Schema] = {
             "events": _i(),
             "total": _i(low=1),
             "proportion": _f(**_P),
+            "proportion_as_published": _f(**_P),
             "se_proportion": _f(low=0.0),
             "ci_low": _f(low=0.0),
             "ci_high": _f(low=0.0),
@@ -225,28 +257,37 @@ SCHEMAS: dict[str, _Schema] = {
         },
         pairs=(("events", "total"), ("total", "n_enrolled"), ("n_analysed", "n_enrolled")),
         intervals=(("proportion", "ci_low", "ci_high"),),
+        consistency=(("events", "total", "proportion"),),
+        overlap="overlap_group",
+        size="n_enrolled",
     ),
     "cart_sle_cases": _Schema(
-        "CD19 CAR-T case series in SLE",
+        "CD19 CAR-T case series in SLE (overlap_group flags the Erlangen programme: Mackensen 2022's 5 patients "
+        "are counted among Mueller 2024's 8)",
         "study",
         {
             "study": _s(True),
             **_CITATION,
             "product": _s(True),
+            "overlap_group": _s(True),
             "n_sle": _i(True, low=1),
             "sledai_baseline_median": _f(low=0.0),
             "sledai_baseline_range": _f(low=0.0),
             "sledai_followup_median": _f(low=0.0),
             "sledai_followup_range": _f(low=0.0),
             "sledai_followup_months": _f(low=0.0),
-            "remission_definition": _s(True),
-            "remission_events": _i(),
+            "outcome": _s(True, ("remission", "response")),
+            "outcome_definition": _s(True, tuple(_CART_DEFINITIONS)),
+            "outcome_events": _i(),
             "followup_months_median": _f(low=0.0),
             "drug_free": _Col("bool"),
             "crs_grade_max": _i(),
             **_TAIL,
         },
-        pairs=(("remission_events", "n_sle"),),
+        pairs=(("outcome_events", "n_sle"),),
+        overlap="overlap_group",
+        size="n_sle",
+        definitions=(("outcome_definition", "outcome", _CART_DEFINITIONS),),
     ),
     "trial_effects": _Schema(
         "Randomised-trial arms and effects: belimumab (BLISS), cyclophosphamide and mycophenolate in nephritis",
@@ -272,6 +313,7 @@ SCHEMAS: dict[str, _Schema] = {
         },
         pairs=(("events", "n"),),
         intervals=(("effect", "ci_low", "ci_high"),),
+        consistency=(("events", "n", "proportion"),),
     ),
     "cyc_adverse_events": _Schema(
         "Adverse events under cyclophosphamide and mycophenolate (trials and a meta-analysis)",
@@ -294,6 +336,7 @@ SCHEMAS: dict[str, _Schema] = {
             **_TAIL,
         },
         pairs=(("patients", "n"), ("patients", "episodes")),
+        consistency=(("patients", "n", "proportion"),),
         intervals=(("effect", "ci_low", "ci_high"),),
     ),
 }
@@ -399,7 +442,11 @@ def validate_dataset(data, *, name: str | None = None):
         the column: unknown or missing columns, a required cell empty, a
         wrong type, a value out of range, an unknown evidence tag, a derived
         or recalled value without a note, events above the total, an
-        interval that does not contain its estimate, a row without a source.
+        interval that does not contain its estimate, a row without a source,
+        a proportion that is not events / total (to the published rounding),
+        an overlap group that is not a lower-case label or a study split
+        across two overlap groups, an outcome that contradicts its definition
+        (e.g. an SRI-4 response recorded as a remission).
 
     Examples
     --------
@@ -453,6 +500,7 @@ def validate_dataset(data, *, name: str | None = None):
         _fail(file, None, None, "has no rows.")
     pos = {c: header.index(c) for c in schema.columns}
     parsed = {c: [] for c in schema.columns}
+    groups: dict[str, tuple[str, int]] = {}  # study -> (overlap group, first row)
     for i, rec in enumerate(records, start=1):
         row = {c: _parse(rec[pos[c]], spec, file, i, c) for c, spec in schema.columns.items()}
         if not (row["journal"] or row["doi"] or row["pmid"]):
@@ -473,6 +521,41 @@ def validate_dataset(data, *, name: str | None = None):
                     _fail(file, i, lo, f"{lo} = {row[lo]} is above {hi} = {row[hi]}.")
                 if row[est] is not None and not (row[lo] <= row[est] <= row[hi]):
                     _fail(file, i, est, f"{est} = {row[est]} lies outside [{row[lo]}, {row[hi]}].")
+        for ev, tot, prop in schema.consistency:
+            if row[ev] is not None and row[tot] and row[prop] is not None:
+                computed = row[ev] / row[tot]
+                if abs(row[prop] - computed) > _ROUNDING:
+                    _fail(
+                        file,
+                        i,
+                        prop,
+                        f"{prop} = {row[prop]:g} is not {ev}/{tot} = {row[ev]}/{row[tot]} = "
+                        f"{computed:.3f}; leave {prop} empty and keep a percentage printed in the "
+                        "paper that disagrees with its own counts in proportion_as_published "
+                        "(where the file has it) or in the note.",
+                    )
+        for def_col, out_col, meaning in schema.definitions:
+            if row[def_col] in meaning and row[out_col] != meaning[row[def_col]]:
+                _fail(
+                    file,
+                    i,
+                    out_col,
+                    f"{def_col} {row[def_col]!r} defines a {meaning[row[def_col]]}, so {out_col} "
+                    f"must be {meaning[row[def_col]]!r}, got {row[out_col]!r}.",
+                )
+        if schema.overlap is not None:
+            group = row[schema.overlap]
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", group):
+                _fail(file, i, schema.overlap, f"must be a lower-case label such as 'nanjing', got {group!r}.")
+            first = groups.setdefault(row[schema.key], (group, i))
+            if first[0] != group:
+                _fail(
+                    file,
+                    i,
+                    schema.overlap,
+                    f"study {row[schema.key]!r} is in overlap group {first[0]!r} on row "
+                    f"{first[1]} but {group!r} here; a study draws on one patient pool.",
+                )
         for c in schema.columns:
             parsed[c].append(row[c])
     dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
@@ -555,3 +638,172 @@ def list_datasets():
             }
         )
     return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------------------
+# overlapping patient pools
+# ---------------------------------------------------------------------------
+
+
+def _overlap_frame(data, size):
+    """(frame, key, group, size) for a data set name or a loaded (possibly filtered) table."""
+    import pandas as pd
+
+    if isinstance(data, str):
+        data = load_dataset(data)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a data set name or a table from ls.load_dataset, got {type(data).__name__}.")
+    name = data.attrs.get("dataset")
+    if name is None:
+        known = [n for n, s in SCHEMAS.items() if s.overlap is not None and set(s.columns) <= set(data.columns)]
+        name = known[0] if len(known) == 1 else None
+    schema = SCHEMAS.get(name)
+    if schema is None or schema.overlap is None:
+        with_groups = sorted(n for n, s in SCHEMAS.items() if s.overlap is not None)
+        raise ValueError(
+            f"`data` must be one of the data sets with an overlap_group column {with_groups} "
+            f"(or a table loaded from one), got {name or 'an unknown table'!r}."
+        )
+    size = size or schema.size
+    missing = [c for c in (schema.key, schema.overlap, size) if c not in data.columns]
+    if missing:
+        raise ValueError(f"`data` lacks the column(s) {missing} needed to resolve overlapping patient pools.")
+    return data, schema.key, schema.overlap, size
+
+
+def overlap_groups(data, *, size: str | None = None):
+    """The overlap groups of a data set: which studies draw on the same patients.
+
+    Several reports can describe the same patients: the five Nanjing MSC series
+    (``msc_sle_studies``), the EBMT registry analyses (``hsct_sle_studies``) and
+    the Erlangen CD19 CAR-T programme (``cart_sle_cases``: Mackensen 2022's 5
+    patients are almost certainly among Mueller 2024's 8).  Rows that share an
+    ``overlap_group`` must never be pooled or added up as separate studies:
+    keep one study per group (:func:`one_per_overlap_group`) and count the
+    patients of a group once (:func:`distinct_patients`).
+
+    Parameters
+    ----------
+    data : str or pandas.DataFrame
+        A data set name (``"cart_sle_cases"``, ``"hsct_sle_studies"``,
+        ``"msc_sle_studies"``) or a table loaded from one, possibly filtered
+        (e.g. to one outcome) first.
+    size : str, optional
+        Column with the size of each study's patient series; default
+        ``n_sle`` (CAR-T) or ``n_enrolled`` (MSC, HSCT).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``overlap_group``, ``studies`` (comma-separated),
+        ``n_studies``, ``largest_study`` and ``patients`` -- the size of the
+        largest series in the group (all arms of a randomised study), the number of distinct patients if the
+        smaller series are contained in it (the working assumption for a
+        group; it is a lower bound if they are not).
+
+    Examples
+    --------
+    >>> from lupusstats.evidence import overlap_groups
+    >>> groups = overlap_groups("cart_sle_cases").set_index("overlap_group")
+    >>> groups.loc["erlangen", "studies"]
+    'Mackensen 2022, Muller 2024'
+    >>> int(groups.loc["erlangen", "patients"])
+    8
+    """
+    import pandas as pd
+
+    frame, key, group, size = _overlap_frame(data, size)
+    rows = []
+    for label, part in frame.groupby(group, sort=True, observed=True):
+        if "arm" in part.columns:  # a randomised study: its patients are the sum of its arms
+            sizes = (
+                part.groupby([key, "arm"], sort=False, observed=True)[size]
+                .max()
+                .groupby(level=0, sort=False)
+                .sum(min_count=1)
+            )
+        else:
+            sizes = part.groupby(key, sort=False, observed=True)[size].max()
+        order = part.drop_duplicates(key).set_index(key)
+        ranked = sorted(sizes.index, key=lambda st: (-_num(sizes[st]), -_num(order.loc[st, "year"]), str(st)))
+        rows.append(
+            {
+                "overlap_group": str(label),
+                "studies": ", ".join(sorted(map(str, sizes.index))),
+                "n_studies": len(sizes),
+                "largest_study": str(ranked[0]),
+                "patients": int(sizes[ranked[0]]) if pd.notna(sizes[ranked[0]]) else None,
+            }
+        )
+    out = pd.DataFrame(rows, columns=["overlap_group", "studies", "n_studies", "largest_study", "patients"])
+    return out.astype({"patients": "Int64"})
+
+
+def _num(x) -> float:
+    try:
+        return float(x) if x is not None and x == x else -math.inf
+    except (TypeError, ValueError):
+        return -math.inf
+
+
+def one_per_overlap_group(data, *, size: str | None = None):
+    """The rows to pool: within each overlap group, only the rows of its largest study.
+
+    Filter the table to one outcome (and time point) first, then call this
+    before any pooling or meta-analysis, so that no patient pool enters twice.
+    Ties on size go to the more recent report.
+
+    Parameters
+    ----------
+    data : str or pandas.DataFrame
+        As for :func:`overlap_groups`.
+    size : str, optional
+        As for :func:`overlap_groups`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows, in their original order (index kept).
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> from lupusstats.evidence import one_per_overlap_group
+    >>> cart = ls.load_dataset("cart_sle_cases")
+    >>> doris = cart[cart["outcome_definition"] == "DORIS"]
+    >>> one_per_overlap_group(doris)["study"].tolist()
+    ['Muller 2024']
+    """
+    frame, key, _, size = _overlap_frame(data, size)
+    keep = set(overlap_groups(frame, size=size)["largest_study"])
+    return frame[frame[key].astype(str).isin(keep)]
+
+
+def distinct_patients(data, *, size: str | None = None) -> int:
+    """Patients across the studies of a table, each overlap group counted once (by its largest series).
+
+    Parameters
+    ----------
+    data : str or pandas.DataFrame
+        As for :func:`overlap_groups`; filter it first to the rows a total is
+        wanted for (e.g. DORIS-remission rows).
+    size : str, optional
+        As for :func:`overlap_groups`.
+
+    Returns
+    -------
+    int
+        The sum over overlap groups of the largest series' size.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> from lupusstats.evidence import distinct_patients
+    >>> cart = ls.load_dataset("cart_sle_cases")
+    >>> int(cart.loc[cart["outcome_definition"] == "DORIS", "n_sle"].sum())  # wrong: counts Erlangen twice
+    13
+    >>> distinct_patients(cart[cart["outcome_definition"] == "DORIS"])
+    8
+    """
+    table = overlap_groups(data, size=size)
+    return int(table["patients"].fillna(0).sum())

@@ -32,11 +32,25 @@ def _rate_from_risk(risk: float, years: float) -> float:
     return -math.log1p(-risk) / years
 
 
+def _exact_ci(events: int, n: int) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) 95% interval for a binomial proportion, as scipy.stats.binomtest gives it."""
+    from scipy.stats import beta
+
+    low = 0.0 if events == 0 else float(beta.ppf(0.025, events, n - events + 1))
+    high = 1.0 if events == n else float(beta.ppf(0.975, events + 1, n - events))
+    return low, high
+
+
 def _common_provenance() -> dict[str, Source]:
     """Provenance of the model defaults shared by all presets."""
     return {
         "severity_probs": Source(
-            _MCELHONE, "V", "126 mild / 32 moderate / 37 severe of 195 BILAG-2004 flares (shares derived)"
+            _MCELHONE,
+            "D",
+            "126/195 mild, 32/195 moderate, 37/195 severe: shares derived from the V counts of BILAG-2004 flares in "
+            "McElhone's cohort (active SLE needing more immunosuppression, 9 UK centres), applied to this scenario's "
+            "population and flare definition, which may differ (SFI flares of stable patients are less often severe "
+            "by BILAG; the SFI's own severe share was about 5-6% in SELENA).",
         ),
         "organ_probs": Source(
             _BLISS_ORGAN,
@@ -51,21 +65,25 @@ def _common_provenance() -> dict[str, Source]:
         ),
         "severity_patient_sd": Source("no published number", "A", "neutral: no extra within-patient correlation"),
         "sledai_baseline_mean": Source(
-            _BLISS_SLEDAI, "V", "SELENA-SLEDAI at entry, BLISS pooled 9.71 +/- 3.76 (n=1684)"
+            _BLISS_SLEDAI,
+            "D",
+            "SELENA-SLEDAI at entry, BLISS pooled 9.71 +/- 3.76 (n=1684) [V], the entry "
+            "population of two trials of active autoantibody-positive SLE, applied to this scenario's population",
         ),
         "sledai_baseline_sd": Source(
             _BLISS_SLEDAI,
-            "V",
-            "SD 3.76; check: a rounded normal(9.71, 3.76) gives P(score >= 10) = 0.52, published 52.1% (same table)",
+            "D",
+            "SD 3.76 [V] (BLISS entry population, as the mean); check: a rounded normal(9.71, 3.76) gives "
+            "P(score >= 10) = 0.52, published 52.1% (same table)",
         ),
         "sledai_baseline_min": Source(
             "no truncation", "A", "BLISS screening required a minimum score, but baseline scores below it are possible"
         ),
         "sledai_increase_mean": Source(
             _PETRI_1991,
-            "V",
-            "mean SLEDAI rise at flare +3.0 (PGA-defined flares); the same for every severity "
-            "because no by-severity numbers were found [A]",
+            "A",
+            "mean SLEDAI rise at flare +3.0 over all PGA-defined flares [V]; using it for every severity level is an "
+            "assumption, because no by-severity numbers were found",
         ),
         "sledai_increase_min": Source(
             "no published number", "A", "no minimum (PGA-defined flares may not raise SLEDAI)"
@@ -99,10 +117,12 @@ def _general_cohort() -> Scenario:
         {
             "n_per_arm": Source("illustrative", "A", "cohort size for examples; BLISS-52 placebo had 287"),
             "baseline_flare_rate": Source(
-                "Petri 1991 (0.65/py, PGA); Buyon 2005 SELENA HRT placebo (mild/moderate 0.86/py + severe 0.049); "
-                "Petri 2005 SELENA OC placebo (1.44/py + 0.087)",
+                "Petri 1991 (0.65/py, PGA); Buyon 2005 SELENA HRT placebo (mild/moderate 0.86/py; 12-month "
+                "severe-flare probability 0.049); Petri 2005 SELENA OC placebo (1.44/py; 0.087)",
                 "D",
-                "1.0 flares per patient-year (any SFI flare), the middle of the published 0.65-1.5 range (DOMAIN.md)",
+                "1.0 flares per patient-year (any SFI flare), the middle of the published 0.65-1.5 range (DOMAIN.md). "
+                "The SELENA severe figures are 12-month probabilities, not rates; as rates -ln(1 - p) they add about "
+                "0.05-0.09/py to the mild/moderate rates.",
             ),
             "dispersion": Source(
                 "Buyon 2005 SELENA placebo; McElhone 2021",
@@ -126,33 +146,58 @@ def _general_cohort() -> Scenario:
     )
 
 
+def _as_standard_care(src: Source, safety: str) -> Source:
+    """An MSC-arm adverse event copied from standard care: an assumption (A), or R if the copied value is recalled."""
+    recalled = src.tag == "R"
+    note = "as standard care (MSC added on top)" + ("; the standard-care value is RECALLED [R]" if recalled else "")
+    return Source(src.citation, "R" if recalled else "A", f"{note}. {safety}.")
+
+
 def _nephritis_induction() -> Scenario:
     weeks24 = 24 * _WEEK
-    alms = (
-        "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; "
-        "AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
-    )
+    alms = "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
     ginzler = "Ginzler EM, et al. NEJM 2005;353:2219-28 (MMF 71 vs IVC 69); AE table in Hogan 2014 CJASN"
     deng = "Deng D, et al. Ann Rheum Dis 2017;76:1436-9, PMID 28478399 (double-blind RCT, 12 MSC vs 6 placebo)"
+    deng_safety = (
+        "Deng 2017 safety (abstract, https://ard.bmj.com/content/76/8/1436): MSC arm - one patient had leucopenia, "
+        "pneumonia and a subcutaneous abscess, another died of severe pneumonia (deaths 1/12); placebo arm - one "
+        "stroke, one ascites (deaths 0/6)"
+    )
 
-    def risk_to_rate(label: str, risk: float, source: str, what: str) -> tuple[float, Source]:
+    def risk_to_rate(label: str, risk: float, source: str, what: str, tag: str = "D") -> tuple[float, Source]:
         rate = _rate_from_risk(risk, weeks24)
         return rate, Source(
-            source, "D", f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year"
+            source, tag, f"{what} {risk:.1%} over 24 weeks -> -ln(1 - p) / 24 weeks = {rate:.3g} per year"
         )
 
     # MMF-based standard care (ALMS MMF arm) and IV cyclophosphamide (ALMS IVC arm).
     ae_care, ae_cyc = {}, {}
     prov_care: dict[str, Source] = {}
     prov_cyc: dict[str, Source] = {}
-    for event, p_mmf, p_ivc, src, what in (
-        ("infection", 0.69, 0.62, alms, "patients with >= 1 infection"),
-        ("alopecia", 0.11, 0.36, alms, "alopecia"),
-        ("cytopenia", 0.22, 0.37, ginzler, "lymphopenia"),
-        ("pneumonia", 0.01, 0.04, ginzler, "UPPER BOUND: no pneumonia-specific rate was found; severe infection"),
+    for event, p_mmf, p_ivc, src, what, tag in (
+        ("infection", 0.69, 0.62, alms, "patients with >= 1 infection", "D"),
+        ("alopecia", 0.11, 0.36, alms, "alopecia", "D"),
+        (
+            "lymphopenia",
+            0.22,
+            0.37,
+            ginzler,
+            "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the Hogan 2014 "
+            "table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):",
+            "R",
+        ),
+        (
+            "pneumonia",
+            0.01,
+            0.04,
+            ginzler,
+            "ASSUMPTION (another endpoint): no pneumonia-specific rate was found, so the severe-infection share stands "
+            "in for pneumonia as an upper bound; severe infection",
+            "A",
+        ),
     ):
-        ae_care[event], prov_care[f"adverse_events.{event}"] = risk_to_rate(event, p_mmf, src, what)
-        ae_cyc[event], prov_cyc[f"adverse_events.{event}"] = risk_to_rate(event, p_ivc, src, what)
+        ae_care[event], prov_care[f"adverse_events.{event}"] = risk_to_rate(event, p_mmf, src, what, tag)
+        ae_cyc[event], prov_cyc[f"adverse_events.{event}"] = risk_to_rate(event, p_ivc, src, what, tag)
 
     drop_care = _rate_from_risk(32 / 185, weeks24)
     drop_cyc = _rate_from_risk(28 / 185, weeks24)
@@ -191,8 +236,9 @@ def _nephritis_induction() -> Scenario:
         provenance={
             "flare_rate_ratio": Source(
                 alms,
-                "D",
-                "no flare rate ratio published; response OR 1.2 (0.8-1.8) MMF vs IVC shows no difference, so 1.0",
+                "A",
+                "no flare rate ratio published for IVC vs MMF: the neutral value 1.0 (the response OR 1.2 (0.8-1.8) "
+                "MMF vs IVC shows no difference in response, a different endpoint)",
             ),
             "dropout_rate": Source(alms_flow, "D", "28 non-completers other than deaths of 185 over 24 weeks"),
             "treatment_mortality": Source(alms_flow, "V", "1 death of 185 during induction"),
@@ -201,33 +247,51 @@ def _nephritis_induction() -> Scenario:
             **prov_cyc,
         },
     )
+    msc_deaths = 1 / 12
+    d_lo, d_hi = _exact_ci(1, 12)
+    pneu_lo, pneu_hi = _exact_ci(2, 12)
+    ae_msc = dict(ae_care)
+    ae_msc["pneumonia"] = _rate_from_risk(2 / 12, weeks24)
+    msc_remission = 0.562 * (9 / 12) / (5 / 6)
     msc = Arm(
         "MSC + standard care",
         flare_rate_ratio=1.0,
         dropout_rate=drop_care,
-        treatment_mortality=3 / 185,
+        treatment_mortality=msc_deaths,
         mortality_window_years=weeks24,
-        remission_probability=0.562 * (9 / 12) / (5 / 6),
-        adverse_events=ae_care,
+        remission_probability=msc_remission,
+        adverse_events=ae_msc,
         description="umbilical-cord mesenchymal stem cells on top of standard care (Deng 2017 design)",
         provenance={
             "flare_rate_ratio": Source(
-                deng, "D", "no added effect in the only double-blind RCT (stopped for futility): 1.0"
+                deng, "A", "no flare data in the only double-blind RCT (stopped for futility): the neutral value 1.0"
             ),
             "dropout_rate": Source(alms_flow, "A", "as standard care (MSC added on top)"),
             "treatment_mortality": Source(
-                "Wang D, et al. Arthritis Res Ther 2014;16:R79 (no transplant-related adverse events)",
-                "A",
-                "as standard care: no MSC-related deaths reported",
+                deng,
+                "V",
+                f"{deng_safety}. Deaths in the MSC arm 1/12 = {msc_deaths:.3f} (exact 95% CI {d_lo:.3f}-{d_hi:.2f}) "
+                "over the 6-month trial (taken as the 24-week window), all causes as for the ALMS arms; the authors "
+                "do not attribute the death to the cells. Not an excess established by the trial (0/6 on placebo, "
+                "far too few patients), and not ruled out either.",
             ),
             "remission_probability": Source(
-                deng, "D", "standard-care response 0.562 x remission RR (9/12)/(5/6) = 0.90 -> 0.506"
+                deng,
+                "A",
+                f"ASSUMPTION: Deng's remission risk ratio (9/12)/(5/6) = 0.90 (95% CI about 0.55-1.46, Katz) carried "
+                f"over to the ALMS response endpoint: 0.562 x 0.90 = {msc_remission:.3f}. Deng's remission (renal "
+                "function stable or better, fewer urinary red cells and less protein) is not ALMS's response, and the "
+                "populations differ; the interval allows anything from 0.31 to 0.82.",
             ),
             **common_arm,
-            **{
-                k: Source(s.citation, "A", "as standard care (MSC added on top; no excess adverse events reported)")
-                for k, s in prov_care.items()
-            },
+            **{k: _as_standard_care(s, deng_safety) for k, s in prov_care.items() if k != "adverse_events.pneumonia"},
+            "adverse_events.pneumonia": Source(
+                deng,
+                "D",
+                f"{deng_safety}. Patients with pneumonia in the MSC arm 2/12 = 16.7% (exact 95% CI "
+                f"{pneu_lo:.0%}-{pneu_hi:.0%}) over 6 months (taken as 24 weeks) -> -ln(1 - p) / 24 weeks = "
+                f"{ae_msc['pneumonia']:.3g} per year; placebo 0/6. Replaces the standard-care value for this arm.",
+            ),
         },
     )
     prov = _common_provenance()
@@ -236,8 +300,9 @@ def _nephritis_induction() -> Scenario:
             "n_per_arm": Source(alms, "V", "185 per arm in ALMS"),
             "baseline_flare_rate": Source(
                 "Petri M, et al. J Rheumatol 2009;36:2476-80, doi:10.3899/jrheum.090019",
-                "V",
-                "BILAG A or B flares 1.765 per year (Hopkins cohort; not a nephritis-only population)",
+                "D",
+                "BILAG A or B flares 1.765 per year [V] in the Hopkins cohort (all SLE, not a nephritis-only or "
+                "induction population), applied to patients in nephritis induction",
             ),
             "dispersion": Source("Buyon 2005; McElhone 2021", "D", "alpha = 0.5 (k = 2), as the general cohort"),
             "followup_years": Source(alms, "V", "24-week induction phase"),
@@ -259,16 +324,39 @@ def _nephritis_induction() -> Scenario:
     )
 
 
-def _refractory() -> Scenario:
-    burt = "Burt RK, et al. JAMA 2006;295:527-35 [R: volume, pages]"
-    jayne = "Jayne D, et al. Lupus 2004;13:168-76, PMID 15119545 (EBMT/EULAR registry)"
-    muller = "Mueller F, et al. NEJM 2024;390:687-700, PMID 38381673"
-    mackensen = "Mackensen A, et al. Nat Med 2022;28:2124-32, PMID 36109639"
-    liang = "Liang J, et al. Ann Rheum Dis 2010;69:1423-9, doi:10.1136/ard.2009.123463"
-    base_rate = 0.25 * 12
-    hsct_hazard = -math.log(0.5) / 5.0
-    cart_rate = 3.0 / 10.0
-    care = Arm(
+_BURT = "Burt RK, et al. JAMA 2006;295:527-35 [R: volume, pages]"
+_JAYNE = "Jayne D, et al. Lupus 2004;13:168-76, PMID 15119545 (EBMT/EULAR registry)"
+_ALCHI = "Alchi B, et al. Lupus 2013;22(3):245-53, doi:10.1177/0961203312470729 (EBMT registry) [R: first author]"
+_MULLER = "Mueller F, et al. NEJM 2024;390:687-700, PMID 38381673"
+_MACKENSEN = "Mackensen A, et al. Nat Med 2022;28:2124-32, PMID 36109639"
+_CART_REVIEW = (
+    "'CAR T-cell therapy in SLE: A systematic review', Semin Arthritis Rheum 2025, PMID 40749440, "
+    "doi:10.1016/j.semarthrit.2025.152786 (abstract read in the PubMed record; journal name from the DOI prefix; "
+    "authors not in the stored record)"
+)
+_LIANG = "Liang J, et al. Ann Rheum Dis 2010;69:1423-9, doi:10.1136/ard.2009.123463"
+_REFRACTORY_RATE = 0.25 * 12  # McElhone 2021: 0.25 flares per patient-month
+
+
+def _hsct_flare_ratio_note(dfs: float, source: str) -> str:
+    """Why an HSCT 'flare rate ratio' from disease-free survival is an assumption, with the range considered."""
+    lo = -math.log(0.5) / 5.0 / _REFRACTORY_RATE
+    hi = -math.log(0.29) / 5.0 / _REFRACTORY_RATE
+    hazard = -math.log(dfs) / 5.0
+    return (
+        f"ASSUMPTION, not a published rate ratio: 5-year disease-free survival {dfs:.0%} ({source}) -> constant hazard "
+        f"-ln({dfs:g})/5 = {hazard:.3f}/yr of the FIRST relapse or death after transplant, divided by the rate of ALL "
+        "flares (mild ones included, BILAG-2004) in another cohort (McElhone 2021, active SLE, "
+        f"{_REFRACTORY_RATE:g}/yr). "
+        "Different endpoint (time to first event vs recurrent flares), population and instrument, so the quotient is "
+        f"not a flare rate ratio. Range considered: {lo:.3f} (Burt 2006, DFS 50% at 5 years, single centre) to "
+        f"{hi:.3f} (Alchi 2013, EBMT registry, DFS 29 +/- 9% at 5 years); the registry figures are the less selected "
+        "series. No study compared flare rates after HSCT with standard care."
+    )
+
+
+def _reference_arm() -> Arm:
+    return Arm(
         "standard care",
         description="continued standard immunosuppression in refractory disease",
         provenance={
@@ -283,6 +371,36 @@ def _refractory() -> Scenario:
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
         },
     )
+
+
+def _refractory_provenance(label: str) -> dict[str, Source]:
+    prov = _common_provenance()
+    prov.update(
+        {
+            "n_per_arm": Source(_BURT, "A", "illustrative trial size; Burt 2006 enrolled 50"),
+            "baseline_flare_rate": Source(
+                _MCELHONE,
+                "D",
+                "0.25 flares per patient-month [V] in active SLE needing more immunosuppression -> 3.0/yr; applied to "
+                f"the refractory population of the {label} scenario",
+            ),
+            "dispersion": Source(
+                _MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"
+            ),
+            "followup_years": Source("illustrative", "A", "two years"),
+            "sledai_baseline_mean": Source(_LIANG, "V", "SLEDAI 12.2 +/- 3.3 at entry (refractory, MSC series)"),
+            "sledai_baseline_sd": Source(_LIANG, "V", "SD 3.3"),
+        }
+    )
+    return prov
+
+
+def _refractory() -> Scenario:
+    base_rate = _REFRACTORY_RATE
+    hsct_hazard = -math.log(0.5) / 5.0
+    cart_rate = 3.0 / 10.0
+    r_lo, _ = _exact_ci(8, 8)
+    _, m_hi = _exact_ci(0, 8)
     hsct = Arm(
         "autologous HSCT",
         flare_rate_ratio=hsct_hazard / base_rate,
@@ -290,24 +408,22 @@ def _refractory() -> Scenario:
         remission_probability=33 / 50,
         description="autologous haematopoietic stem-cell transplantation (CYC + ATG conditioning)",
         provenance={
-            "flare_rate_ratio": Source(
-                burt,
-                "D",
-                "5-year disease-free survival 50% -> hazard -ln(0.5)/5 = 0.139/yr, divided by the reference "
-                f"rate {base_rate:g}/yr. Registry DFS 29% at 5 years (Alchi 2013) would give 0.25/yr.",
-            ),
+            "flare_rate_ratio": Source(_BURT, "A", _hsct_flare_ratio_note(0.5, "Burt 2006")),
             "treatment_mortality": Source(
-                burt,
+                _BURT,
                 "V",
                 "treatment-related mortality by intention to treat 2/50 (4%); "
-                "registries 11-12% (EBMT 100-day; Jayne 2004)",
+                "registries 11-13% (EBMT 100-day 11%; Jayne 2004 7/53, published as 12%): "
+                "see refractory_conservative",
             ),
             "mortality_window_years": Source(
                 "EBMT registry (Tyndall review), ASH Education 2011",
                 "V",
                 "transplant-related mortality is reported at 100 days",
             ),
-            "remission_probability": Source(jayne, "V", "remission (SLEDAI < 3) by 6 months 33/50"),
+            "remission_probability": Source(
+                _JAYNE, "V", "remission (SLEDAI < 3, not drug-free) by 6 months 33/50; 10/31 later relapsed"
+            ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
@@ -320,42 +436,43 @@ def _refractory() -> Scenario:
         adverse_events={"cytokine_release_syndrome": _rate_from_risk(11 / 15, 30 / _YEAR_DAYS)},
         adverse_event_window_years=30 / _YEAR_DAYS,
         exploratory=True,
-        description="CD19 CAR-T cells: 13 patients in two case series; an exploratory scenario, not an estimate",
+        description=(
+            "CD19 CAR-T cells: 8 SLE patients of one Erlangen programme (Mackensen 2022's 5 are counted among "
+            "Mueller 2024's 8); a best-case exploratory scenario, not an estimate"
+        ),
         provenance={
             "flare_rate_ratio": Source(
-                f"{muller}; {mackensen}",
-                "D",
-                "no flares in 8 patients over about 10 patient-years: rule-of-three upper 95% bound 0.3/py, "
-                f"divided by the reference rate {base_rate:g}/yr (an upper bound, not an estimate)",
+                f"{_MULLER}; {_MACKENSEN}",
+                "A",
+                "ASSUMPTION: no flares in 8 patients over about 10 patient-years; the rule-of-three upper 95% bound "
+                f"0.3/py divided by another cohort's rate {base_rate:g}/yr (McElhone 2021) = 0.1. An upper bound from "
+                "8 patients over a different population's rate, not a measured rate ratio; range considered 0 (as "
+                "observed) to 0.1.",
             ),
-            "remission_probability": Source(f"{muller}; {mackensen}", "V", "DORIS remission 8/8 and 5/5"),
+            "remission_probability": Source(
+                f"{_MULLER}; {_MACKENSEN}",
+                "A",
+                f"BEST CASE: DORIS remission 8/8 in one programme (Mackensen's 5/5 are among these 8, not extra). "
+                f"Exact 95% CI for 8/8 is {r_lo:.2f}-1.00; pooled evidence gives 45/64 (70%): see "
+                "refractory_conservative.",
+            ),
             "adverse_events.cytokine_release_syndrome": Source(
-                muller, "D", "CRS grade 1 in 10/15 and grade 2 in 1/15 (all diseases): risk 11/15 within 30 days"
+                _MULLER, "D", "CRS grade 1 in 10/15 and grade 2 in 1/15 (all diseases): risk 11/15 within 30 days"
             ),
-            "adverse_event_window_years": Source(muller, "A", "CRS occurs within days of infusion; 30-day window"),
-            "treatment_mortality": Source(f"{muller}; {mackensen}", "V", "no deaths reported"),
+            "adverse_event_window_years": Source(_MULLER, "A", "CRS occurs within days of infusion; 30-day window"),
+            "treatment_mortality": Source(
+                f"{_MULLER}; {_MACKENSEN}",
+                "A",
+                f"BEST CASE: no deaths among 8 patients (exact 95% CI 0-{m_hi:.2f}); the 2025 systematic review "
+                "reports one fatal pneumococcal meningitis among 145 patients: see refractory_conservative.",
+            ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
             "severity_odds_ratio": Source("no published number", "A", "neutral"),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
         },
     )
-    prov = _common_provenance()
-    prov.update(
-        {
-            "n_per_arm": Source(burt, "A", "illustrative trial size; Burt 2006 enrolled 50"),
-            "baseline_flare_rate": Source(
-                _MCELHONE, "D", "0.25 flares per patient-month in active SLE needing more immunosuppression -> 3.0/yr"
-            ),
-            "dispersion": Source(
-                _MCELHONE, "D", "NB fitted to mean 1.95 flares and P(0) = 0.24: k = 2.4, alpha = 0.42"
-            ),
-            "followup_years": Source("illustrative", "A", "two years"),
-            "sledai_baseline_mean": Source(liang, "V", "SLEDAI 12.2 +/- 3.3 at entry (refractory, MSC series)"),
-            "sledai_baseline_sd": Source(liang, "V", "SD 3.3"),
-        }
-    )
     return Scenario(
-        [care, hsct, cart],
+        [_reference_arm(), hsct, cart],
         n_per_arm=50,
         baseline_flare_rate=base_rate,
         dispersion=0.42,
@@ -365,10 +482,131 @@ def _refractory() -> Scenario:
         name="refractory",
         description=(
             "Refractory SLE: standard care vs autologous HSCT, with CD19 CAR-T as an explicitly "
-            "exploratory arm (case series only)."
+            "exploratory arm (8 patients of one programme); the best case of the published series "
+            "(see refractory_conservative)."
         ),
         flare_definition="BILAG-2004 flare",
-        provenance=prov,
+        provenance=_refractory_provenance("refractory"),
+    )
+
+
+def _refractory_conservative() -> Scenario:
+    base_rate = _REFRACTORY_RATE
+    dfs = 0.29  # Alchi 2013, EBMT registry, 5 years
+    year = 1.0
+    rem_lo, rem_hi = _exact_ci(45, 64)
+    inf_lo, inf_hi = _exact_ci(11, 145)
+    crs_lo, crs_hi = _exact_ci(81, 145)
+    death_lo, death_hi = _exact_ci(1, 145)
+    trm_lo, trm_hi = _exact_ci(7, 53)
+    hsct = Arm(
+        "autologous HSCT",
+        flare_rate_ratio=-math.log(dfs) / 5.0 / base_rate,
+        treatment_mortality=7 / 53,
+        remission_probability=dfs,
+        description="autologous HSCT, less favourable end of the published series (EBMT registry)",
+        provenance={
+            "flare_rate_ratio": Source(_ALCHI, "A", _hsct_flare_ratio_note(dfs, "Alchi 2013, EBMT registry")),
+            "treatment_mortality": Source(
+                _JAYNE,
+                "V",
+                f"7 procedure-related deaths among 53 patients = {7 / 53:.3f} (exact 95% CI {trm_lo:.3f}-{trm_hi:.3f}; "
+                "published as 12%, 95% CI 3-21%). Range over the series in hsct_sle_studies.csv: 0/30 (Burt 2018), "
+                "2/50 (Burt 2006, ITT), 11% at 100 days (EBMT, Tyndall review), 7/53 (Jayne 2004), non-relapse "
+                "mortality 15 +/- 7% at 5 years (Alchi 2013). Jayne, Alchi and the Tyndall EBMT figures overlap "
+                "(overlap_group ebmt): one of them is used, not their sum.",
+            ),
+            "mortality_window_years": Source(
+                "EBMT registry (Tyndall review), ASH Education 2011",
+                "V",
+                "transplant-related mortality is reported at 100 days",
+            ),
+            "remission_probability": Source(
+                _ALCHI,
+                "A",
+                "ASSUMPTION: 5-year disease-free survival 29 +/- 9% (EBMT registry) used as the share of patients in "
+                "lasting remission at the end of follow-up; DFS is not drug-free remission and 5 years is not the "
+                "scenario's 2 years. Published range: 29% DFS at 5 years (Alchi 2013) - 50% DFS at 5 years (Burt "
+                "2006) - 62% in remission off immunosuppressants (HCQ and prednisone <= 10 mg allowed) at 4 and 5 "
+                "years among the 26 CYC + rATG + rituximab patients of Burt 2018 (the 4 alemtuzumab patients never "
+                "remitted); remission (SLEDAI < 3) by 6 months 33/50 (Jayne 2004), 10/31 of them relapsing.",
+            ),
+            "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
+            "dropout_rate": Source("no published number", "A", "no dropout modelled"),
+            "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
+        },
+    )
+    cart = Arm(
+        "CD19 CAR-T (exploratory)",
+        flare_rate_ratio=0.3 / base_rate,
+        treatment_mortality=1 / 145,
+        mortality_window_years=year,
+        remission_probability=45 / 64,
+        adverse_events={
+            "cytokine_release_syndrome": _rate_from_risk(81 / 145, year),
+            "serious_infection": _rate_from_risk(11 / 145, year),
+        },
+        adverse_event_window_years=year,
+        exploratory=True,
+        description="CD19 CAR-T cells, pooled case series (2025 systematic review, 145 patients in 16 studies)",
+        provenance={
+            "flare_rate_ratio": Source(
+                f"{_MULLER}; {_MACKENSEN}",
+                "A",
+                "ASSUMPTION: the review reports no flare rates; kept at the rule-of-three upper 95% bound of the 8 "
+                f"Erlangen patients (0.3/py) over another cohort's rate {base_rate:g}/yr = 0.1, as in 'refractory'.",
+            ),
+            "remission_probability": Source(
+                _CART_REVIEW,
+                "V",
+                f"DORIS remission 45/64 evaluable patients = {45 / 64:.3f} (exact 95% CI {rem_lo:.2f}-{rem_hi:.2f}); "
+                "LLDAS 50/56. DORIS allows prednisolone <= 5 mg/day and stable antimalarials and immunosuppressants: "
+                "it is not drug-free remission. The 16 studies may include overlapping reports (an overlap-controlled "
+                "review, Li et al., Front Immunol 2026, counted 114 patients in 21 independent study units).",
+            ),
+            "treatment_mortality": Source(
+                _CART_REVIEW,
+                "V",
+                f"one fatal pneumococcal meningitis among 145 participants = {1 / 145:.4f} (exact 95% CI "
+                f"{death_lo:.3f}-{death_hi:.3f})",
+            ),
+            "mortality_window_years": Source(_CART_REVIEW, "A", "timing of the death not in the abstract: first year"),
+            "adverse_events.cytokine_release_syndrome": Source(
+                _CART_REVIEW,
+                "D",
+                f"CRS in 81/145 (56%; exact 95% CI {crs_lo:.2f}-{crs_hi:.2f}), 80 of them grade 1-2 and 1 grade 3 -> "
+                f"-ln(1 - p) / 1 year = {_rate_from_risk(81 / 145, year):.3g} per year within the 1-year window "
+                "(the share of patients with >= 1 event is what the card compares; CRS itself occurs within days)",
+            ),
+            "adverse_events.serious_infection": Source(
+                _CART_REVIEW,
+                "D",
+                f"serious infections in 11/145 (7.6%; exact 95% CI {inf_lo:.3f}-{inf_hi:.3f}), one fatal -> "
+                f"-ln(1 - p) / 1 year = {_rate_from_risk(11 / 145, year):.3g} per year",
+            ),
+            "adverse_event_window_years": Source(
+                _CART_REVIEW, "A", "timing of infections not in the abstract: events counted over the first year"
+            ),
+            "severity_odds_ratio": Source("no published number", "A", "neutral"),
+            "dropout_rate": Source("no published number", "A", "no dropout modelled"),
+        },
+    )
+    return Scenario(
+        [_reference_arm(), hsct, cart],
+        n_per_arm=50,
+        baseline_flare_rate=base_rate,
+        dispersion=0.42,
+        followup_years=2.0,
+        sledai_baseline_mean=12.2,
+        sledai_baseline_sd=3.3,
+        name="refractory_conservative",
+        description=(
+            "Refractory SLE, conservative companion of 'refractory': HSCT at the less favourable end of the published "
+            "series (EBMT registry: 5-year DFS 29%, procedure-related deaths 7/53) and CD19 CAR-T from the pooled "
+            "2025 systematic review (DORIS 45/64, serious infections 11/145, 1 death)."
+        ),
+        flare_definition="BILAG-2004 flare",
+        provenance=_refractory_provenance("refractory_conservative"),
     )
 
 
@@ -376,6 +614,7 @@ _PRESETS = {
     "general_cohort": _general_cohort,
     "nephritis_induction": _nephritis_induction,
     "refractory": _refractory,
+    "refractory_conservative": _refractory_conservative,
 }
 
 
@@ -431,6 +670,7 @@ def list_presets():
     0       general_cohort        200                1.000        1.000000
     1  nephritis_induction        185                1.765        0.459959
     2           refractory         50                3.000        2.000000
+    3  refractory_conservative   50   3.000   2.000000
     """
     import pandas as pd
 

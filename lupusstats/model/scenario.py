@@ -10,7 +10,11 @@ preset carries its source and evidence tag, shown by :meth:`Scenario.sources`:
 * ``R`` recalled -- not re-read; verify before relying on it;
 * ``D`` derived -- computed here from ``V`` numbers, the derivation is given;
 * ``A`` assumption -- a modelling choice where no published number exists
-  (usually the neutral value: no effect, no dropout);
+  (usually the neutral value: no effect, no dropout), or a number carried
+  over from another endpoint or population (e.g. a disease-free-survival
+  hazard divided by another cohort's flare rate); a non-neutral assumed
+  treatment effect is listed by :meth:`Scenario.assumed_effects` and named
+  whenever its results are shown;
 * ``user`` -- set by the user.
 
 The model defaults (severity mix, organ mix, SLEDAI) are published numbers
@@ -55,8 +59,12 @@ class Source:
 
     >>> import lupusstats as ls
     >>> src = ls.preset("nephritis_induction").provenance["baseline_flare_rate"]
-    >>> src.tag, src.note
-    ('V', 'BILAG A or B flares 1.765 per year (Hopkins cohort; not a nephritis-only population)')
+    >>> src.tag                     # derived: a published rate applied to another population
+    'D'
+    >>> print(src.note)
+    BILAG A or B flares 1.765 per year [V] in the Hopkins cohort (all SLE, not a nephritis-only or
+    induction population), applied to patients in nephritis induction
+
 
     Record an assumption of your own (it shows in :meth:`Scenario.sources`):
 
@@ -532,17 +540,20 @@ class Scenario:
 
         One row per parameter: scenario-level rows have ``arm`` empty; arm rows
         name the arm.  Parameters the user set (or changed from a preset) show
-        the tag ``user``.
+        the tag ``user``.  ``assumed_effect`` is True on the rows listed by
+        :meth:`assumed_effects`: treatment effects that are assumptions, not
+        published numbers.
 
         Examples
         --------
         >>> import lupusstats as ls
         >>> table = ls.preset("nephritis_induction").sources()
         >>> sorted(set(table["evidence_tag"]))
-        ['A', 'D', 'V']
+        ['A', 'D', 'R', 'V']
         """
         import pandas as pd
 
+        assumed = {(arm, key) for arm, key, *_ in self._assumed_effect_rows()}
         rows = []
         for key in _SCENARIO_PARAMETERS:
             rows.append(_source_row(key, "", getattr(self, key), self.provenance))
@@ -552,7 +563,79 @@ class Scenario:
             for event, rate in arm.adverse_events.items():
                 key = f"adverse_events.{event}"
                 rows.append(_source_row(key, arm.name, rate, arm.provenance))
-        return pd.DataFrame(rows, columns=["arm", "parameter", "value", "evidence_tag", "source", "note"])
+        for row in rows:
+            row["assumed_effect"] = (row["arm"], row["parameter"]) in assumed
+        return pd.DataFrame(
+            rows, columns=["arm", "parameter", "value", "evidence_tag", "source", "note", "assumed_effect"]
+        )
+
+    def _assumed_effect_rows(self) -> list[tuple[str, str, float, float, Source]]:
+        reference = self.arms[0]
+        out = []
+        for arm in self.arms[1:]:
+            for key in _EFFECT_PARAMETERS:
+                src = arm.provenance.get(key)
+                if src is None or src.tag != "A":
+                    continue
+                value = float(getattr(arm, key))
+                neutral = 1.0 if key in _RATIO_PARAMETERS else float(getattr(reference, key))
+                if math.isclose(value, neutral, rel_tol=1e-9, abs_tol=1e-12):
+                    continue  # the neutral value (no effect) is not a claim about the treatment
+                out.append((arm.name, key, value, neutral, src))
+        return out
+
+    def assumed_effects(self):
+        """Treatment effects that are modelling assumptions (tag ``A``), not published numbers.
+
+        A row is listed when a non-reference arm's ``flare_rate_ratio``,
+        ``severity_odds_ratio``, ``remission_probability`` or
+        ``treatment_mortality`` is tagged ``A`` and differs from the neutral
+        value (ratio 1.0; for the probabilities, the reference arm's value).
+        Results simulated from such a scenario show what the assumption
+        implies, not what any study found: :func:`lupusstats.effect_card` and
+        the command line name them in one line (:meth:`assumed_effects_line`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``arm, parameter, value, neutral_value, source, note``
+            (empty when every effect is published, derived or neutral).
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> table = ls.preset("refractory").assumed_effects()
+        >>> sorted(set(table["parameter"]))
+        ['flare_rate_ratio', 'remission_probability']
+        >>> ls.preset("general_cohort").assumed_effects().empty
+        True
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "arm": arm,
+                "parameter": key,
+                "value": value,
+                "neutral_value": neutral,
+                "source": src.citation,
+                "note": src.note,
+            }
+            for arm, key, value, neutral, src in self._assumed_effect_rows()
+        ]
+        return pd.DataFrame(rows, columns=["arm", "parameter", "value", "neutral_value", "source", "note"])
+
+    def assumed_effects_line(self) -> str:
+        """One line naming the assumed treatment effects ('' when there are none).
+
+        Examples
+        --------
+        >>> import lupusstats as ls
+        >>> print(ls.preset("refractory").assumed_effects_line())  # doctest: +NORMALIZE_WHITESPACE
+        Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A); CD19 CAR-T (exploratory)
+        flare_rate_ratio 0.1 (tag A), remission_probability 1 (tag A)
+        """
+        return describe_assumed_effects(self.assumed_effects())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Scenario):
@@ -579,6 +662,51 @@ _SCENARIO_PARAMETERS = (
     "sledai_increase_mean",
     "sledai_increase_min",
 )
+#: Arm parameters that are treatment effects (an assumed value among them is reported).
+_EFFECT_PARAMETERS = ("flare_rate_ratio", "severity_odds_ratio", "remission_probability", "treatment_mortality")
+_RATIO_PARAMETERS = ("flare_rate_ratio", "severity_odds_ratio")
+
+
+def describe_assumed_effects(table) -> str:
+    """One line naming assumed treatment effects, from :meth:`Scenario.assumed_effects` or a sources table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :meth:`Scenario.assumed_effects`, or of
+        :meth:`Scenario.sources` (only rows with ``assumed_effect`` True are
+        used), e.g. read back from the ``scenario.csv`` that ``lupusstats
+        simulate`` writes.
+
+    Returns
+    -------
+    str
+        ``"Assumed, not published: <arm> <parameter> <value> (tag A); ..."``,
+        or ``""`` when there is nothing to report.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> from lupusstats.model.scenario import describe_assumed_effects
+    >>> describe_assumed_effects(ls.preset("general_cohort").sources())
+    ''
+    """
+    if table is None or len(table) == 0:
+        return ""
+    if "assumed_effect" in table.columns:
+        flags = table["assumed_effect"]
+        if flags.dtype == object:  # read back from CSV as text
+            flags = flags.astype(str).str.lower().eq("true")
+        table = table[flags.astype(bool)]
+    if len(table) == 0:
+        return ""
+    parts = []
+    for arm, rows in table.groupby("arm", sort=False):
+        shown = ", ".join(f"{p} {float(v):.3g} (tag A)" for p, v in zip(rows["parameter"], rows["value"], strict=True))
+        parts.append(f"{arm} {shown}")
+    return "Assumed, not published: " + "; ".join(parts)
+
+
 _ARM_PARAMETERS = (
     "flare_rate_ratio",
     "severity_odds_ratio",
