@@ -34,6 +34,7 @@ __all__ = [
     "ReportResult",
     "build_report",
     "execute_notebook",
+    "findings_markdown",
     "inject_parameters",
     "main_figure",
     "notebook_parameters",
@@ -42,6 +43,8 @@ __all__ = [
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
+#: Tag of the code cell whose rendered Markdown output states a notebook's findings, computed in the run.
+FINDINGS_TAG = "findings"
 FIGURE_TAG = "report-figure"
 
 
@@ -180,12 +183,30 @@ def _describe_error(nb, err) -> str:
     return f"{type(err).__name__}: {text[:300]}"
 
 
+def findings_markdown(nb) -> str:
+    """The Markdown rendered by the notebook's ``findings`` cell ('' when it has none or it did not run).
+
+    The findings cell is a code cell tagged ``findings`` that displays
+    ``IPython.display.Markdown`` built from values computed in the run, so its
+    numbers are true for any ``parameters``.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "code" and FINDINGS_TAG in cell.get("metadata", {}).get("tags", []):
+            for out in cell.get("outputs", []):
+                text = out.get("data", {}).get("text/markdown")
+                if text:
+                    return "".join(text) if isinstance(text, list) else str(text)
+    return ""
+
+
 def title_and_summary(nb) -> tuple[str, str]:
-    """The ``# Title`` and the findings (markdown) from the notebook's opening markdown cells.
+    """The ``# Title`` and the findings (markdown) of a notebook.
 
     The summary is the first paragraph after the title.  When that paragraph is
     only the question (it starts with ``**Question`` and has no "Findings"), the
-    next paragraph that holds the findings is added to it.
+    findings follow it: the output of the ``findings`` cell when the notebook
+    has one (see :func:`findings_markdown`), else the next paragraph that holds
+    the findings.
     """
     title, blocks = "", []
     for cell in nb.cells:
@@ -207,11 +228,12 @@ def title_and_summary(nb) -> tuple[str, str]:
             elif current:
                 blocks.append("\n".join(current).strip())
                 current = []
+    rendered = findings_markdown(nb).strip()
     if not blocks:
-        return title, ""
+        return title, rendered
     summary = blocks[0]
     if summary.startswith("**Question") and "findings" not in summary.lower():
-        findings = [b for b in blocks[1:] if "findings" in b.lower()]
+        findings = [rendered] if rendered else [b for b in blocks[1:] if "findings" in b.lower()]
         if findings:
             summary += "\n\n" + findings[0]
     return title, summary

@@ -155,7 +155,10 @@ def _as_standard_care(src: Source, safety: str) -> Source:
 
 def _nephritis_induction() -> Scenario:
     weeks24 = 24 * _WEEK
-    alms = "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
+    alms = (
+        "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; "
+        "AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
+    )
     ginzler = "Ginzler EM, et al. NEJM 2005;353:2219-28 (MMF 71 vs IVC 69); AE table in Hogan 2014 CJASN"
     deng = "Deng D, et al. Ann Rheum Dis 2017;76:1436-9, PMID 28478399 (double-blind RCT, 12 MSC vs 6 placebo)"
     deng_safety = (
@@ -182,8 +185,8 @@ def _nephritis_induction() -> Scenario:
             0.22,
             0.37,
             ginzler,
-            "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the Hogan 2014 "
-            "table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):",
+            "LYMPHOPENIA (not all cytopenias; RECALLED [R]: 22% vs 37% is attributed to Ginzler 2005 via the "
+            "Hogan 2014 table but is not in DOMAIN.md and was not found in stored text on 2026-12; verify before use):",
             "R",
         ),
         (
