@@ -82,7 +82,7 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     SLEDAI increase from      Hedges' g of each patient's total SLEDAI increase      < 0
     flares                    over its observed follow-up (0 without flares)
     drug-free remission       risk difference, Newcombe interval                     > 0
-    drug-free remission       NNT (signed; > 0 is NNTB), from the same interval     > 0
+    drug-free remission       NNT (signed; > 0 is NNTB), from the same interval      > 0
     adverse event <name>      risk ratio of patients with >= 1 event, Katz           < 1
     adverse event <name>      NNT (signed; < 0 is NNTH = NNH), Newcombe              > 0
     ========================  =====================================================  ===================
