@@ -1,5 +1,6 @@
-# lupusstats: the two commands are `make report` and `make test`.
-# Both bootstrap .venv from the system python (3.11+) the first time and
+# lupusstats: the two commands are `make report` and `make test`; `make lab` is the way to work
+# interactively and `make docs` builds the documentation site.
+# All bootstrap .venv from the system python (3.11+) the first time and
 # reinstall only when pyproject.toml changes.
 
 PYTHON ?= python3
@@ -8,10 +9,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 PYTEST_ARGS ?=
+PORT ?= 8888
+LAB_ARGS ?=
+DOCS_OUT ?= build/docs
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all report test lint format bench figures clean venv
+.PHONY: all report test lab docs lint format bench figures clean venv
 
 all: test
 
@@ -21,7 +25,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[notebooks,test]'
+	$(BIN)/python -m pip install --quiet -e '.[notebooks,test,docs]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -32,6 +36,21 @@ venv: $(STAMP)
 ## `parameters` cell, only in notebooks that define them.
 report: $(STAMP)
 	$(BIN)/python -m lupusstats report --out reports $(if $(PRESET),--preset '$(PRESET)') $(if $(SEED),--seed '$(SEED)') $(if $(N_PER_ARM),--n-per-arm '$(N_PER_ARM)')
+
+## make lab: JupyterLab on notebooks/ with the project's kernel (the python3 kernel of .venv, ahead of
+## any user-wide one; figures inline, not the Agg backend of the other targets); prints the URL with
+## its token and serves until Ctrl-C.
+## make lab PORT=8890 serves on another port (exactly that one); LAB_ARGS=--no-browser passes options on.
+lab: $(STAMP)
+	env -u MPLBACKEND JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m jupyterlab --ServerApp.root_dir=notebooks \
+		--ServerApp.port=$(PORT) --ServerApp.port_retries=0 $(LAB_ARGS)
+
+## make docs: the documentation site in build/docs/html (Sphinx: getting started, the user guide by family,
+## the API reference of every public name, the data dictionary, the notebooks rendered from their
+## committed outputs, never executed). Offline; a warning is an error (tests/test_docs.py builds it too).
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -j auto -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
+	@echo "docs: $(DOCS_OUT)/html/index.html"
 
 ## make lint: ruff (lint rules and formatting, check mode) and mypy on the package; part of make test
 lint: $(STAMP)
@@ -57,4 +76,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf reports .pytest_cache build *.egg-info
+	rm -rf reports .pytest_cache build *.egg-info docs/api
