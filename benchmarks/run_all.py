@@ -1,7 +1,7 @@
 """Run every benchmark in this folder in turn (``make bench``).
 
 Each benchmark measures ratios against a baseline run in the same process and
-prints a markdown table; see the README's Benchmarks section for the figures.
+prints a markdown table; see docs/benchmarks.md for the figures.
 """
 
 from __future__ import annotations

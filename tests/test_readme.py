@@ -1,4 +1,4 @@
-"""The README's code runs as printed and its Quick start shows the two commands."""
+"""The README's code runs as printed, its Quick start shows the two commands and `make lab`, its links resolve."""
 
 from __future__ import annotations
 
@@ -17,11 +17,20 @@ def test_readme_library_example_runs():
     assert "cohort" in namespace and len(namespace["cohort"].patients) == 555
 
 
-def test_readme_quick_start_has_exactly_the_two_commands():
+def test_readme_quick_start_has_the_two_commands_and_lab():
     text = (ROOT / "README.md").read_text()
     quick = text.split("## Quick start", 1)[1].split("```", 2)[1]
     commands = [line.split("#")[0].strip() for line in quick.strip().splitlines()]
-    assert commands == ["make report", "make test"]
+    assert commands == ["make report", "make test", "make lab"]
+
+
+def test_readme_links_resolve():
+    # The README is the front page; the rest is in docs/ and data/README.md, linked from it.
+    text = (ROOT / "README.md").read_text()
+    targets = [t for t in re.findall(r"\]\(([^)#]+)\)", text) if "://" not in t]
+    assert "docs/getting-started.md" in targets and "data/README.md" in targets
+    missing = [t for t in targets if not (ROOT / t).exists()]
+    assert not missing, missing
 
 
 def test_readme_figures_exist():
