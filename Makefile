@@ -12,6 +12,8 @@ PYTEST_ARGS ?=
 PORT ?= 8888
 LAB_ARGS ?=
 DOCS_OUT ?= build/docs
+# JupyterLab refuses to run as root unless told; root is the usual user in a container or on CI.
+LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
@@ -43,7 +45,7 @@ report: $(STAMP)
 ## make lab PORT=8890 serves on another port (exactly that one); LAB_ARGS=--no-browser passes options on.
 lab: $(STAMP)
 	env -u MPLBACKEND JUPYTER_PREFER_ENV_PATH=1 $(BIN)/python -m jupyterlab --ServerApp.root_dir=notebooks \
-		--ServerApp.port=$(PORT) --ServerApp.port_retries=0 $(LAB_ARGS)
+		--ServerApp.port=$(PORT) --ServerApp.port_retries=0 $(LAB_ALLOW_ROOT) $(LAB_ARGS)
 
 ## make docs: the documentation site in build/docs/html (Sphinx: getting started, the user guide by family,
 ## the API reference of every public name, the data dictionary, the notebooks rendered from their
