@@ -84,9 +84,13 @@ html_static_path: list[str] = []
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 7,
+    "header_links_before_dropdown": 6,
 }
 html_show_sourcelink = False
+# Top-level pages without sub-pages get no (empty) section navigation.
+html_sidebars = {
+    page: [] for page in ["index", "getting-started", "data-dictionary", "validation", "architecture", "benchmarks"]
+}
 
 # -- the API pages, written from lupusstats.__all__ ----------------------------------------------
 
