@@ -29,7 +29,14 @@ or Dask backends).
 from __future__ import annotations
 
 from lupusstats._core.exports import export
-from lupusstats.power.formula import SampleSizeResult, power_rate_ratio, sample_size_rate_ratio
+from lupusstats.power.formula import (
+    ProportionSampleSizeResult,
+    SampleSizeResult,
+    power_proportions,
+    power_rate_ratio,
+    sample_size_proportions,
+    sample_size_rate_ratio,
+)
 from lupusstats.power.grid import power_grid
 from lupusstats.power.simulation import (
     ENDPOINTS,
@@ -42,10 +49,13 @@ from lupusstats.power.simulation import (
 __all__ = [
     "ENDPOINTS",
     "PowerResult",
+    "ProportionSampleSizeResult",
     "SampleSizeResult",
     "SimulatedSampleSizeResult",
     "power_grid",
+    "power_proportions",
     "power_rate_ratio",
+    "sample_size_proportions",
     "sample_size_rate_ratio",
     "simulate_power",
     "simulate_sample_size",
