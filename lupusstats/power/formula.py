@@ -1,4 +1,5 @@
-"""Formula power and sample size for the negative-binomial rate ratio (Zhu & Lakkis 2014; Tang 2015).
+"""Formula power and sample size: the negative-binomial rate ratio (Zhu & Lakkis 2014; Tang 2015) and two
+independent proportions (response, remission; statsmodels ``power_proportions_2indep``).
 
 The public names are re-exported by :mod:`lupusstats.power`; the argument
 checks and constants here are shared with ``simulation`` and ``grid``.
