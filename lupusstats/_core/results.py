@@ -13,14 +13,18 @@ import dataclasses
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["BatchResult", "ConfidenceInterval", "EstimateResult", "ResultBase"]
 
 
-class ConfidenceInterval(NamedTuple):
+_Limit = TypeVar("_Limit")
+
+
+class ConfidenceInterval(NamedTuple, Generic[_Limit]):
     """A confidence interval ``(low, high)``.
 
     What every result's ``confidence_interval()`` returns: a named tuple, so it
@@ -31,7 +35,9 @@ class ConfidenceInterval(NamedTuple):
     low, high : float or ndarray
         Lower and upper limits, on the scale of the estimate (a ratio's interval
         is on the ratio scale, not the log scale).  One-sided intervals have an
-        infinite (or boundary) end.
+        infinite (or boundary) end.  For type checkers the class is generic in
+        the type of its limits: ``ConfidenceInterval[float]`` from one result,
+        ``ConfidenceInterval[NDArray[float64]]`` from a :class:`BatchResult`.
 
     Examples
     --------
@@ -46,8 +52,8 @@ class ConfidenceInterval(NamedTuple):
     True
     """
 
-    low: float
-    high: float
+    low: _Limit
+    high: _Limit
 
 
 class ResultBase:
@@ -162,7 +168,7 @@ class EstimateResult(ResultBase):
     def __post_init__(self) -> None:
         _check_ci_func(self)
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Return the confidence interval, by default at the stored level.
 
         Parameters
@@ -208,7 +214,7 @@ def _check_ci_func(result: Any) -> None:
         raise TypeError(f"{type(result).__name__}._ci_args must be a tuple, got {type(result._ci_args).__name__}.")
 
 
-def _interval_at(result: Any, confidence_level: float | None) -> ConfidenceInterval:
+def _interval_at(result: Any, confidence_level: float | None) -> ConfidenceInterval[float]:
     """The stored ``(ci_low, ci_high)``, or the interval recomputed at another level.
 
     None (or the stored level) gives the stored interval; another level calls
@@ -351,7 +357,7 @@ class BatchResult:
             return self.extra[key]
         raise KeyError(f"{key!r}; keys are {self.keys()}")
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[npt.NDArray[np.float64]]:
         """The per-trial intervals ``(ci_low, ci_high)`` as arrays.
 
         Only the stored level is available (a batch is recomputed by calling the
