@@ -553,7 +553,7 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     for col in P.columns:  # other columns are kept, unchanged
         if col not in frame.columns:
             frame[col] = P[col].to_numpy()
-    if flare_frame is not None:
+    if ft is not None and flare_frame is not None:  # both or neither
         flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
         flare_frame[C.SEVERITY] = pd.Categorical(
             flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True

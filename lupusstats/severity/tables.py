@@ -13,6 +13,7 @@ by :mod:`lupusstats.severity`; import them from there.
 
 from __future__ import annotations
 
+import typing
 import warnings
 
 import numpy as np
@@ -73,7 +74,7 @@ def _ordered_codes(name: str, values, levels=None, *, missing: str = "raise"):
                 f"`{name}` is an unordered categorical with categories {list(s.cat.categories)}; severity is "
                 "ordinal: make it ordered or pass `levels=` in increasing severity."
             )
-        cat = s.array
+        cat = typing.cast("pd.Categorical", s.array)  # the stubs type .array as any ExtensionArray
         levels = list(s.cat.categories)
     codes = np.asarray(cat.codes, dtype=np.int64)
     keep = codes >= 0
@@ -493,7 +494,10 @@ def patient_severity(
     out = {patient: ids, group: pd.Categorical(np.asarray(arm).astype(str), categories=groups), "n_flares": n}
     for k, lev in enumerate(d["levels"]):
         out[f"n_{lev}_flares"] = counts[:, k]
-    out["worst_severity"] = pd.Categorical.from_codes(worst, categories=[NO_FLARE, *d["levels"]], ordered=True)
+    # pandas-stubs require an Index for `categories`; pandas takes any list-like (and makes that Index)
+    out["worst_severity"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
+        worst, categories=[NO_FLARE, *d["levels"]], ordered=True
+    )
     if sledai is not None:
         tot = np.zeros(ids.size)
         np.add.at(tot, pos, sl)

@@ -508,6 +508,7 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
             method="Pearson chi-square" + (" with Yates correction" if correction and arr.shape == (2, 2) else ""),
             n=n,
         )
+    p: float | None
     if arr.shape == (2, 2):
         p = float(stats.fisher_exact(arr).pvalue)
         label = "Fisher exact (2 x 2)"
