@@ -19,6 +19,7 @@ import math
 import pathlib
 import re
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 from lupusstats._core import validation as _v
 
@@ -361,14 +362,18 @@ def _data_dir():
     )
 
 
-def _fail(file, row, column, message):
+def _fail(file: object, row: int | None, column: str | None, message: str) -> NoReturn:
     where = f"{file}: row {row} (file line {row + 1})" if row is not None else f"{file}"
     col = f", column {column!r}" if column is not None else ""
     raise DatasetError(f"{where}{col}: {message}")
 
 
-def _parse(value: str, spec: _Col, file, row, column):
-    """Convert one CSV cell; '' is missing."""
+def _parse(value: str, spec: _Col, file: object, row: int, column: str) -> Any:
+    """Convert one CSV cell; '' is missing (None).
+
+    The type follows ``spec.kind`` (str, bool, int or float), which the schema
+    decides at run time, so it is ``Any`` to the type checker.
+    """
     if value == "":
         if spec.required:
             _fail(file, row, column, "is required but empty.")
@@ -499,7 +504,7 @@ def validate_dataset(data, *, name: str | None = None):
     if not records:
         _fail(file, None, None, "has no rows.")
     pos = {c: header.index(c) for c in schema.columns}
-    parsed = {c: [] for c in schema.columns}
+    parsed: dict[str, list[Any]] = {c: [] for c in schema.columns}
     groups: dict[str, tuple[str, int]] = {}  # study -> (overlap group, first row)
     for i, rec in enumerate(records, start=1):
         row = {c: _parse(rec[pos[c]], spec, file, i, c) for c, spec in schema.columns.items()}
@@ -561,7 +566,8 @@ def validate_dataset(data, *, name: str | None = None):
     dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
     out = pd.DataFrame(
         {
-            c: pd.array(
+            # the dtype is chosen at run time; pandas-stubs overload pd.array on literal dtypes only
+            c: pd.array(  # type: ignore[call-overload]
                 [math.nan if (v is None and spec.kind == "float") else v for v in parsed[c]], dtype=dtypes[spec.kind]
             )
             for c, spec in schema.columns.items()
@@ -657,7 +663,7 @@ def _overlap_frame(data, size):
     if name is None:
         known = [n for n, s in SCHEMAS.items() if s.overlap is not None and set(s.columns) <= set(data.columns)]
         name = known[0] if len(known) == 1 else None
-    schema = SCHEMAS.get(name)
+    schema = SCHEMAS.get(name) if name is not None else None
     if schema is None or schema.overlap is None:
         with_groups = sorted(n for n, s in SCHEMAS.items() if s.overlap is not None)
         raise ValueError(
