@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
+from lupusstats._core.types import FloatOrArray
 from lupusstats._core.validation import check_alternative
 
 __all__ = [
@@ -59,9 +59,6 @@ _STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "less": "smaller", "greate
 
 #: Zero-cell rules of :func:`zero_cell_correction` (``metafor::escalc``'s ``to``).
 ZERO_CELL_RULES = ("only0", "all", "if0all", "none")
-
-#: A float for scalar input, an array for array input (the vectorised formulas).
-FloatOrArray: TypeAlias = float | npt.NDArray[np.float64]
 
 
 def _out(x: npt.NDArray[np.float64]) -> FloatOrArray:

@@ -13,10 +13,13 @@ import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _show(value: object, limit: int = 80) -> str:
@@ -224,7 +227,7 @@ def check_output_name(name: str, value: object, taken: Iterable[str]) -> None:
         )
 
 
-def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
+def renamed_keyword(old: str, new: str) -> Callable[[_F], _F]:
     """Decorator: keep accepting the keyword `old` of a function whose keyword is now `new`.
 
     A call with ``old=`` still works, with a ``DeprecationWarning`` naming the
@@ -249,7 +252,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
     if not (isinstance(old, str) and isinstance(new, str) and old.isidentifier() and new.isidentifier()):
         raise TypeError(f"`old` and `new` must be keyword names, got {_show(old)} and {_show(new)}.")
 
-    def decorate(func: Callable) -> Callable:
+    def decorate(func: _F) -> _F:
         renames = dict(getattr(func, "_renamed_keywords", {}))
         target = inspect.unwrap(func) if renames else func
         params = inspect.signature(target).parameters
@@ -258,7 +261,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
         renames[old] = new
 
         @functools.wraps(target)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             for was, now in renames.items():
                 if was in kwargs:
                     if now in kwargs:
@@ -274,6 +277,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
             return target(*args, **kwargs)
 
         wrapper._renamed_keywords = renames  # type: ignore[attr-defined]
-        return wrapper
+        # to a type checker the function keeps its (new) signature: the old keyword is deprecated
+        return cast(_F, wrapper)
 
     return decorate
