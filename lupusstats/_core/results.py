@@ -13,10 +13,13 @@ import dataclasses
 import inspect
 import math
 from collections.abc import Callable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BatchResult", "ConfidenceInterval", "EstimateResult", "ResultBase"]
 
@@ -94,7 +97,7 @@ class ResultBase:
             out[f.name] = getattr(self, f.name)
         return out
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Return the result as a one-row tidy ``pandas.DataFrame``."""
         import pandas as pd
 
@@ -179,7 +182,7 @@ class EstimateResult(ResultBase):
         """
         return _interval_at(self, confidence_level)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Return a one-row ``DataFrame``: estimate, ci_low, ci_high, pvalue, ..."""
         import pandas as pd
 
@@ -370,7 +373,7 @@ class BatchResult:
             )
         return ConfidenceInterval(self.ci_low, self.ci_high)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per trial: the arrays as columns, plus ``measure`` and ``method``."""
         import pandas as pd
 
