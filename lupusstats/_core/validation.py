@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
 
@@ -116,7 +117,9 @@ def check_probability_vector(name: str, value: object, *, length: int | None = N
     return arr / total
 
 
-def as_float_array(name: str, value: object, *, ndim: int | None = None, allow_nan: bool = False) -> np.ndarray:
+def as_float_array(
+    name: str, value: object, *, ndim: int | None = None, allow_nan: bool = False
+) -> npt.NDArray[np.float64]:
     """Convert to a float ndarray, rejecting strings, wrong dimension and NaN."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"`{name}` must be array-like of numbers, got a string {_show(value)}.")
@@ -132,7 +135,7 @@ def as_float_array(name: str, value: object, *, ndim: int | None = None, allow_n
     return arr
 
 
-def as_count_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+def as_count_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.int64]:
     """Non-negative integer counts (floats holding whole numbers are accepted)."""
     arr = as_float_array(name, value, ndim=ndim)
     if np.isinf(arr).any():
@@ -145,7 +148,7 @@ def as_count_array(name: str, value: object, *, ndim: int | None = None) -> np.n
     return arr.astype(np.int64)
 
 
-def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.float64]:
     """Strictly positive, finite floats (e.g. exposure in patient-years)."""
     arr = as_float_array(name, value, ndim=ndim)
     if not np.isfinite(arr).all():
