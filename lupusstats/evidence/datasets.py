@@ -16,12 +16,16 @@ installed wheel carries them as the ``lupusstats.data`` resource package
 from __future__ import annotations
 
 import math
+import os
 import pathlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupusstats._core import validation as _v
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DatasetError",
@@ -421,7 +425,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def validate_dataset(data, *, name: str | None = None):
+def validate_dataset(data: str | os.PathLike[str] | pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
     """Validate a published-summary table against its schema and return it typed.
 
     Parameters
@@ -578,7 +582,7 @@ def validate_dataset(data, *, name: str | None = None):
     return out
 
 
-def load_dataset(name: str):
+def load_dataset(name: str) -> pd.DataFrame:
     """Load one shipped data set of published summary statistics, validated.
 
     Parameters
@@ -610,7 +614,7 @@ def load_dataset(name: str):
     return validate_dataset(_data_dir().joinpath(f"{name}.csv"), name=name)
 
 
-def list_datasets():
+def list_datasets() -> pd.DataFrame:
     """The shipped data sets: one row each with name, description, rows, source file and tag counts.
 
     Returns
@@ -677,7 +681,7 @@ def _overlap_frame(data, size):
     return data, schema.key, schema.overlap, size
 
 
-def overlap_groups(data, *, size: str | None = None):
+def overlap_groups(data: str | pd.DataFrame, *, size: str | None = None) -> pd.DataFrame:
     """The overlap groups of a data set: which studies draw on the same patients.
 
     Several reports can describe the same patients: the five Nanjing MSC series
@@ -752,7 +756,7 @@ def _num(x) -> float:
         return -math.inf
 
 
-def one_per_overlap_group(data, *, size: str | None = None):
+def one_per_overlap_group(data: str | pd.DataFrame, *, size: str | None = None) -> pd.DataFrame:
     """The rows to pool: within each overlap group, only the rows of its largest study.
 
     Filter the table to one outcome (and time point) first, then call this
@@ -785,7 +789,7 @@ def one_per_overlap_group(data, *, size: str | None = None):
     return frame[frame[key].astype(str).isin(keep)]
 
 
-def distinct_patients(data, *, size: str | None = None) -> int:
+def distinct_patients(data: str | pd.DataFrame, *, size: str | None = None) -> int:
     """Patients across the studies of a table, each overlap group counted once (by its largest series).
 
     Parameters

@@ -28,10 +28,13 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from lupusstats._core import validation as _v
 from lupusstats.cohort.columns import ORGAN_DOMAINS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Arm", "Scenario", "Source"]
 
@@ -535,7 +538,7 @@ class Scenario:
         return self.replace(arms=arms)
 
     # ------------------------------------------------------------ provenance
-    def sources(self):
+    def sources(self) -> pd.DataFrame:
         """Every parameter with its value, source and evidence tag, as a DataFrame.
 
         One row per parameter: scenario-level rows have ``arm`` empty; arm rows
@@ -584,7 +587,7 @@ class Scenario:
                 out.append((arm.name, key, value, neutral, src))
         return out
 
-    def assumed_effects(self):
+    def assumed_effects(self) -> pd.DataFrame:
         """Treatment effects that are modelling assumptions (tag ``A``), not published numbers.
 
         A row is listed when a non-reference arm's ``flare_rate_ratio``,
