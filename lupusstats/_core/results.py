@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
@@ -346,7 +346,7 @@ class BatchResult:
         """Names of the per-trial arrays (dict-style access: ``res["pvalue"]``)."""
         return [*_BATCH_CORE, *self.extra]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         """Iterate over the names of the per-trial arrays, as a mapping does."""
         return iter(self.keys())
 
