@@ -30,7 +30,9 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from lupusstats._core.types import FloatOrArray
 from lupusstats._core.validation import check_alternative
 
 __all__ = [
@@ -59,7 +61,7 @@ _STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "less": "smaller", "greate
 ZERO_CELL_RULES = ("only0", "all", "if0all", "none")
 
 
-def _out(x):
+def _out(x: npt.NDArray[np.float64]) -> FloatOrArray:
     """A float for a 0-d result, the array otherwise."""
     return float(x) if np.ndim(x) == 0 else x
 
@@ -310,7 +312,9 @@ def zero_cell_correction(cells, add: float = 0.5, to: str = "only0"):
     return [c + add * flag for c in cells], flag
 
 
-def log_risk_ratio(a, b, c, d):
+def log_risk_ratio(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Log risk ratio of a 2x2 table and its Katz variance ``1/a - 1/(a+b) + 1/c - 1/(c+d)``.
 
     Cells: ``a`` events and ``b`` non-events of group 1, ``c`` and ``d`` of group 2
@@ -323,7 +327,9 @@ def log_risk_ratio(a, b, c, d):
         return _out(np.log(a / n1) - np.log(c / n2)), _out(1 / a - 1 / n1 + 1 / c - 1 / n2)
 
 
-def log_odds_ratio(a, b, c, d):
+def log_odds_ratio(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Log odds ratio ``log(ad / bc)`` of a 2x2 table and its Woolf variance ``1/a + 1/b + 1/c + 1/d``.
 
     Cells as :func:`log_risk_ratio`.  Returns ``(log_or, variance)``.  Vectorised.
@@ -333,7 +339,9 @@ def log_odds_ratio(a, b, c, d):
         return _out(np.log(a * d / (b * c))), _out(1 / a + 1 / b + 1 / c + 1 / d)
 
 
-def risk_difference(a, b, c, d):
+def risk_difference(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Risk difference ``p1 - p2`` of a 2x2 table and its Wald variance ``p1 q1 / n1 + p2 q2 / n2``.
 
     Cells as :func:`log_risk_ratio`.  Returns ``(rd, variance)``.  Vectorised.

@@ -12,15 +12,22 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BatchResult", "ConfidenceInterval", "EstimateResult", "ResultBase"]
 
 
-class ConfidenceInterval(NamedTuple):
+_Limit = TypeVar("_Limit")
+
+
+class ConfidenceInterval(NamedTuple, Generic[_Limit]):
     """A confidence interval ``(low, high)``.
 
     What every result's ``confidence_interval()`` returns: a named tuple, so it
@@ -31,7 +38,9 @@ class ConfidenceInterval(NamedTuple):
     low, high : float or ndarray
         Lower and upper limits, on the scale of the estimate (a ratio's interval
         is on the ratio scale, not the log scale).  One-sided intervals have an
-        infinite (or boundary) end.
+        infinite (or boundary) end.  For type checkers the class is generic in
+        the type of its limits: ``ConfidenceInterval[float]`` from one result,
+        ``ConfidenceInterval[NDArray[float64]]`` from a :class:`BatchResult`.
 
     Examples
     --------
@@ -46,8 +55,8 @@ class ConfidenceInterval(NamedTuple):
     True
     """
 
-    low: float
-    high: float
+    low: _Limit
+    high: _Limit
 
 
 class ResultBase:
@@ -88,7 +97,7 @@ class ResultBase:
             out[f.name] = getattr(self, f.name)
         return out
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Return the result as a one-row tidy ``pandas.DataFrame``."""
         import pandas as pd
 
@@ -162,7 +171,7 @@ class EstimateResult(ResultBase):
     def __post_init__(self) -> None:
         _check_ci_func(self)
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Return the confidence interval, by default at the stored level.
 
         Parameters
@@ -173,7 +182,7 @@ class EstimateResult(ResultBase):
         """
         return _interval_at(self, confidence_level)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Return a one-row ``DataFrame``: estimate, ci_low, ci_high, pvalue, ..."""
         import pandas as pd
 
@@ -208,7 +217,7 @@ def _check_ci_func(result: Any) -> None:
         raise TypeError(f"{type(result).__name__}._ci_args must be a tuple, got {type(result._ci_args).__name__}.")
 
 
-def _interval_at(result: Any, confidence_level: float | None) -> ConfidenceInterval:
+def _interval_at(result: Any, confidence_level: float | None) -> ConfidenceInterval[float]:
     """The stored ``(ci_low, ci_high)``, or the interval recomputed at another level.
 
     None (or the stored level) gives the stored interval; another level calls
@@ -338,7 +347,7 @@ class BatchResult:
         """Names of the per-trial arrays (dict-style access: ``res["pvalue"]``)."""
         return [*_BATCH_CORE, *self.extra]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         """Iterate over the names of the per-trial arrays, as a mapping does."""
         return iter(self.keys())
 
@@ -352,7 +361,7 @@ class BatchResult:
             return self.extra[key]
         raise KeyError(f"{key!r}; keys are {self.keys()}")
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[npt.NDArray[np.float64]]:
         """The per-trial intervals ``(ci_low, ci_high)`` as arrays.
 
         Only the stored level is available (a batch is recomputed by calling the
@@ -365,7 +374,7 @@ class BatchResult:
             )
         return ConfidenceInterval(self.ci_low, self.ci_high)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per trial: the arrays as columns, plus ``measure`` and ``method``."""
         import pandas as pd
 

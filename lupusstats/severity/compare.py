@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult
+from lupusstats._core.types import RNGLike
 from lupusstats.cohort import columns as C
 from lupusstats.severity import ordinal as _o
 from lupusstats.severity.tables import _cluster_counts, _group_levels, _prepare_flares, patient_severity
 from lupusstats.severity.twosample import _superiority_result
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["compare_severity", "compare_severity_batch", "proportional_odds"]
 
@@ -125,24 +132,24 @@ def _unit_data(flares, patients, *, unit, patient_outcome, group, severity, pati
 
 @_v.renamed_keyword(old="n_boot", new="n_resamples")
 def compare_severity(
-    flares,
-    patients=None,
+    flares: pd.DataFrame,
+    patients: pd.DataFrame | None = None,
     *,
-    unit="flare",
-    inference="cluster",
-    patient_outcome="worst_severity",
-    reference=None,
-    group=C.ARM,
-    severity=C.SEVERITY,
-    patient=C.PATIENT,
-    sledai=C.SLEDAI_INCREASE,
-    levels=None,
-    alternative="two-sided",
-    confidence_level=0.95,
-    n_resamples=2000,
-    rng=None,
-    missing="raise",
-):
+    unit: str = "flare",
+    inference: str = "cluster",
+    patient_outcome: str = "worst_severity",
+    reference: str | None = None,
+    group: str = C.ARM,
+    severity: str = C.SEVERITY,
+    patient: str = C.PATIENT,
+    sledai: str = C.SLEDAI_INCREASE,
+    levels: Sequence[Hashable] | None = None,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+    n_resamples: int = 2000,
+    rng: RNGLike = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
     """Compare flare severity between each arm and the reference: probability of superiority and Cliff's delta.
 
     **Default: flare level, cluster-robust by patient.**  The question "does a
@@ -353,8 +360,14 @@ def compare_severity(
 
 
 def compare_severity_batch(
-    counts, treated, *, unit="flare", inference="cluster", alternative="two-sided", confidence_level=0.95
-):
+    counts: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    unit: str = "flare",
+    inference: str = "cluster",
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> BatchResult:
     """Probability of superiority for many simulated trials at once, from per-patient counts by severity.
 
     The vectorised twin of :func:`compare_severity` for calibration and power:
@@ -409,20 +422,20 @@ def compare_severity_batch(
     inference = _v.check_choice("inference", inference, ("cluster", "naive"))
     alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)
-    counts = _v.as_count_array("counts", counts, ndim=3)
-    T, n = counts.shape[:2]
+    arr: np.ndarray = _v.as_count_array("counts", counts, ndim=3)
+    T, n = arr.shape[:2]
     tr = np.broadcast_to(_v.check_treated(treated, T, n), (T, n))
     if unit == "patient":
-        npf = counts.sum(axis=-1)
-        K = counts.shape[-1]
-        worst = np.where(npf > 0, K - np.argmax(counts[..., ::-1] > 0, axis=-1), 0)
-        counts = (worst[..., None] == np.arange(K + 1)).astype(float)
+        npf = arr.sum(axis=-1)
+        K = arr.shape[-1]
+        worst = np.where(npf > 0, K - np.argmax(arr[..., ::-1] > 0, axis=-1), 0)
+        arr = (worst[..., None] == np.arange(K + 1)).astype(float)
         clustered = False
     else:
         clustered = inference == "cluster"
     # a patient outside an arm contributes an all-zero row: empty clusters do not count
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = _o.superiority_from_counts(counts * tr[..., None], counts * ~tr[..., None], clustered=clustered)
+        r = _o.superiority_from_counts(arr * tr[..., None], arr * ~tr[..., None], clustered=clustered)
         est = r["p"]
         se = np.sqrt(r["var"])
         ok = se > 0
@@ -456,19 +469,19 @@ def compare_severity_batch(
 
 # =========================================================================== proportional odds
 def proportional_odds(
-    flares,
-    patients=None,
+    flares: pd.DataFrame,
+    patients: pd.DataFrame | None = None,
     *,
-    unit="flare",
-    inference="cluster",
-    reference=None,
-    group=C.ARM,
-    severity=C.SEVERITY,
-    patient=C.PATIENT,
-    levels=None,
-    confidence_level=0.95,
-    missing="raise",
-):
+    unit: str = "flare",
+    inference: str = "cluster",
+    reference: str | None = None,
+    group: str = C.ARM,
+    severity: str = C.SEVERITY,
+    patient: str = C.PATIENT,
+    levels: Sequence[Hashable] | None = None,
+    confidence_level: float = 0.95,
+    missing: str = "raise",
+) -> pd.DataFrame:
     """Proportional-odds (cumulative logit) model of severity: the common odds ratio of each arm vs the reference.
 
     ``logit P(severity >= level) = theta_level + beta_arm``; the common odds
