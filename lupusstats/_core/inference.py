@@ -8,6 +8,8 @@
 * :func:`wald_interval`: ``estimate -/+ crit * se`` on a working scale (log,
   atanh, ...), one- or two-sided, back-transformed and clipped;
 * :func:`wilson_interval` for a proportion (statsmodels, with R's exact ends);
+  :func:`clopper_pearson_interval`, the exact interval (the Monte Carlo
+  interval of a simulated rejection rate);
 * :func:`hedges_j`, Hedges' exact small-sample correction;
 * the 2x2 table: :func:`zero_cell_correction` (``metafor::escalc``'s rule),
   :func:`log_risk_ratio`, :func:`log_odds_ratio`, :func:`risk_difference`
@@ -38,6 +40,7 @@ from lupusstats._core.validation import check_alternative
 __all__ = [
     "ALTERNATIVES",
     "check_alternative",
+    "clopper_pearson_interval",
     "critical_value",
     "hedges_j",
     "log_odds_ratio",
@@ -245,6 +248,36 @@ def wilson_interval(x, n, confidence_level):
     low = np.where(x == 0, 0.0, low)
     high = np.where(x == n, 1.0, high)
     return _out(low), _out(high)
+
+
+def clopper_pearson_interval(x, n, confidence_level):
+    """Clopper-Pearson (exact) interval for a binomial proportion ``x / n``, as R ``binom.test(x, n)$conf.int``.
+
+    The ends are beta quantiles, ``B((1 - c)/2; x, n - x + 1)`` and
+    ``B((1 + c)/2; x + 1, n - x)``, with 0 at ``x = 0`` and 1 at ``x = n``;
+    its coverage is at least `confidence_level` for every true proportion,
+    which makes it the interval of a simulated rejection rate (power or type I
+    error).  Vectorised over `x` and `n` (integer counts, ``0 <= x <= n``,
+    ``n >= 1``); NaN propagates.
+
+    Examples
+    --------
+    >>> from lupusstats._core.inference import clopper_pearson_interval
+    >>> [round(v, 4) for v in clopper_pearson_interval(3, 10, 0.95)]  # binom.test(3, 10)
+    [0.0667, 0.6525]
+    >>> clopper_pearson_interval(0, 10, 0.95)[0], clopper_pearson_interval(10, 10, 0.95)[1]
+    (0.0, 1.0)
+    """
+    from scipy.special import betaincinv
+
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    tail = (1.0 - confidence_level) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(x <= 0, 0.0, betaincinv(np.maximum(x, 1e-300), n - x + 1.0, tail))
+        high = np.where(x >= n, 1.0, betaincinv(x + 1.0, np.maximum(n - x, 1e-300), 1.0 - tail))
+    nan = np.isnan(x) | np.isnan(n)
+    return _out(np.where(nan, np.nan, low)), _out(np.where(nan, np.nan, high))
 
 
 # --------------------------------------------------------------------------- standardised mean differences

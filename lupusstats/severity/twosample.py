@@ -97,6 +97,10 @@ class ContingencyTestResult(ResultBase):
     method : str
     n : int
         Total count in the table.
+    mc_se : float
+        Monte Carlo standard error of a simulated p-value,
+        ``sqrt(p (1 - p) / n_resamples)`` (Fisher's test on a table too large
+        to enumerate); NaN for an exact or asymptotic p-value.
 
     Examples
     --------
@@ -113,6 +117,7 @@ class ContingencyTestResult(ResultBase):
     df: float
     method: str
     n: int
+    mc_se: float = math.nan
 
 
 # =========================================================================== two-sample ordinal comparisons
@@ -485,7 +490,8 @@ def contingency_test(
       with more than five million possible tables): Monte Carlo with
       `n_resamples` tables drawn with the observed margins, ``p = (1 + #{as or
       more extreme}) / (1 + n_resamples)`` (as ``fisher.test(simulate.p.value = TRUE)``),
-      said so in ``method``.
+      said so in ``method``, with its Monte Carlo standard error in ``mc_se``.
+      Pass `rng` (a seed) so that the p-value is reproducible.
 
     These tests assume independent observations: use them on patient-level
     tables (one row per patient, e.g. the worst flare from
@@ -499,8 +505,10 @@ def contingency_test(
         Yates' continuity correction for 2 x 2 chi-square.
     n_resamples : int
         Monte Carlo tables when an exact Fisher p-value is out of reach.
-    rng : seed or Generator, optional
-        For the Monte Carlo p-value only.
+    rng : None, int, SeedSequence or Generator
+        For the Monte Carlo p-value only (passed to
+        :func:`numpy.random.default_rng`); without a seed that p-value changes
+        from run to run.
 
     Returns
     -------
@@ -513,6 +521,16 @@ def contingency_test(
     >>> r = ls.contingency_test([[3, 1, 2], [0, 4, 5]])
     >>> round(r.pvalue, 5)
     0.14685
+
+    A 3 x 3 table has a Monte Carlo p-value: seed it, and read its error.
+
+    >>> r = ls.contingency_test([[8, 3, 1], [5, 5, 2], [2, 4, 7]], rng=1)
+    >>> r.method
+    'Fisher exact (3 x 3), Monte Carlo p-value from 10000 tables'
+    >>> r.pvalue == ls.contingency_test([[8, 3, 1], [5, 5, 2], [2, 4, 7]], rng=1).pvalue
+    True
+    >>> bool(0 < r.mc_se < 0.005)
+    True
     """
     from scipy import stats
 
@@ -538,6 +556,7 @@ def contingency_test(
             n=n,
         )
     p: float | None
+    mc_se = math.nan
     if arr.shape == (2, 2):
         p = float(stats.fisher_exact(arr).pvalue)
         label = "Fisher exact (2 x 2)"
@@ -553,7 +572,8 @@ def contingency_test(
             obs = dist.logpmf(arr)
             p = float((1 + np.sum(logp <= obs + 1e-7 * abs(obs))) / (n_resamples + 1))
             label = f"Fisher exact ({arr.shape[0]} x {arr.shape[1]}), Monte Carlo p-value from {n_resamples} tables"
-    return ContingencyTestResult(statistic=math.nan, pvalue=p, df=math.nan, method=label, n=n)
+            mc_se = math.sqrt(p * (1.0 - p) / n_resamples)
+    return ContingencyTestResult(statistic=math.nan, pvalue=p, df=math.nan, method=label, n=n, mc_se=mc_se)
 
 
 def cochran_armitage(
