@@ -89,7 +89,7 @@ def plot_kaplan_meier(
     >>> import lupusstats as ls
     >>> km = ls.kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1], ["a", "a", "b", "b"])
     >>> ax = ls.plots.plot_kaplan_meier(km, at_risk_times=[0, 2, 4])
-    >>> ax.get_xlabel(), ax.get_ylim()
+    >>> ax.get_xlabel(), tuple(float(v) for v in ax.get_ylim())
     ('years since randomisation', (0.0, 1.02))
     >>> [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("at-risk:a:")]
     ['2', '1', '0']
@@ -254,7 +254,7 @@ def plot_effect_card(card, *, arm=None, fontsize=11, ax=None):
     >>> import warnings
     >>> import lupusstats as ls
     >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore", ls.AssumedEffectWarning)
+    ...     warnings.simplefilter("ignore")  # the AssumedEffectWarning of the preset
     ...     card = ls.effect_card(ls.simulate_cohort(ls.preset("nephritis_induction"), rng=1))
     >>> ax = ls.plots.plot_effect_card(card, arm="IV cyclophosphamide")
     >>> ax.get_title()
