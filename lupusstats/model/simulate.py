@@ -70,8 +70,8 @@ class TrialBatch:
         ``followup_years``).
     completed, drug_free_remission : ndarray of bool
     died : ndarray of bool
-        Died (treatment-related death, the model's only deaths) before the
-        end of the planned follow-up; its follow-up ends at the death.
+        Died before the end of the planned follow-up (drawn from the arm's
+        ``treatment_mortality``, the model's only deaths); follow-up ends at the death.
     baseline_sledai : ndarray of int
     adverse_events : read-only mapping of str to ndarray of int
         Counts per adverse event.
