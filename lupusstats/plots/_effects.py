@@ -266,7 +266,7 @@ def plot_effect_card(card, *, arm=None, fontsize=11, ax=None):
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
-    if not isinstance(card, pd.DataFrame) or not {"arm", "measure", "estimate", "ci_low", "ci_high"} <= set(
+    if not isinstance(card, pd.DataFrame) or not {"arm", "measure", "estimate", "ci_low", "ci_high", "favours"} <= set(
         card.columns
     ):
         raise TypeError("`card` must be the DataFrame returned by ls.effect_card.")
