@@ -76,6 +76,9 @@ class TrialBatch:
         Time of the first (severe) flare; NaN when there was none (censored at
         ``followup_years``).
     completed, drug_free_remission : ndarray of bool
+    died : ndarray of bool
+        Died before the end of the planned follow-up (drawn from the arm's
+        ``treatment_mortality``, the model's only deaths); follow-up ends at the death.
     baseline_sledai : ndarray of int
     adverse_events : read-only mapping of str to ndarray of int
         Counts per adverse event.
@@ -113,6 +116,7 @@ class TrialBatch:
     first_flare_years: np.ndarray
     first_severe_flare_years: np.ndarray
     completed: np.ndarray
+    died: np.ndarray
     drug_free_remission: np.ndarray
     baseline_sledai: np.ndarray
     adverse_events: Mapping[str, np.ndarray]
@@ -173,6 +177,7 @@ class TrialBatch:
             C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),
             C.FOLLOWUP_YEARS: self.followup_years.ravel(),
             C.COMPLETED: self.completed.ravel(),
+            C.DIED: self.died.ravel(),
             C.BASELINE_SLEDAI: self.baseline_sledai.ravel(),
             C.N_FLARES: self.n_flares.ravel(),
             C.N_SEVERE_FLARES: self.n_severe_flares.ravel(),
@@ -262,9 +267,11 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
             dropout_time = rng.standard_exponential(shape) / pp["dropout"]
         np.minimum(followup, dropout_time, out=followup)
+    died = np.zeros(shape, dtype=bool)
     if np.any(pp["mortality"] > 0):
         dies = rng.random(shape) < pp["mortality"]
         death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
+        died = death_time < scenario.followup_years  # a death after the planned end is not observed
         np.minimum(followup, death_time, out=followup)
     completed = followup >= scenario.followup_years
 
@@ -320,6 +327,7 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         "frailty": frailty,
         "followup": followup,
         "completed": completed,
+        "died": died,
         "n_flares": n_flares,
         "n_severe": n_severe,
         "n_moderate": n_moderate,
@@ -455,6 +463,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
         first_flare_years=d["first_flare"],
         first_severe_flare_years=d["first_severe"],
         completed=d["completed"],
+        died=d["died"],
         drug_free_remission=d["remission"],
         baseline_sledai=d["baseline"],
         adverse_events=d["adverse"],
@@ -538,6 +547,7 @@ def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
         C.ARM: pd.Categorical.from_codes(code, dtype=arm_cat),
         C.FOLLOWUP_YEARS: followup,
         C.COMPLETED: d["completed"][0],
+        C.DIED: d["died"][0],
         C.BASELINE_SLEDAI: d["baseline"][0],
         C.N_FLARES: n_flares,
         C.N_SEVERE_FLARES: n_severe,
