@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats.cohort import Cohort
 from lupusstats.cohort import columns as C
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
 from lupusstats.rates import compare_rates
 from lupusstats.severity import compare_severity
 from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["AssumedEffectWarning", "decision_rule", "effect_card"]
 
@@ -105,7 +111,14 @@ def decision_rule(confidence_level=0.95, families="separate") -> str:
     )
 
 
-def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events=None, families="separate"):
+def effect_card(
+    cohort: Cohort,
+    *,
+    reference: str | None = None,
+    confidence_level: float = 0.95,
+    adverse_events: str | Sequence[str] | None = None,
+    families: str = "separate",
+) -> pd.DataFrame:
     """Benefits and harms of every arm against a reference, one tidy row per endpoint.
 
     Endpoints (one row each per non-reference arm):

@@ -34,14 +34,19 @@ import functools
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats._core.results import _read_only
+from lupusstats._core.types import RNGLike
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
 from lupusstats.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TrialBatch", "simulate_cohort", "simulate_trials"]
 
@@ -166,7 +171,7 @@ class TrialBatch:
             raise ValueError(f"unknown arm {name!r}; this batch has {list(self.arm_names)}.")
         return self.arm == self.arm_names.index(name)
 
-    def to_patients(self):
+    def to_patients(self) -> pd.DataFrame:
         """Return all trials as one long patients table with a ``trial`` column."""
         import pandas as pd
 
@@ -174,7 +179,8 @@ class TrialBatch:
         data = {
             C.TRIAL: np.repeat(np.arange(T), P),
             C.PATIENT: np.tile(np.arange(1, P + 1), T),
-            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),
+            # pandas-stubs require an Index for `categories`; pandas takes any list-like
+            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),  # type: ignore[call-overload]
             C.FOLLOWUP_YEARS: self.followup_years.ravel(),
             C.COMPLETED: self.completed.ravel(),
             C.DIED: self.died.ravel(),
@@ -205,7 +211,40 @@ def _check_scenario(scenario: object) -> Scenario:
     return scenario
 
 
-def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
+class _PerPatient(TypedDict):
+    """Arm parameters, one entry per patient (:func:`_per_patient`)."""
+
+    code: np.ndarray
+    rate: np.ndarray
+    log_or: np.ndarray
+    dropout: np.ndarray
+    mortality: np.ndarray
+    mortality_window: np.ndarray
+    remission: np.ndarray
+    ae_window: np.ndarray
+    ae_rates: dict[str, np.ndarray]
+
+
+class _Draws(TypedDict):
+    """Patient-level draws of `n_trials` trials, shape (n_trials, n_patients) (:func:`_draw`)."""
+
+    code: np.ndarray
+    frailty: np.ndarray
+    followup: np.ndarray
+    completed: np.ndarray
+    died: np.ndarray
+    n_flares: np.ndarray
+    n_severe: np.ndarray
+    n_moderate: np.ndarray
+    worst: np.ndarray
+    first_flare: np.ndarray
+    first_severe: np.ndarray
+    remission: np.ndarray
+    baseline: np.ndarray
+    adverse: dict[str, np.ndarray]
+
+
+def _per_patient(scenario: Scenario) -> _PerPatient:
     """Arm parameters expanded to one entry per patient (patients ordered by arm)."""
     sizes = np.asarray(scenario.n_per_arm)
     code = np.repeat(np.arange(len(scenario.arms)), sizes)
@@ -247,7 +286,7 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[str, object]:
+def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws:
     """Draw every patient-level quantity for `n_trials` trials, vectorised."""
     pp = _per_patient(scenario)
     shape = (n_trials, scenario.n_patients)
@@ -422,7 +461,7 @@ def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.
     return x.astype(np.int64)
 
 
-def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatch:
+def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -> TrialBatch:
     """Simulate `n_trials` independent trials of `scenario` as arrays.
 
     The same model as :func:`simulate_cohort`, vectorised over trials and
@@ -473,7 +512,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
     )
 
 
-def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
+def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     """Simulate one study of `scenario`: a patients table and a flares table.
 
     Parameters
