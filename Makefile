@@ -49,9 +49,10 @@ lab: $(STAMP)
 
 ## make docs: the documentation site in build/docs/html (Sphinx: getting started, the user guide by family,
 ## the API reference of every public name, the data dictionary, the notebooks rendered from their
-## committed outputs, never executed). Offline; a warning is an error (tests/test_docs.py builds it too).
+## committed outputs, never executed). Offline; every page is read afresh (-E) and a warning is an error
+## (tests/test_docs.py builds it too).
 docs: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -j auto -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
+	$(BIN)/python -m sphinx -E -W --keep-going -j auto -q -b html -d $(DOCS_OUT)/doctrees docs $(DOCS_OUT)/html
 	@echo "docs: $(DOCS_OUT)/html/index.html"
 
 ## make lint: ruff (lint rules and formatting, check mode) and mypy on the package; part of make test
@@ -67,7 +68,7 @@ format: $(STAMP)
 
 ## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
 ## (--dist loadfile keeps each notebook's cells on one worker, in order)
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
 
 ## make figures: copy each notebook's main figure to docs/figures/ (used by the README)

@@ -20,6 +20,7 @@ import inspect
 import os
 import pathlib
 import sys
+import typing
 
 DOCS = pathlib.Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -241,7 +242,14 @@ def _resolve_in_package(app, env, node, contnode):
     return env.get_domain("py").resolve_xref(env, node["refdoc"], app.builder, node["reftype"], target, retry, contnode)
 
 
+def _drop_generic_bases(app, name, obj, options, bases):
+    # ``ConfidenceInterval(NamedTuple, Generic[_Limit])``: the type parameter is for type checkers
+    # and is private; "Bases: Generic[_Limit]" would name (and link to) a private TypeVar.
+    bases[:] = [base for base in bases if getattr(base, "__origin__", None) is not typing.Generic]
+
+
 def setup(app):
+    app.connect("autodoc-process-bases", _drop_generic_bases)
     app.connect("autodoc-process-docstring", _document_constants)
     app.connect("missing-reference", _resolve_in_package)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -16,6 +16,7 @@ import argparse
 import os
 import pathlib
 import sys
+from typing import cast
 
 from lupusstats.card import effect_card
 from lupusstats.cli.report import build_report
@@ -98,7 +99,8 @@ def _cmd_simulate(args) -> int:
         raise UsageError(f"--out must be a directory, but {out} is a file")
     seed = args.seed
     if seed is None:  # reproducible after the fact: the drawn seed is printed
-        seed = int(np.random.SeedSequence().entropy % 2**32)
+        # a SeedSequence made without entropy draws an int (the stubs allow the argument's types)
+        seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)
     changes = {} if args.n_per_arm is None else {"n_per_arm": args.n_per_arm}
     scenario = preset(args.preset, **changes)
     cohort = simulate_cohort(scenario, rng=seed)
@@ -186,7 +188,7 @@ def format_effect_card(card, confidence_level: float = 0.95) -> str:
                 "estimate": [p[0] for p in pairs],
                 level: [p[1] for p in pairs],
                 "p": [_fmt_p(p) for p in rows["pvalue"]],
-                "p (Holm)": [_fmt_p(p) for p in rows["pvalue_holm"]],
+                "p (Holm)": [_fmt_p(p) for p in rows["pvalue_adjusted"]],
                 "favours": rows["favours"],
             }
         )
@@ -221,7 +223,11 @@ def _cmd_analyze(args) -> int:
     recorded = _assumed_from_sources(folder / "scenario.csv") if args.patients is None else ""
     _print_assumed(card.attrs.get("assumed_effects") or recorded)
     print()
-    print("p (Holm): Holm-adjusted within each arm's comparison; NNT rows restate the risk difference above them.")
+    print(
+        "p (Holm): Holm-adjusted within each arm's comparison, efficacy and safety endpoints apart; "
+        "NNT rows restate the test above them."
+    )
+    print(f"favours: {card.attrs['decision_rule']}")
     print(f"full table with methods: {out}")
     return 0
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["read_cohort"]
 
@@ -208,7 +212,13 @@ def _categories(table, column, values, allowed, problems, aliases=None):
     return text
 
 
-def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
+def read_cohort(
+    patients: str | os.PathLike[str] | pd.DataFrame,
+    flares: str | os.PathLike[str] | pd.DataFrame | None = None,
+    *,
+    arm_order: Sequence[str] | None = None,
+    sep: str = ",",
+) -> Cohort:
     """Read a user's own patients and flares tables into the lupusstats table shapes.
 
     The patients table needs ``patient``, ``arm`` and ``followup_years``; the
@@ -231,8 +241,9 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     the patient's follow-up ended, a flare of a patient not in the patients
     table or in another arm than the patient's, a duplicate patient, an
     unknown severity or organ, a flare count that disagrees with the flares
-    listed.  The error names the file, the line (as an editor shows it; the
-    header is line 1) and the column.
+    listed, a patient who ``died`` yet ``completed`` the follow-up.  The error
+    names the file, the line (as an editor shows it; the header is line 1) and
+    the column.
 
     Parameters
     ----------
@@ -338,9 +349,13 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
         pt, C.FOLLOWUP_YEARS, follow <= 0, lambda i: f"follow-up must be > 0 years, got {P[C.FOLLOWUP_YEARS].iloc[i]!r}"
     )
     out[C.ARM], out[C.FOLLOWUP_YEARS] = arms, follow
-    for col in (C.COMPLETED, C.DRUG_FREE_REMISSION):
+    for col in (C.COMPLETED, C.DIED, C.DRUG_FREE_REMISSION):
         if col in P.columns:
             out[col] = _booleans(pt, col, problems)
+    if C.COMPLETED in out and C.DIED in out:
+        problems.add_mask(
+            pt, C.DIED, out[C.DIED] & out[C.COMPLETED], lambda i: "died during follow-up but `completed` is true"
+        )
     counts = [
         c for c in P.columns if c in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES) or c.startswith(C.AE_PREFIX)
     ]
@@ -553,7 +568,7 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     for col in P.columns:  # other columns are kept, unchanged
         if col not in frame.columns:
             frame[col] = P[col].to_numpy()
-    if flare_frame is not None:
+    if ft is not None and flare_frame is not None:  # both or neither
         flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
         flare_frame[C.SEVERITY] = pd.Categorical(
             flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True

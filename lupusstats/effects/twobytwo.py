@@ -15,12 +15,25 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase, _check_ci_func, _interval_at
+from lupusstats._core.results import (
+    BatchResult,
+    ConfidenceInterval,
+    EstimateResult,
+    ResultBase,
+    _check_ci_func,
+    _interval_at,
+)
+from lupusstats._core.types import Int, Real
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ---------------------------------------------------------------------------
 # 2x2 tables
@@ -76,7 +89,15 @@ def _zc_note(corrected: bool, zero_correction: float) -> str:
 
 
 def risk_ratio(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="katz", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "katz",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Risk ratio (treatment over reference) with a Katz log-scale Wald interval.
 
@@ -137,7 +158,15 @@ def risk_ratio(
 
 
 def odds_ratio(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "woolf",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Odds ratio (treatment over reference): Woolf log-scale Wald or exact conditional.
 
@@ -239,7 +268,15 @@ def _newcombe_interval(level: float, e1, k1, e2, k2, alternative):
 
 
 def risk_difference(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "wald",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Risk difference ``events1/n1 - events2/n2`` (treatment minus reference).
 
@@ -304,6 +341,136 @@ def risk_difference(
             "use method='newcombe' or a positive `zero_correction`."
         )
     return _wald_result(rd, var, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+
+
+def compare_proportions_batch(
+    events: npt.ArrayLike, treated: npt.ArrayLike, *, alternative: str = "two-sided", confidence_level: float = 0.95
+) -> BatchResult:
+    """Two independent proportions for many trials at once: risk difference, Newcombe interval, score test.
+
+    The batch twin of :func:`risk_difference` with ``method="newcombe"``, one
+    trial per row and no Python loop: the estimate is the raw risk difference
+    ``p_treated - p_reference`` (a responder share, e.g. renal response or
+    remission), the interval is Newcombe's hybrid Wilson score interval
+    (Newcombe 1998, method 10; statsmodels ``confint_proportions_2indep(method=
+    "newcomb")``) and the test is the score z-test with the pooled variance,
+    ``z = (p1 - p0) / sqrt(p (1 - p) (1/n1 + 1/n0))`` (the uncorrected Pearson
+    chi-square test, as R ``prop.test(correct = FALSE)`` and statsmodels
+    ``test_proportions_2indep(method="score", correction=False)``); it is the
+    test whose power :func:`lupusstats.power_proportions` computes.
+
+    Parameters
+    ----------
+    events : array_like, shape (n_trials, n_patients)
+        Responder indicators (1/True = response, remission ...; 0/False = none).
+        Count dropouts as non-responders, as trials do (``TrialBatch.drug_free_remission``
+        does).
+    treated : array_like of bool (or 0/1), shape (n_patients,) or (n_trials, n_patients)
+        True = the treated group, False = the reference (e.g. ``batch.arm == 1``);
+        every trial needs both.
+    alternative : {"two-sided", "less", "greater"}
+        ``"greater"``: the treated group responds more often.
+    confidence_level : float, default 0.95
+        Of the Newcombe interval (one-sided for a one-sided `alternative`: the
+        bound of the two-sided interval at ``2 * confidence_level - 1``, the
+        other end at -1 or 1).
+
+    Returns
+    -------
+    BatchResult
+        ``estimate`` = risk difference (``measure="risk_difference"``,
+        ``scale="identity"``), ``se`` = its standard error under the null (the
+        pooled one of the score test), ``statistic = estimate / se``,
+        ``pvalue``, ``ci_low, ci_high`` (Newcombe), plus the extra arrays
+        ``risk_treated``, ``risk_reference``, ``events_treated``,
+        ``events_reference``, ``n_treated``, ``n_reference``.  A trial in which
+        every patient or no patient responded has no test (``se = 0``:
+        statistic and p-value NaN), but its interval is defined.
+
+    Raises
+    ------
+    ValueError
+        `events` not 2-d or not 0/1, `treated` of the wrong shape or without
+        one of the groups in a trial, a bad `alternative` or `confidence_level`.
+    TypeError
+        Non-numeric input.
+
+    References
+    ----------
+    Newcombe RG. Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Stat Med 1998;17:873-90.
+
+    Examples
+    --------
+    Two trials of four patients per arm; the second row is one trial of
+    :func:`risk_difference`:
+
+    >>> import numpy as np
+    >>> import lupusstats as ls
+    >>> events = np.array([[0, 1, 0, 0, 1, 1, 1, 0], [1, 1, 0, 0, 1, 1, 1, 1]])
+    >>> group = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> res = ls.compare_proportions_batch(events, group)
+    >>> res.estimate, res.pvalue.round(4)
+    (array([0.5, 0.5]), array([0.1573, 0.1025]))
+    >>> one = ls.risk_difference(4, 4, 2, 4, method="newcombe")
+    >>> round(one.pvalue, 4), round(one.ci_low, 4), round(float(res.ci_low[1]), 4)
+    (0.1025, -0.1021, -0.1021)
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    alternative = _v.check_alternative(alternative)
+    confidence_level = _v.check_confidence_level(confidence_level)
+    ev = _v.as_float_array("events", events, ndim=2)
+    if not np.isin(ev, (0, 1)).all():
+        raise ValueError(f"`events` must be 0/1 (or bool), got {np.unique(ev[~np.isin(ev, (0, 1))])[:5].tolist()}.")
+    T, n = ev.shape
+    tr = np.broadcast_to(_v.check_treated(treated, T, n), (T, n))
+    n1 = tr.sum(axis=1).astype(float)
+    n0 = n - n1
+    e1 = (ev * tr).sum(axis=1)
+    e0 = ev.sum(axis=1) - e1
+    p1, p0 = e1 / n1, e0 / n0
+    rd = p1 - p0
+    pooled = (e1 + e0) / n
+    se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, rd / se, np.nan)
+    p = _inf.pvalue_from_z(z, alternative)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = confint_proportions_2indep(
+            e1,
+            n1,
+            e0,
+            n0,
+            method="newcomb",
+            compare="diff",
+            alpha=1.0 - _inf.two_sided_level(confidence_level, alternative),
+        )
+    low, high = _inf.one_sided(np.asarray(low, dtype=float), np.asarray(high, dtype=float), alternative, -1.0, 1.0)
+    return BatchResult(
+        estimate=rd,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        statistic=z,
+        pvalue=np.asarray(p, dtype=float),
+        measure="risk_difference",
+        method=(
+            "risk difference with Newcombe's hybrid score interval; score (pooled-variance, Pearson chi-square) "
+            "z-test, as R prop.test(correct = FALSE); vectorised over trials"
+        ),
+        alternative=alternative,
+        confidence_level=confidence_level,
+        scale="identity",
+        extra={
+            "risk_treated": p1,
+            "risk_reference": p0,
+            "events_treated": e1,
+            "events_reference": e0,
+            "n_treated": n1,
+            "n_reference": n0,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -374,7 +541,7 @@ class NNTResult(ResultBase):
     def __post_init__(self) -> None:
         _check_ci_func(self)
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Signed NNT at the ends of the difference interval (see ``includes_infinity``).
 
         Parameters
@@ -401,7 +568,7 @@ class NNTResult(ResultBase):
         near, far = sorted((self.ci_low, self.ci_high), key=abs)
         return f"{one(self.estimate)} ({pct} {one(near)} to {one(far)})"
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with ``label`` (Altman's display) added."""
         frame = super().to_frame()
         frame["label"] = self.label
@@ -457,7 +624,15 @@ def _nnt_from_difference(difference: EstimateResult, outcome: str, unit: str) ->
 
 
 def number_needed_to_treat(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", outcome="undesirable", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "wald",
+    outcome: str = "undesirable",
+    zero_correction: float = 0.5,
 ) -> NNTResult:
     """Number needed to treat (benefit or harm) from a 2x2 table, with Altman's interval.
 
@@ -517,7 +692,13 @@ def _rates_iv(events1, exposure1, events2, exposure2):
 
 
 def rate_difference(
-    events1, exposure1, events2, exposure2, *, confidence_level=0.95, alternative="two-sided"
+    events1: Int,
+    exposure1: Real,
+    events2: Int,
+    exposure2: Real,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
 ) -> EstimateResult:
     """Incidence-rate difference ``events1/exposure1 - events2/exposure2`` with a Wald interval.
 
@@ -560,7 +741,13 @@ def rate_difference(
 
 
 def number_needed_to_treat_rate(
-    events1, exposure1, events2, exposure2, *, confidence_level=0.95, outcome="undesirable"
+    events1: Int,
+    exposure1: Real,
+    events2: Int,
+    exposure2: Real,
+    *,
+    confidence_level: float = 0.95,
+    outcome: str = "undesirable",
 ) -> NNTResult:
     """Patient-years of treatment per event prevented (or caused): NNT from flare rates.
 
