@@ -23,7 +23,7 @@ flare, its restricted mean, the worst-flare and flare-level severity mixes by
 Gauss--Hermite and Gauss--Legendre quadrature) or the parameters the data are
 drawn from.
 
-The default run takes about a minute; ``n_trials`` per family trades time for
+The default run takes a minute or two; ``n_trials`` per family trades time for
 precision (``benchmarks/bench_power.py --validate N`` for the precise run).
 """
 
@@ -918,7 +918,7 @@ def validate_methods(*, n_trials=None, rng=None, families=None, alpha=0.05, conf
     ----------
     n_trials : int or mapping of str to int, optional
         Simulated data sets per method and criterion (>= 1).  Default
-        :data:`DEFAULT_N_TRIALS` (about a minute in all).  An int applies to
+        :data:`DEFAULT_N_TRIALS` (a minute or two in all).  An int applies to
         every family; a mapping gives a number per family, and families missing
         from it are skipped unless listed in `families` (then their default).
         At n data sets the Monte Carlo SE of a 5% rate is ``sqrt(0.05 * 0.95 / n)``.
