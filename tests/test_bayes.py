@@ -409,7 +409,7 @@ def test_calibration_family_rows():
     table = ls.validate_methods(n_trials=60, rng=2026, families=["bayes_meta_analysis"])
     assert len(table) == 9 and set(table["criterion"]) == {"coverage"} and set(table["n"]) == {60}
     assert sorted(set(table["scenario"].str[:9])) == ["2 studies", "3 studies", "4 studies"]
-    assert set(table["method"]) == {
+    assert set(table["call"]) == {
         "bayes_meta_analysis(tau_prior='half-normal', tau_prior_scale=0.5)",
         "meta_analysis(method='REML', test='z')",
         "meta_analysis(method='REML', test='knha')",

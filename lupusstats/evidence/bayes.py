@@ -36,12 +36,17 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import validation as _v
-from lupusstats._core.results import ConfidenceInterval, ResultBase
+from lupusstats._core.results import BatchResult, ConfidenceInterval, ResultBase
 from lupusstats.evidence.meta import _meta_iv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BayesMetaResult", "bayes_meta_analysis", "bayes_meta_analysis_batch"]
 
@@ -621,7 +626,7 @@ class BayesMetaResult(ResultBase):
         return lp[0]
 
     # -- densities, distribution and quantile functions ------------------------
-    def mu_density(self, x):
+    def mu_density(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Marginal posterior density of ``mu`` at `x`.
 
         Parameters
@@ -643,7 +648,7 @@ class BayesMetaResult(ResultBase):
         x = np.asarray(x, dtype=float)
         return _as_out(x, self._mixture("mu").pdf(x.reshape(1, -1))[0])
 
-    def mu_cdf(self, x):
+    def mu_cdf(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Marginal posterior distribution function ``P(mu <= x | y)``.
 
         Parameters
@@ -665,7 +670,7 @@ class BayesMetaResult(ResultBase):
         x = np.asarray(x, dtype=float)
         return _as_out(x, self._mixture("mu").cdf(x.reshape(1, -1))[0])
 
-    def mu_quantile(self, p):
+    def mu_quantile(self, p: npt.ArrayLike) -> float | np.ndarray:
         """Posterior quantiles of ``mu`` (the inverse of :meth:`mu_cdf`).
 
         Parameters
@@ -687,7 +692,7 @@ class BayesMetaResult(ResultBase):
         """
         return self._quantile(self._mixture("mu"), p)
 
-    def predictive_density(self, x):
+    def predictive_density(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Posterior predictive density of a new study's true effect ``theta_new`` at `x`.
 
         ``theta_new | tau, y ~ N(mu_hat(tau), sd(tau)² + tau²)`` mixed over the
@@ -712,7 +717,7 @@ class BayesMetaResult(ResultBase):
         x = np.asarray(x, dtype=float)
         return _as_out(x, self._mixture("pred").pdf(x.reshape(1, -1))[0])
 
-    def predictive_cdf(self, x):
+    def predictive_cdf(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Posterior predictive distribution function ``P(theta_new <= x | y)``.
 
         Parameters
@@ -735,7 +740,7 @@ class BayesMetaResult(ResultBase):
         x = np.asarray(x, dtype=float)
         return _as_out(x, self._mixture("pred").cdf(x.reshape(1, -1))[0])
 
-    def predictive_quantile(self, p):
+    def predictive_quantile(self, p: npt.ArrayLike) -> float | np.ndarray:
         """Quantiles of the predictive distribution of ``theta_new``.
 
         Parameters
@@ -766,7 +771,7 @@ class BayesMetaResult(ResultBase):
         out = np.array([mix.ppf(np.array([q]))[0] for q in flat])
         return _as_out(arr, out)
 
-    def tau_density(self, x):
+    def tau_density(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Marginal posterior density of ``tau`` at `x` (0 for x < 0).
 
         Exact: ``p(tau) p(y | tau) / p(y)`` with the normalising integral from
@@ -796,7 +801,7 @@ class BayesMetaResult(ResultBase):
             out[pos] = np.exp(self._log_post(flat[pos]) - self._log_norm)
         return _as_out(x, out)
 
-    def tau_cdf(self, x):
+    def tau_cdf(self, x: npt.ArrayLike) -> float | np.ndarray:
         """Marginal posterior distribution function ``P(tau <= x | y)`` (integrated to about 1e-12).
 
         Parameters
@@ -842,7 +847,7 @@ class BayesMetaResult(ResultBase):
         lp = self._log_post(tau) + math.log(self._scale) - 2 * np.log1p(-t)
         return float(np.sum((b - a) / 2 * wg * np.exp(lp - self._log_norm)))
 
-    def tau_quantile(self, p):
+    def tau_quantile(self, p: npt.ArrayLike) -> float | np.ndarray:
         """Posterior quantiles of ``tau`` (the inverse of :meth:`tau_cdf`).
 
         Parameters
@@ -893,7 +898,9 @@ class BayesMetaResult(ResultBase):
         return _as_out(arr, out)
 
     # -- intervals -------------------------------------------------------------
-    def credible_interval(self, credible_level=None, *, parameter="mu", kind="shortest") -> ConfidenceInterval:
+    def credible_interval(
+        self, credible_level: float | None = None, *, parameter: str = "mu", kind: str = "shortest"
+    ) -> ConfidenceInterval:
         """Credible interval of ``mu``, ``tau`` or the predictive ``theta_new``.
 
         Parameters
@@ -934,7 +941,7 @@ class BayesMetaResult(ResultBase):
         from scipy.optimize import brentq
 
         if kind == "central":
-            lo, hi = self.tau_quantile([(1 - level) / 2, (1 + level) / 2])
+            lo, hi = np.asarray(self.tau_quantile([(1 - level) / 2, (1 + level) / 2]), dtype=float)
             return ConfidenceInterval(float(lo), float(hi))
         q_level = float(self.tau_quantile(level))
         if float(self.tau_density(0.0)) >= float(self.tau_density(q_level)):
@@ -970,7 +977,9 @@ class BayesMetaResult(ResultBase):
             return ConfidenceInterval(self.ci_low, self.ci_high)
         return self.credible_interval(confidence_level)
 
-    def prediction_interval(self, confidence_level: float | None = None, *, kind="shortest") -> ConfidenceInterval:
+    def prediction_interval(
+        self, confidence_level: float | None = None, *, kind: str = "shortest"
+    ) -> ConfidenceInterval:
         """Credible interval of the predictive distribution of a new study's true effect ``theta_new``.
 
         Parameters
@@ -996,7 +1005,7 @@ class BayesMetaResult(ResultBase):
         return self.credible_interval(confidence_level, parameter="predictive", kind=kind)
 
     # -- probabilities -----------------------------------------------------------
-    def prob_mu_below(self, threshold):
+    def prob_mu_below(self, threshold: float) -> float:
         """Posterior probability ``P(mu < threshold | y)``.
 
         Parameters
@@ -1017,7 +1026,7 @@ class BayesMetaResult(ResultBase):
         x = _v.check_number("threshold", threshold, allow_inf=True)
         return float(self._mixture("mu").cdf(np.array([x]))[0])
 
-    def prob_mu_above(self, threshold):
+    def prob_mu_above(self, threshold: float) -> float:
         """Posterior probability ``P(mu > threshold | y)`` (computed from the upper tail, accurate when small).
 
         Parameters
@@ -1038,7 +1047,7 @@ class BayesMetaResult(ResultBase):
         x = _v.check_number("threshold", threshold, allow_inf=True)
         return float(self._mixture("mu").sf(np.array([x]))[0])
 
-    def prob_tau_above(self, threshold):
+    def prob_tau_above(self, threshold: float) -> float:
         """Posterior probability ``P(tau > threshold | y)``, e.g. of "fairly extreme" heterogeneity.
 
         Parameters
@@ -1060,7 +1069,7 @@ class BayesMetaResult(ResultBase):
         return float(1.0 - self.tau_cdf(x)) if x > 0 else 1.0
 
     # -- tables ------------------------------------------------------------------
-    def shrinkage(self, credible_level=None):
+    def shrinkage(self, credible_level: float | None = None) -> pd.DataFrame:
         """Posterior of each study's true effect ``theta_i`` ("shrinkage estimates", Röver 2020 Sec. 2.8).
 
         Parameters
@@ -1102,7 +1111,7 @@ class BayesMetaResult(ResultBase):
             )
         return pd.DataFrame(rows)
 
-    def summary(self):
+    def summary(self) -> pd.DataFrame:
         """Posterior summaries in the layout of bayesmeta's ``$summary``.
 
         Returns
@@ -1139,7 +1148,7 @@ class BayesMetaResult(ResultBase):
         sd = float(math.sqrt(mix.var()[0])) if finite2 else (math.inf if finite1 else math.nan)
         return mean, sd
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One-row tidy DataFrame: mu (median, mean, sd, interval), tau, predictive interval, Bayes factors, priors.
 
         Returns
@@ -1190,8 +1199,8 @@ class BayesMetaResult(ResultBase):
 
 
 def bayes_meta_analysis(
-    yi,
-    vi=None,
+    yi: npt.ArrayLike | pd.DataFrame,
+    vi: npt.ArrayLike | None = None,
     *,
     tau_prior: str = "half-normal",
     tau_prior_scale: float | None = None,
@@ -1374,8 +1383,8 @@ def _fit(y, v, prior, params, mu_prior, level, labels):
 
 
 def bayes_meta_analysis_batch(
-    yi,
-    vi,
+    yi: npt.ArrayLike,
+    vi: npt.ArrayLike,
     *,
     tau_prior: str = "half-normal",
     tau_prior_scale: float | None = None,
@@ -1383,7 +1392,7 @@ def bayes_meta_analysis_batch(
     tau_prior_sdlog: float | None = None,
     mu_prior: tuple[float, float] | None = None,
     credible_level: float = 0.95,
-):
+) -> BatchResult:
     """:func:`bayes_meta_analysis` of many data sets at once (rows of `yi`), for simulation studies.
 
     The same posterior computation, vectorised: one set of quadrature intervals
@@ -1425,7 +1434,6 @@ def bayes_meta_analysis_batch(
     >>> bool(np.isclose(res.estimate[0], one.estimate, rtol=0, atol=1e-9))
     True
     """
-    from lupusstats._core.results import BatchResult
 
     y = _v.as_float_array("yi", yi, ndim=2)
     if y.shape[0] < 1 or y.shape[1] < 1:
