@@ -432,6 +432,12 @@ _NORMAL_OR_T = re.compile(r"(^|\.)(stats\.(norm|t)|norm|ndtri|ndtr|log_ndtr)$")
 NORMAL_T_ALLOWED = {
     # inverse-CDF sampling of a truncated normal baseline SLEDAI: simulation, not inference
     ("model/simulate.py", "_baseline_sledai"),
+    # the posterior of mu in the Bayesian meta-analysis is a mixture of normals over the tau nodes: its
+    # CDF, survival function, density derivative and quantile are a distribution, not a test or interval formula
+    ("evidence/bayes.py", "cdf"),
+    ("evidence/bayes.py", "sf"),
+    ("evidence/bayes.py", "ppf"),
+    ("evidence/bayes.py", "_cdf_pdf_dpdf"),
     # the probit fit of power against sqrt(n) (_probit_fit, simulate_sample_size) is a model, not an interval
     ("power/simulation.py", "_probit_fit"),
     ("power/simulation.py", "simulate_sample_size"),

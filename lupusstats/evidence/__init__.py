@@ -4,12 +4,14 @@ Modules: ``datasets`` (``list_datasets``, ``load_dataset``, the schemas that
 validate every file, and ``overlap_groups`` / ``one_per_overlap_group`` /
 ``distinct_patients`` for series that share patients), ``effect_sizes`` (``metafor::escalc``-style effect sizes
 from summaries), ``meta`` (fixed- and random-effects meta-analysis, as
-``metafor::rma``).
+``metafor::rma``), ``bayes`` (Bayesian random-effects meta-analysis with the
+exact posterior, as R ``bayesmeta``).
 """
 
 from __future__ import annotations
 
 from lupusstats._core.exports import export
+from lupusstats.evidence.bayes import BayesMetaResult, bayes_meta_analysis, bayes_meta_analysis_batch
 from lupusstats.evidence.datasets import (
     DatasetError,
     distinct_patients,
@@ -24,9 +26,12 @@ from lupusstats.evidence.meta import MetaAnalysisResult, meta_analysis
 
 __all__ = [
     "MEASURES",
+    "BayesMetaResult",
     "DatasetError",
     "MetaAnalysisResult",
     "back_transform",
+    "bayes_meta_analysis",
+    "bayes_meta_analysis_batch",
     "distinct_patients",
     "effect_sizes",
     "list_datasets",

@@ -160,59 +160,81 @@ def _rect(j, i):
     return Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="white", lw=2)
 
 
+#: Colours of :func:`plot_validation`: the one thing colour encodes is ``expected_valid``.
+_VALID_COLOURS = {True: "#4c72b0", False: "#dd8452"}
+
+
 def plot_validation(table, *, criterion="type I error", ax=None):
     """Estimated type I error (or coverage) per method with its Monte Carlo interval, against the nominal value.
+
+    One encoding per channel:
+
+    * **colour** says what theory expects: blue when the method should attain
+      its nominal level on these data (``expected_valid`` True), orange when the
+      data violate its assumptions on purpose or the method is known to deviate
+      at this size (``expected_valid`` False);
+    * **marker** says what the run found: a filled circle when the nominal
+      value lies inside the Monte Carlo interval, a cross when it lies outside
+      (``flag`` True);
+    * the dashed line is the nominal value; thin grey lines separate families.
 
     Parameters
     ----------
     table : DataFrame
-        Output of :func:`lupusstats.validate_methods`.
+        Output of :func:`lupusstats.validate_methods` (rows of other criteria
+        are left out).
     criterion : {"type I error", "coverage"}
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
-        One row per method and scenario: a dot with its Monte Carlo interval,
-        filled when the method's assumptions hold (``expected_valid``), open
-        when the data violate them on purpose; red when the nominal value lies
-        outside the interval.
+        One row per method and setting, labelled with the readable ``method``
+        name, in the order of `table`.
 
     Examples
     --------
     >>> import lupusstats as ls
     >>> table = ls.validate_methods(n_trials=50, rng=1, families=["rate_models"])
     >>> ax = ls.plots.plot_validation(table, criterion="coverage")
-    >>> len(ax.get_yticks())
-    4
+    >>> len(ax.get_yticks()), ax.get_yticklabels()[0].get_text()
+    (8, 'NB rate ratio (Wald), 185 per arm')
     """
     _v.check_columns(
         "table",
         table,
-        ["method", "criterion", "scenario", "nominal", "estimate", "mc_low", "mc_high", "flag", "expected_valid"],
+        ["family", "method", "criterion", "nominal", "estimate", "mc_low", "mc_high", "flag", "expected_valid"],
     )
     _v.check_choice("criterion", criterion, ("type I error", "coverage"))
     part = table[table["criterion"] == criterion].reset_index(drop=True)
     if part.empty:
         raise ValueError(f"`table` has no rows with criterion {criterion!r}.")
-    ax = _axes(ax)
+    ax = _axes(ax, figsize=(6.5, 0.8 + 0.24 * len(part)))
     y = np.arange(len(part))[::-1]
     for yi, (_, r) in zip(y, part.iterrows(), strict=True):
-        colour = "#c44e52" if r["flag"] else "#4c72b0"
+        colour = _VALID_COLOURS[bool(r["expected_valid"])]
         ax.plot([r["mc_low"], r["mc_high"]], [yi, yi], color=colour, lw=2, solid_capstyle="butt")
-        ax.plot(r["estimate"], yi, "o", ms=6, color=colour, mfc=colour if r["expected_valid"] else "white")
+        if r["flag"]:
+            ax.plot(r["estimate"], yi, "X", ms=8, color=colour, mec="black", mew=0.6)
+        else:
+            ax.plot(r["estimate"], yi, "o", ms=6, color=colour)
+    family = part["family"].to_numpy()
+    for yi, a, b in zip(y[1:], family[:-1], family[1:], strict=True):
+        if a != b:
+            ax.axhline(yi + 0.5, color="#cccccc", lw=0.8)
     nominal = float(part["nominal"].iloc[0])
     ax.axvline(nominal, color="grey", ls="--", lw=1)
-    labels = [m if ev else f"{m} (violated)" for m, ev in zip(part["method"], part["expected_valid"], strict=True)]
-    ax.set_yticks(y, labels, fontsize="small")
+    ax.set_yticks(y, list(part["method"]), fontsize="small")
     ax.set_ylim(-0.7, len(part) - 0.3)
-    ax.set_xlabel(f"{criterion} (dashed line: nominal {nominal:g})")
+    ax.set_xlabel(f"{criterion} with its Monte Carlo interval (dashed line: nominal {nominal:g})")
     from matplotlib.lines import Line2D
 
+    grey = "#555555"
     handles = [
-        Line2D([], [], color="#4c72b0", marker="o", lw=2, label="assumptions met"),
-        Line2D([], [], color="#4c72b0", marker="o", mfc="white", lw=2, label="assumptions violated on purpose"),
-        Line2D([], [], color="#c44e52", marker="o", lw=2, label="nominal outside the MC interval"),
+        Line2D([], [], color=_VALID_COLOURS[True], lw=2, label="expected at nominal"),
+        Line2D([], [], color=_VALID_COLOURS[False], lw=2, label="expected to deviate (see note)"),
+        Line2D([], [], color=grey, marker="o", ls="", label="nominal inside the MC interval"),
+        Line2D([], [], color=grey, marker="X", mec="black", mew=0.6, ms=8, ls="", label="nominal outside (flagged)"),
     ]
     ax.legend(handles=handles, frameon=False, fontsize="x-small", loc="best")
     return ax
