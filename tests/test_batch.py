@@ -1,6 +1,6 @@
-"""The three batch functions share one signature and one result type (BatchResult).
+"""The four batch functions share one signature and one result type (BatchResult).
 
-`compare_rates_batch`, `logrank_batch` and `compare_severity_batch` are the engines of
+`compare_rates_batch`, `logrank_batch`, `compare_severity_batch` and `compare_proportions_batch` are the engines of
 simulated power and calibration; these tests check that they behave alike: the same
 keywords, read-only arrays, one-sided tests and intervals that agree with the
 two-sided ones, 1-d and 2-d `treated`, and calibrated intervals by simulation.
@@ -16,7 +16,7 @@ from scipy import stats
 
 import lupusstats as ls
 
-BATCH_FUNCTIONS = ("compare_rates_batch", "logrank_batch", "compare_severity_batch")
+BATCH_FUNCTIONS = ("compare_rates_batch", "logrank_batch", "compare_severity_batch", "compare_proportions_batch")
 
 
 def _binom_bounds(p, n, fail=1e-4):
@@ -46,6 +46,8 @@ def _calls(batch, treated=None):
         "compare_rates_batch": lambda **kw: ls.compare_rates_batch(batch.n_flares, batch.followup_years, tr, **kw),
         "logrank_batch": lambda **kw: ls.logrank_batch(time, event, tr, **kw),
         "compare_severity_batch": lambda **kw: ls.compare_severity_batch(counts, tr, unit="patient", **kw),
+        # a binary endpoint: any flare during follow-up
+        "compare_proportions_batch": lambda **kw: ls.compare_proportions_batch(batch.n_flares > 0, tr, **kw),
     }
 
 
@@ -98,8 +100,8 @@ def test_one_sided_p_and_intervals(batch, name):
     ninety = call(confidence_level=0.90)
     np.testing.assert_allclose(less.ci_high[ok], ninety.ci_high[ok], rtol=1e-9)
     np.testing.assert_allclose(greater.ci_low[ok], ninety.ci_low[ok], rtol=1e-9)
-    lower_end = 0.0
-    upper_end = 1.0 if name == "compare_severity_batch" else np.inf
+    lower_end = -1.0 if name == "compare_proportions_batch" else 0.0
+    upper_end = 1.0 if name in ("compare_severity_batch", "compare_proportions_batch") else np.inf
     assert (less.ci_low[ok] == lower_end).all() and (greater.ci_high[ok] == upper_end).all()
 
 
@@ -170,3 +172,62 @@ def test_renamed_keywords_still_accepted_with_warning(batch):
     with pytest.warns(DeprecationWarning, match="use `treated` instead"):
         old = ls.logrank_batch(time, event, group_codes=tr)
     np.testing.assert_array_equal(old.pvalue, ls.logrank_batch(time, event, tr).pvalue)
+
+
+def test_compare_proportions_batch_equals_risk_difference_and_statsmodels_per_trial():
+    """Each row is ls.risk_difference(method="newcombe") and statsmodels' score test (correction=False)."""
+    from statsmodels.stats.proportion import test_proportions_2indep
+
+    sc = ls.Scenario(
+        [ls.Arm("reference", remission_probability=0.3), ls.Arm("treated", remission_probability=0.5)],
+        n_per_arm=(17, 23),
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
+    b = ls.simulate_trials(sc, 40, rng=3)
+    tr = b.arm == 1
+    for alternative in ("two-sided", "less", "greater"):
+        res = ls.compare_proportions_batch(b.drug_free_remission, tr, alternative=alternative, confidence_level=0.9)
+        assert res.measure == "risk_difference" and res.scale == "identity"
+        sm_alt = {"two-sided": "two-sided", "less": "smaller", "greater": "larger"}[alternative]
+        for i in range(b.n_trials):
+            e1, e0 = int(b.drug_free_remission[i, tr].sum()), int(b.drug_free_remission[i, ~tr].sum())
+            one = ls.risk_difference(e1, 23, e0, 17, method="newcombe", alternative=alternative, confidence_level=0.9)
+            got = (res.estimate[i], res.ci_low[i], res.ci_high[i], res.statistic[i], res.pvalue[i])
+            want = (one.estimate, one.ci_low, one.ci_high, one.statistic, one.pvalue)
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+            sm = test_proportions_2indep(
+                e1, 23, e0, 17, method="score", compare="diff", alternative=sm_alt, correction=False
+            )
+            assert res.statistic[i] == pytest.approx(sm.statistic, rel=1e-10)
+            assert res.pvalue[i] == pytest.approx(sm.pvalue, rel=1e-10)
+            assert (res.events_treated[i], res.events_reference[i], res.n_treated[i]) == (e1, e0, 23)
+
+
+def test_compare_proportions_batch_undefined_test_and_bad_events():
+    events = np.array([[0, 0, 0, 0], [1, 1, 1, 1], [1, 0, 1, 0]])
+    res = ls.compare_proportions_batch(events, [0, 0, 1, 1])
+    assert np.isnan(res.pvalue[:2]).all() and np.isfinite(res.pvalue[2])  # nobody / everybody responded
+    assert np.isfinite(res.ci_low).all() and (res.se[:2] == 0).all()
+    with pytest.raises(ValueError, match="`events` must be 0/1"):
+        ls.compare_proportions_batch(events * 2, [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="`events` must be 2-dimensional"):
+        ls.compare_proportions_batch(events[0], [0, 0, 1, 1])
+
+
+def test_compare_proportions_batch_interval_coverage():
+    """95% Newcombe intervals cover the true risk difference."""
+    n_trials = 2000
+    sc = ls.Scenario(
+        [ls.Arm("reference", remission_probability=0.4), ls.Arm("treated", remission_probability=0.55)],
+        n_per_arm=60,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
+    b = ls.simulate_trials(sc, n_trials, rng=12)
+    res = ls.compare_proportions_batch(b.drug_free_remission, b.arm == 1)
+    covered = np.mean((res.ci_low < 0.15) & (res.ci_high > 0.15))
+    lo, hi = _binom_bounds(0.95, n_trials)
+    assert lo - 0.01 <= covered <= hi, covered  # Newcombe is near nominal, slightly conservative

@@ -351,3 +351,160 @@ def test_bad_dispersion_and_other_values():
         ls.power_grid(two_arm(), n_per_arm=[10], rate_ratio=[0.5], n_trials=10, vary={"dispersal": [0.1]})
     with pytest.raises(TypeError, match="`n_per_arm` must be a list"):
         ls.power_grid(two_arm(), n_per_arm=10, rate_ratio=[0.5], n_trials=10)
+
+
+# --------------------------------------------------------------------------- binary endpoint: two proportions
+def _exact_score_power(n0, n1, p0, p1, alpha=0.05):
+    """Exact power of the two-sided score z-test by enumerating both binomials (independent of the formula)."""
+    x0, x1 = np.arange(n0 + 1), np.arange(n1 + 1)
+    e1, e0 = np.meshgrid(x1, x0, indexing="ij")
+    pooled = (e0 + e1) / (n0 + n1)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (e1 / n1 - e0 / n0) / se
+    reject = np.abs(np.nan_to_num(z)) > stats.norm.isf(alpha / 2)
+    return float((np.outer(stats.binom.pmf(x1, n1, p1), stats.binom.pmf(x0, n0, p0)) * reject).sum())
+
+
+def two_arm_response(p0=0.562, p1=0.712, n=150, dropout=0.0):
+    return ls.Scenario(
+        [
+            ls.Arm("standard care", remission_probability=p0, dropout_rate=dropout),
+            ls.Arm("new therapy", remission_probability=p1, dropout_rate=dropout),
+        ],
+        n_per_arm=n,
+        baseline_flare_rate=1.0,
+        dispersion=0.5,
+        followup_years=0.5,
+    )
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_power_proportions_against_statsmodels(alternative):
+    # statsmodels power_proportions_2indep: sample 1 = treated (nobs1), prop2 = reference, nobs2 = ratio * nobs1
+    from statsmodels.stats.proportion import power_proportions_2indep
+
+    sm_alt = {"two-sided": "two-sided", "less": "smaller", "greater": "larger"}[alternative]
+    for p0, p1 in ((0.562, 0.70), (0.32, 0.43), (0.5, 0.4), (0.2, 0.0)):
+        for alloc in (1.0, 2.0, 0.5):
+            for n in (20, 150):
+                ours = ls.power_proportions(p1, p_reference=p0, n_per_arm=n, allocation=alloc, alternative=alternative)
+                ref = power_proportions_2indep(
+                    p1 - p0, p0, alloc * n, ratio=1 / alloc, alternative=sm_alt, return_results=False
+                )
+                assert ours == pytest.approx(float(ref), rel=1e-12, abs=1e-14)
+    # vectorised, and dropout counts as non-response
+    p = ls.power_proportions(np.array([0.65, 0.7]), p_reference=0.562, n_per_arm=[[100], [200]])
+    assert p.shape == (2, 2) and np.all(np.diff(p, axis=0) > 0) and np.all(np.diff(p, axis=1) > 0)
+    assert ls.power_proportions(0.7, p_reference=0.5, n_per_arm=80, dropout=(0.1, 0.2)) == pytest.approx(
+        ls.power_proportions(0.7 * 0.8, p_reference=0.5 * 0.9, n_per_arm=80), rel=1e-12
+    )
+
+
+def test_power_proportions_formula_close_to_exact_binomial_power():
+    # the normal approximation against exact enumeration of the score test (an independent computation)
+    for n, p0, p1 in ((150, 0.562, 0.712), (223, 0.32, 0.43), (80, 0.3, 0.55)):
+        exact = _exact_score_power(n, n, p0, p1)
+        assert abs(ls.power_proportions(p1, p_reference=p0, n_per_arm=n) - exact) < 0.015, (n, exact)
+
+
+def test_sample_size_proportions_closed_form_and_smallest():
+    # Fleiss (no continuity correction), equal arms: n = (z_a sqrt(2 pbar qbar) + z_b sqrt(p1 q1 + p0 q0))^2 / d^2
+    for p0, p1, target in ((0.5, 0.75, 0.9), (0.562, 0.712, 0.8), (0.32, 0.43, 0.8)):
+        pbar = (p0 + p1) / 2
+        n = (
+            stats.norm.isf(0.025) * math.sqrt(2 * pbar * (1 - pbar))
+            + stats.norm.isf(1 - target) * math.sqrt(p1 * (1 - p1) + p0 * (1 - p0))
+        ) ** 2 / (p1 - p0) ** 2
+        res = ls.sample_size_proportions(p1, p_reference=p0, power=target)
+        assert res.n_per_arm[0] in (math.ceil(n) - 1, math.ceil(n))  # the opposite tail can save one patient
+        assert res.power >= target > ls.power_proportions(p1, p_reference=p0, n_per_arm=res.n_per_arm[0] - 1)
+    # unequal allocation, dropout: the smallest reference arm that reaches the target
+    kw = dict(p_reference=0.4, allocation=1.5, dropout=(0.1, 0.2))
+    res = ls.sample_size_proportions(0.65, power=0.9, **kw)
+    n0, n1 = res.n_per_arm
+    assert n1 == math.ceil(1.5 * n0) and res.n_total == n0 + n1 and res.power >= 0.9
+    below = ls.power_proportions(
+        0.65, n_per_arm=n0 - 1, p_reference=0.4, allocation=math.ceil(1.5 * (n0 - 1)) / (n0 - 1), dropout=(0.1, 0.2)
+    )
+    assert below < 0.9
+    assert res.risk_difference == pytest.approx(0.65 * 0.8 - 0.4 * 0.9)
+    assert res.expected_responders == pytest.approx(n0 * 0.36 + n1 * 0.52)
+    frame = res.to_frame()
+    assert list(frame.columns[:3]) == ["n_reference", "n_treated", "n_total"] and "dropout_treated" in frame
+
+
+def test_bad_proportions_input():
+    with pytest.raises(ValueError, match="`p_reference` must be > 0.0 and < 1.0"):
+        ls.power_proportions(0.5, p_reference=1.0, n_per_arm=50)
+    with pytest.raises(ValueError, match="`p_treated` must be a probability"):
+        ls.power_proportions([0.5, 1.2], p_reference=0.5, n_per_arm=50)
+    with pytest.raises(ValueError, match="`dropout` must be >= 0.0 and < 1.0"):
+        ls.power_proportions(0.5, p_reference=0.4, n_per_arm=50, dropout=1.0)
+    with pytest.raises(ValueError, match="`dropout` must be one number or a pair"):
+        ls.power_proportions(0.5, p_reference=0.4, n_per_arm=50, dropout=[0.1, 0.1, 0.1])
+    with pytest.raises(ValueError, match="`n_per_arm` must be >= 2"):
+        ls.power_proportions(0.5, p_reference=0.4, n_per_arm=1)
+    with pytest.raises(ValueError, match="no difference needs infinitely many patients"):
+        ls.sample_size_proportions(0.4, p_reference=0.4)
+    with pytest.raises(ValueError, match="wrong side"):
+        ls.sample_size_proportions(0.3, p_reference=0.4, alternative="greater")
+    with pytest.raises(TypeError, match="single number"):
+        ls.sample_size_proportions([0.5, 0.6], p_reference=0.4)
+
+
+def test_simulated_remission_power_agrees_with_formula_and_exact_power():
+    # non-completers (dropout) are non-remitters: the arms' remission_probability is of all randomised patients
+    sc = two_arm_response(dropout=0.3)
+    res = ls.simulate_power(sc, n_trials=3000, endpoint="remission", rng=np.random.SeedSequence(21))
+    assert res.model == "score" and res.endpoint == "remission"
+    exact = _exact_score_power(150, 150, 0.562, 0.712)
+    se = math.sqrt(exact * (1 - exact) / res.n_trials)
+    assert abs(res.power - exact) < Z_FAIL * se, (res.power, exact)
+    f = ls.power_proportions(0.712, p_reference=0.562, n_per_arm=150)
+    assert abs(res.power - f) < Z_FAIL * se + 0.015, (res.power, f)
+    assert abs(res.median_estimate - 0.15) < 0.03  # the median risk difference
+
+
+def test_type_one_error_of_remission():
+    sc = two_arm_response(p0=0.4, p1=0.4, n=120, dropout=0.2)
+    res = ls.simulate_power(sc, n_trials=3000, endpoint="remission", rng=9)
+    size = _exact_score_power(120, 120, 0.4, 0.4)  # the exact size of the score test here
+    assert abs(size - 0.05) < 0.01
+    se = math.sqrt(size * (1 - size) / 3000)
+    assert abs(res.power - size) < Z_FAIL * se, (res.power, size)
+
+
+def test_simulated_sample_size_for_remission_and_its_interval():
+    sc = two_arm_response(n=50)
+    res = ls.simulate_sample_size(
+        sc, endpoint="remission", n_trials=1000, rng=np.random.SeedSequence(3), confidence_level=0.9999
+    )
+    f = ls.sample_size_proportions(0.712, p_reference=0.562)
+    low, high = res.confidence_interval()
+    # a 99.99% interval: fails with probability ~1e-4 (plus the formula's own error, a patient or two here)
+    assert low - 2 <= f.n_per_arm[0] <= high + 2, (low, high, f.n_per_arm)
+    assert low < res.n_per_arm[0] < high and (res.ci_low, res.ci_high) == (low, high)
+    narrow = res.confidence_interval(0.8)
+    assert low < narrow.low < res.n_per_arm[0] < narrow.high < high
+    assert res.steps["n_reference"].iloc[0] == f.n_per_arm[0]  # the formula answer is the first size tried
+
+
+def test_sample_size_interval_covers_by_simulation():
+    # the Fieller-type interval of the probit fit, on binomial counts drawn from a known power curve
+    from scipy.special import ndtr, ndtri
+
+    from lupusstats.power.simulation import _n_interval, _probit_covariance, _probit_fit
+
+    a, b, target, m = -2.4, 0.25, 0.8, 400
+    n_true = ((ndtri(target) - a) / b) ** 2
+    sizes = np.array([80, 160, 140, 150, 155])
+    rng = np.random.default_rng(2026)
+    reps, covered = 400, 0
+    for _ in range(reps):
+        k = rng.binomial(m, ndtr(a + b * np.sqrt(sizes)))
+        ah, bh = _probit_fit(sizes, k, [m] * sizes.size)
+        lo, hi = _n_interval(ah, bh, _probit_covariance(ah, bh, sizes, [m] * sizes.size), target, 0.95)
+        covered += lo <= n_true <= hi
+    low, high = stats.binom.ppf(1e-5, reps, 0.95) / reps, stats.binom.isf(1e-5, reps, 0.95) / reps
+    assert low - 0.02 <= covered / reps <= high, covered / reps

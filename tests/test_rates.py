@@ -465,6 +465,101 @@ def test_flare_rates_and_severe_flares():
         assert (res["reference"] == "IV cyclophosphamide").all()
 
 
+@pytest.mark.parametrize("name", ["two_arm", "zero_arm", "high_dispersion"])
+def test_flare_rates_negbin_against_R(name):
+    # R: glm.nb(y ~ arm + offset(log(t))): the intercept is the log rate of the reference arm A, its SE
+    # the one flare_rates(method="negbin") uses; theta is the shared dispersion.
+    ref = REF["datasets"][name]["negbin"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = ls.flare_rates(_frame(name), method="negbin", confidence_level=0.9)
+    a = res.iloc[0]
+    z = stats.norm.ppf(0.95)
+    assert math.log(a["rate"]) == pytest.approx(ref["estimate"][0], rel=RTOL)
+    np.testing.assert_allclose(
+        [a["ci_low"], a["ci_high"]], np.exp(ref["estimate"][0] + np.array([-z, z]) * ref["se"][0]), rtol=RTOL
+    )
+    np.testing.assert_allclose(1 / res["dispersion"], ref["theta"], rtol=RTOL)
+    assert (res["method"] == "negbin").all()
+    # the other arms: log rate = intercept + arm coefficient
+    k = len(res)
+    est = np.asarray(_num(ref["estimate"]), dtype=float)
+    ok = res["events"].to_numpy()[1:] > 0
+    np.testing.assert_allclose(np.log(res["rate"].to_numpy()[1:][ok]), (est[0] + est[1:k])[ok], rtol=RTOL)
+
+
+def test_flare_rates_negbin_zero_event_arm_and_poisson_boundary():
+    res = ls.flare_rates(_frame("zero_arm"), method="negbin").set_index("arm")
+    assert res.loc["C", "events"] == 0 and res.loc["C", "rate"] == 0.0
+    assert (res.loc["C", "ci_low"], res.loc["C", "ci_high"]) == (0.0, math.inf)
+    # under-dispersed counts: dispersion 0, the Poisson Wald interval on the log rate (R: glm(family = poisson))
+    d = REF["datasets"]["underdispersed"]["poisson"]
+    res = ls.flare_rates(_frame("underdispersed"), method="negbin")
+    assert (res["dispersion"] == 0).all()
+    a = res.iloc[0]
+    assert math.log(a["rate"]) == pytest.approx(d["estimate"][0], rel=RTOL)
+    assert a["rate"] == pytest.approx(a["events"] / a["patient_years"], rel=RTOL)
+    z = stats.norm.ppf(0.975)
+    assert a["ci_high"] == pytest.approx(math.exp(d["estimate"][0] + z * d["se"][0]), rel=RTOL)
+    # a reference arm without events: the other arms are still estimated
+    p = _frame("zero_arm")
+    p["arm"] = p["arm"].cat.reorder_categories(["C", "A", "B"])
+    moved = ls.flare_rates(p, method="negbin").set_index("arm")
+    assert moved.loc["C", "rate"] == 0.0 and moved.loc["C", "ci_high"] == math.inf
+    before = ls.flare_rates(_frame("zero_arm"), method="negbin").set_index("arm")
+    cols = ["rate", "ci_low", "ci_high", "dispersion"]
+    np.testing.assert_allclose(moved.loc[["A", "B"], cols], before.loc[["A", "B"], cols], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["two_arm", "three_arm_cov", "high_dispersion"])
+def test_flare_rates_negbin_against_statsmodels(name):
+    import statsmodels.api as sm
+
+    p = _frame(name)
+    res = ls.flare_rates(p, method="negbin")
+    X = pd.get_dummies(p["arm"], dtype=float).to_numpy()  # one column per arm: the log rates
+    off = np.log(p["followup_years"].to_numpy())
+    alpha = float(res["dispersion"].iloc[0])
+    # statsmodels GLM at our ML alpha gives glm.nb's SEs; its discrete NB2 finds the same alpha and rates
+    glm = sm.GLM(p["n_flares"], X, family=sm.families.NegativeBinomial(alpha=alpha), offset=off).fit(tol=1e-12)
+    np.testing.assert_allclose(np.log(res["rate"]), glm.params, rtol=1e-6)
+    ci = np.exp(np.asarray(glm.conf_int()))
+    np.testing.assert_allclose(res[["ci_low", "ci_high"]].to_numpy(), ci, rtol=1e-6)
+    with warnings.catch_warnings():  # statsmodels' own optimiser warnings are not ours to test
+        warnings.simplefilter("ignore")
+        nb = sm.NegativeBinomial(p["n_flares"].to_numpy(), X, offset=off).fit(
+            disp=0, method="bfgs", maxiter=2000, gtol=1e-10
+        )
+    assert alpha == pytest.approx(nb.params[-1], rel=1e-4)
+    np.testing.assert_allclose(np.log(res["rate"]), nb.params[:-1], rtol=1e-4)
+
+
+def test_flare_rates_negbin_coverage_where_exact_poisson_is_too_narrow():
+    # Over-dispersed counts (NB2 alpha 1, mean 2 per patient-year, follow-up 0.5-1.5 years): the exact
+    # Poisson interval of an arm's rate covers the true rate far less often than 95%, the NB interval
+    # close to 95%.  Acceptance regions at failure probability 1e-6.
+    rng = np.random.default_rng(20261125)
+    n_sets, n = 200, 80
+    arm = pd.Categorical(np.repeat(["a", "b"], n))
+    nb_cover, exact_cover = [], []
+    for _ in range(n_sets):
+        t = rng.uniform(0.5, 1.5, 2 * n)
+        y = rng.poisson(2.0 * t * rng.gamma(1.0, 1.0, 2 * n))
+        p = pd.DataFrame({"arm": arm, "followup_years": t, "n_flares": y})
+        for method, cover in (("negbin", nb_cover), ("exact", exact_cover)):
+            r = ls.flare_rates(p, method=method)
+            cover.extend((r["ci_low"] <= 2.0) & (r["ci_high"] >= 2.0))
+    m = 2 * n_sets
+    lo, hi = _binom_region(m, 0.93)[0], _binom_region(m, 0.975)[1]
+    assert lo <= np.mean(nb_cover) <= hi
+    assert np.mean(exact_cover) <= _binom_region(m, 0.85)[1]
+
+
+def test_flare_rates_bad_method():
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        ls.flare_rates(_frame("two_arm"), method="quasipoisson")
+
+
 def test_compare_rates_categorical_covariate_and_result_frames():
     cohort = ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=80), rng=3)
     p = cohort.patients.assign(site=np.tile(["a", "b", "c", "d"], 20), arm=np.repeat(["x", "y"], 40))

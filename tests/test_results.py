@@ -165,6 +165,9 @@ FACTORIES = {
         ),
         "rate_ratio_test_no_events": lambda cl=0.95: ls.rate_ratio_test(0, 10.0, 0, 12.0, confidence_level=cl),
     },
+    "ProportionSampleSizeResult": {
+        "sample_size_proportions": lambda: ls.sample_size_proportions(0.7, p_reference=0.562, dropout=(0.1, 0.2)),
+    },
     "SampleSizeResult": {
         "sample_size_rate_ratio": lambda: ls.sample_size_rate_ratio(
             0.7, baseline_rate=1.0, followup_years=1.0, dispersion=0.5

@@ -245,8 +245,9 @@ class BatchResult:
     """One treated-versus-reference comparison per simulated trial: read-only arrays of shape ``(n_trials,)``.
 
     Every batch function (:func:`lupusstats.compare_rates_batch`,
-    :func:`lupusstats.logrank_batch`, :func:`lupusstats.compare_severity_batch`)
-    returns this one type, so power and calibration code treats them alike.
+    :func:`lupusstats.logrank_batch`, :func:`lupusstats.compare_severity_batch`,
+    :func:`lupusstats.compare_proportions_batch`) returns this one type, so
+    power and calibration code treats them alike.
 
     Attributes
     ----------

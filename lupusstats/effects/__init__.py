@@ -41,6 +41,7 @@ from lupusstats.effects.smd import (
 )
 from lupusstats.effects.twobytwo import (
     NNTResult,
+    compare_proportions_batch,
     number_needed_to_treat,
     number_needed_to_treat_rate,
     odds_ratio,
@@ -54,6 +55,7 @@ __all__ = [
     "adjust_pvalues",
     "cohens_d",
     "cohens_d_from_stats",
+    "compare_proportions_batch",
     "d_to_log_odds_ratio",
     "glass_delta",
     "glass_delta_from_stats",

@@ -20,7 +20,14 @@ import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase, _check_ci_func, _interval_at
+from lupusstats._core.results import (
+    BatchResult,
+    ConfidenceInterval,
+    EstimateResult,
+    ResultBase,
+    _check_ci_func,
+    _interval_at,
+)
 
 # ---------------------------------------------------------------------------
 # 2x2 tables
@@ -304,6 +311,134 @@ def risk_difference(
             "use method='newcombe' or a positive `zero_correction`."
         )
     return _wald_result(rd, var, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
+
+
+def compare_proportions_batch(events, treated, *, alternative="two-sided", confidence_level=0.95) -> BatchResult:
+    """Two independent proportions for many trials at once: risk difference, Newcombe interval, score test.
+
+    The batch twin of :func:`risk_difference` with ``method="newcombe"``, one
+    trial per row and no Python loop: the estimate is the raw risk difference
+    ``p_treated - p_reference`` (a responder share, e.g. renal response or
+    remission), the interval is Newcombe's hybrid Wilson score interval
+    (Newcombe 1998, method 10; statsmodels ``confint_proportions_2indep(method=
+    "newcomb")``) and the test is the score z-test with the pooled variance,
+    ``z = (p1 - p0) / sqrt(p (1 - p) (1/n1 + 1/n0))`` (the uncorrected Pearson
+    chi-square test, as R ``prop.test(correct = FALSE)`` and statsmodels
+    ``test_proportions_2indep(method="score", correction=False)``); it is the
+    test whose power :func:`lupusstats.power_proportions` computes.
+
+    Parameters
+    ----------
+    events : array_like, shape (n_trials, n_patients)
+        Responder indicators (1/True = response, remission ...; 0/False = none).
+        Count dropouts as non-responders, as trials do (``TrialBatch.drug_free_remission``
+        does).
+    treated : array_like of bool (or 0/1), shape (n_patients,) or (n_trials, n_patients)
+        True = the treated group, False = the reference (e.g. ``batch.arm == 1``);
+        every trial needs both.
+    alternative : {"two-sided", "less", "greater"}
+        ``"greater"``: the treated group responds more often.
+    confidence_level : float, default 0.95
+        Of the Newcombe interval (one-sided for a one-sided `alternative`: the
+        bound of the two-sided interval at ``2 * confidence_level - 1``, the
+        other end at -1 or 1).
+
+    Returns
+    -------
+    BatchResult
+        ``estimate`` = risk difference (``measure="risk_difference"``,
+        ``scale="identity"``), ``se`` = its standard error under the null (the
+        pooled one of the score test), ``statistic = estimate / se``,
+        ``pvalue``, ``ci_low, ci_high`` (Newcombe), plus the extra arrays
+        ``risk_treated``, ``risk_reference``, ``events_treated``,
+        ``events_reference``, ``n_treated``, ``n_reference``.  A trial in which
+        every patient or no patient responded has no test (``se = 0``:
+        statistic and p-value NaN), but its interval is defined.
+
+    Raises
+    ------
+    ValueError
+        `events` not 2-d or not 0/1, `treated` of the wrong shape or without
+        one of the groups in a trial, a bad `alternative` or `confidence_level`.
+    TypeError
+        Non-numeric input.
+
+    References
+    ----------
+    Newcombe RG. Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Stat Med 1998;17:873-90.
+
+    Examples
+    --------
+    Two trials of four patients per arm; the second row is one trial of
+    :func:`risk_difference`:
+
+    >>> import numpy as np
+    >>> import lupusstats as ls
+    >>> events = np.array([[0, 1, 0, 0, 1, 1, 1, 0], [1, 1, 0, 0, 1, 1, 1, 1]])
+    >>> group = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> res = ls.compare_proportions_batch(events, group)
+    >>> res.estimate, res.pvalue.round(4)
+    (array([0.5, 0.5]), array([0.1573, 0.1025]))
+    >>> one = ls.risk_difference(4, 4, 2, 4, method="newcombe")
+    >>> round(one.pvalue, 4), round(one.ci_low, 4), round(float(res.ci_low[1]), 4)
+    (0.1025, -0.1021, -0.1021)
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    alternative = _v.check_alternative(alternative)
+    confidence_level = _v.check_confidence_level(confidence_level)
+    ev = _v.as_float_array("events", events, ndim=2)
+    if not np.isin(ev, (0, 1)).all():
+        raise ValueError(f"`events` must be 0/1 (or bool), got {np.unique(ev[~np.isin(ev, (0, 1))])[:5].tolist()}.")
+    T, n = ev.shape
+    tr = np.broadcast_to(_v.check_treated(treated, T, n), (T, n))
+    n1 = tr.sum(axis=1).astype(float)
+    n0 = n - n1
+    e1 = (ev * tr).sum(axis=1)
+    e0 = ev.sum(axis=1) - e1
+    p1, p0 = e1 / n1, e0 / n0
+    rd = p1 - p0
+    pooled = (e1 + e0) / n
+    se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, rd / se, np.nan)
+    p = _inf.pvalue_from_z(z, alternative)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = confint_proportions_2indep(
+            e1,
+            n1,
+            e0,
+            n0,
+            method="newcomb",
+            compare="diff",
+            alpha=1.0 - _inf.two_sided_level(confidence_level, alternative),
+        )
+    low, high = _inf.one_sided(np.asarray(low, dtype=float), np.asarray(high, dtype=float), alternative, -1.0, 1.0)
+    return BatchResult(
+        estimate=rd,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        statistic=z,
+        pvalue=np.asarray(p, dtype=float),
+        measure="risk_difference",
+        method=(
+            "risk difference with Newcombe's hybrid score interval; score (pooled-variance, Pearson chi-square) "
+            "z-test, as R prop.test(correct = FALSE); vectorised over trials"
+        ),
+        alternative=alternative,
+        confidence_level=confidence_level,
+        scale="identity",
+        extra={
+            "risk_treated": p1,
+            "risk_reference": p0,
+            "events_treated": e1,
+            "events_reference": e0,
+            "n_treated": n1,
+            "n_reference": n0,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------

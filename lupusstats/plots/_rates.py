@@ -15,13 +15,28 @@ __all__ = ["plot_flare_rates", "plot_mcf", "plot_overdispersion", "plot_rate_rat
 _PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
 
+#: Legend labels of the interval methods of :func:`lupusstats.flare_rates`.
+_RATE_METHOD_LABELS = {
+    "exact": "exact Poisson",
+    "midp": "mid-p Poisson",
+    "score": "Poisson score",
+    "wald": "Poisson Wald",
+    "negbin": "negative binomial (NB2 Wald)",
+}
+
+
 def plot_flare_rates(rates, *, group=None, ax=None):
-    """Flare rate per arm with its confidence interval (from :func:`lupusstats.flare_rates`).
+    """Flare rate per arm with its confidence interval (from :func:`lupusstats.flare_rates`, one or several methods).
+
+    Rows of several interval methods (``pd.concat`` of ``flare_rates`` with
+    ``method="exact"`` and ``method="negbin"``) are drawn side by side per arm,
+    so the exact Poisson interval shows next to the negative-binomial one.
 
     Parameters
     ----------
     rates : DataFrame
-        Output of :func:`lupusstats.flare_rates` (columns ``arm, rate, ci_low, ci_high``).
+        Output of :func:`lupusstats.flare_rates` (columns ``arm, rate, ci_low,
+        ci_high``, and ``method``), or several of them concatenated.
     group : str, optional
         Column of the arms, default the first column (where ``ls.flare_rates``
         puts its `group`).
@@ -34,21 +49,46 @@ def plot_flare_rates(rates, *, group=None, ax=None):
     group = _group_column(rates, group, "rates")
     _v.check_columns("rates", rates, [group, "rate", "ci_low", "ci_high"])
     ax = _axes(ax)
-    y = np.arange(len(rates))[::-1]
-    ax.errorbar(
-        rates["rate"],
-        y,
-        xerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]],
-        fmt="o",
-        color="#333333",
-        ecolor="#4c72b0",
-        elinewidth=2,
-        capsize=3,
-    )
-    ax.set_yticks(y, [str(a) for a in rates[group]])
+    frame = rates.reset_index(drop=True)
+    methods = list(dict.fromkeys(frame["method"])) if "method" in frame else [""]
+    arms = list(dict.fromkeys(frame[group]))
+    height = 0.8 / len(methods)
+    top = 0.0
+    for m_i, method in enumerate(methods):
+        sub = frame if method == "" else frame[frame["method"] == method]
+        offset = 0.0 if len(methods) == 1 else 0.4 - (m_i + 0.5) * height
+        pos = np.array([len(arms) - 1 - arms.index(a) for a in sub[group]]) + offset
+        rate = sub["rate"].to_numpy(dtype=float)
+        low = sub["ci_low"].to_numpy(dtype=float)
+        high = sub["ci_high"].to_numpy(dtype=float)
+        finite = np.isfinite(high)
+        top = max(top, float(np.max(np.where(finite, high, rate), initial=0.0)))
+        ax.errorbar(
+            rate,
+            pos,
+            xerr=[rate - low, np.where(finite, high, rate) - rate],
+            fmt="o",
+            ms=5,
+            color="#333333" if len(methods) == 1 else _PALETTE[m_i % len(_PALETTE)],
+            ecolor=_PALETTE[m_i % len(_PALETTE)],
+            elinewidth=2,
+            capsize=3,
+            label=_RATE_METHOD_LABELS.get(method, method) or None,
+        )
+        for p_i, r_i in zip(pos[~finite], rate[~finite], strict=True):  # an arm without events: open interval
+            ax.annotate(
+                "",
+                xy=(1.0, p_i),
+                xycoords=("axes fraction", "data"),
+                xytext=(r_i, p_i),
+                arrowprops={"arrowstyle": "->", "color": _PALETTE[m_i % len(_PALETTE)]},
+            )
+    ax.set_yticks(np.arange(len(arms))[::-1], [str(a) for a in arms])
     ax.set_xlabel("flares per patient-year (point and confidence interval)")
-    ax.set_xlim(left=0)
-    ax.set_ylim(-0.7, len(rates) - 0.3)
+    ax.set_xlim(0, top * 1.08 if top > 0 else 1.0)
+    ax.set_ylim(-0.6, len(arms) - 0.4)
+    if methods != [""]:
+        ax.legend(frameon=False, title="interval", loc="upper left", bbox_to_anchor=(1, 1))
     return ax
 
 

@@ -13,15 +13,28 @@ import numpy as np
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
+from lupusstats.effects import compare_proportions_batch
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import simulate_trials
-from lupusstats.power.formula import _check_alpha, _check_target_power, sample_size_rate_ratio
+from lupusstats.power.formula import (
+    _check_alpha,
+    _check_target_power,
+    sample_size_proportions,
+    sample_size_rate_ratio,
+)
 from lupusstats.rates import RATE_MODELS, compare_rates_batch
 from lupusstats.severity import compare_severity_batch
 from lupusstats.survival import logrank_batch
 
 #: Endpoints understood by :func:`simulate_power`.
-ENDPOINTS = ("flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity")
+ENDPOINTS = (
+    "flare_rate",
+    "severe_flare_rate",
+    "time_to_first_flare",
+    "time_to_first_severe_flare",
+    "severity",
+    "remission",
+)
 _CELLS_PER_CHUNK = 500_000  # patient-trials simulated and analysed at once (memory ~ tens of MB)
 
 
@@ -40,6 +53,9 @@ def _analyse(batch, treated, endpoint, model, alternative):
         first = batch.first_flare_years if endpoint == "time_to_first_flare" else batch.first_severe_flare_years
         time, event = _first_event(first, batch.followup_years)
         return logrank_batch(time, event, treated, alternative=alternative)
+    if endpoint == "remission":
+        # the arm's remission (or response) indicator; non-completers are non-remitters
+        return compare_proportions_batch(batch.drug_free_remission, treated, alternative=alternative)
     # severity: worst flare per patient, none < mild < moderate < severe (Brunner-Munzel)
     worst = batch.worst_severity
     counts = (worst[..., None] == np.arange(3)).astype(np.int64)
@@ -68,8 +84,9 @@ class PowerResult(ResultBase):
     median_estimate : float
         Median over trials of the estimated log rate ratio (rate endpoints),
         log hazard ratio (time to first flare: the Peto estimate of
-        :func:`lupusstats.logrank_batch`) or probability of superiority
-        (severity); trials with an infinite estimate are left out.
+        :func:`lupusstats.logrank_batch`), probability of superiority
+        (severity) or risk difference (remission); trials with an infinite
+        estimate are left out.
     pvalues : ndarray
         The p-value of each simulated trial.
 
@@ -145,6 +162,7 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
             "severity": "brunner-munzel",
             "time_to_first_flare": "logrank",
             "time_to_first_severe_flare": "logrank",
+            "remission": "score",
         }[endpoint]
     return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
 
@@ -203,7 +221,8 @@ def simulate_power(
     n_trials : int
         Number of simulated trials (>= 1).  The Monte Carlo SE of the power is
         at most ``0.5 / sqrt(n_trials)``.
-    endpoint : {"flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", "severity"}
+    endpoint : {"flare_rate", "severe_flare_rate", "time_to_first_flare", "time_to_first_severe_flare", \
+"severity", "remission"}
         ``"flare_rate"`` / ``"severe_flare_rate"``: rate ratio of all / severe
         flares from :func:`lupusstats.compare_rates_batch` with `model`;
         ``"time_to_first_flare"`` (and severe): log-rank test (as R
@@ -211,7 +230,15 @@ def simulate_power(
         moderate < severe) compared by the Brunner--Munzel test
         (:func:`lupusstats.compare_severity_batch`, ``unit="patient"``).  Note
         that this patient-level endpoint mixes flare frequency (fewer flares,
-        more "none") with flare severity.
+        more "none") with flare severity: with no severity effect
+        (``severity_odds_ratio = 1``) its power is the power to detect that
+        fewer treated patients flare at all.  ``"remission"``: the share of
+        patients in remission (``TrialBatch.drug_free_remission``, from each
+        arm's ``remission_probability``; in the nephritis preset the ALMS renal
+        response) compared by the score z-test of
+        :func:`lupusstats.compare_proportions_batch`, whose power the formula
+        :func:`lupusstats.power_proportions` gives; patients who do not
+        complete count as non-remitters.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
         Count model for the rate endpoints (ignored otherwise).
     alpha : float, default 0.05
@@ -224,7 +251,7 @@ def simulate_power(
         the first non-reference arm.  Other arms are not simulated.
     alternative : {"two-sided", "less", "greater"}
         ``"less"``: the treated arm has fewer flares / later flares / milder
-        worst flares.
+        worst flares / fewer remissions.
     confidence_level : float, default 0.95
         Level of the Wilson interval for the power.
 
@@ -291,6 +318,20 @@ def _formula_for(sc2):
     }
 
 
+def _proportions_formula_for(sc2):
+    """Inputs of :func:`power_proportions` matching the remission endpoint of a two-arm scenario.
+
+    ``remission_probability`` is already the share of all randomised patients
+    (non-completers are non-remitters in the simulator), so no dropout is applied.
+    """
+    ref, trt = sc2.arms
+    return {
+        "p_treated": trt.remission_probability,
+        "p_reference": ref.remission_probability,
+        "allocation": sc2.n_per_arm[1] / sc2.n_per_arm[0],
+    }
+
+
 # =========================================================================== sample size by simulation
 @dataclasses.dataclass(frozen=True)
 class SimulatedSampleSizeResult(ResultBase):
@@ -310,7 +351,20 @@ class SimulatedSampleSizeResult(ResultBase):
         The fitted power curve ``Phi(intercept + slope * sqrt(n_reference))``.
     steps : DataFrame
         Every size evaluated: ``n_reference, n_treated, power, mc_se, ci_low,
-        ci_high, fitted``.
+        ci_high`` (Wilson interval of that power), ``fitted``.
+    ci_low, ci_high : float
+        Confidence interval for the *size* (not the power): the reference-arm size at which the fitted
+        curve reaches the target (``confidence_interval()``): the sizes ``n``
+        where the Wald interval of the fitted probit ``a + b sqrt(n)`` contains
+        ``Phi^-1(target)`` (the inverse-prediction, Fieller-type interval; the
+        covariance of ``(a, b)`` is the inverse expected Fisher information of
+        the binomial fit).  It is the Monte Carlo uncertainty of the answer:
+        report the size with it, or rounded to what it supports.  It is ``(0,
+        inf)`` when the fitted slope is not clearly positive.
+    confidence_level : float
+        Of that interval.
+    covariance : tuple of tuple of float
+        Covariance matrix of ``(intercept, slope)``.
 
     Examples
     --------
@@ -338,14 +392,64 @@ class SimulatedSampleSizeResult(ResultBase):
     intercept: float
     slope: float
     steps: object = dataclasses.field(repr=False, compare=False)
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    confidence_level: float = 0.95
+    covariance: tuple = dataclasses.field(default=((math.nan, math.nan), (math.nan, math.nan)), repr=False)
+
+    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+        """Interval for the reference-arm size reaching the target power (by default at the stored level)."""
+        level = self.confidence_level if confidence_level is None else _v.check_confidence_level(confidence_level)
+        return ConfidenceInterval(*_n_interval(self.intercept, self.slope, self.covariance, self.target_power, level))
 
     def to_frame(self):
         """One row: ``n_reference, n_treated, power, mc_se, target_power, ...``."""
         import pandas as pd
 
         row = {"n_reference": self.n_per_arm[0], "n_treated": self.n_per_arm[1]}
-        row.update({k: v for k, v in self._public_fields().items() if k not in ("n_per_arm", "steps")})
+        row.update({k: v for k, v in self._public_fields().items() if k not in ("n_per_arm", "steps", "covariance")})
         return pd.DataFrame([row])
+
+
+def _probit_covariance(a, b, n, m):
+    """Inverse expected Fisher information of ``(a, b)`` in ``P(reject) = Phi(a + b sqrt(n))``, m trials per size."""
+    from scipy.special import log_ndtr
+
+    x = np.sqrt(np.asarray(n, dtype=float))
+    eta = a + b * x
+    # phi(eta)^2 / (Phi(eta) (1 - Phi(eta))), on the log scale for extreme eta
+    log_w = 2.0 * (-0.5 * eta**2 - 0.5 * math.log(2.0 * math.pi)) - log_ndtr(eta) - log_ndtr(-eta)
+    w = np.asarray(m, dtype=float) * np.exp(log_w)
+    info = np.array([[w.sum(), (w * x).sum()], [(w * x).sum(), (w * x * x).sum()]])
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov = np.full((2, 2), np.inf)
+    return tuple(tuple(float(v) for v in row) for row in cov)
+
+
+def _n_interval(a, b, cov, target, level):
+    """Sizes n whose fitted probit ``a + b sqrt(n)`` is within ``c`` SEs of ``Phi^-1(target)`` (Fieller).
+
+    Solves ``(a + b x - z)^2 <= c^2 Var(a + b x)`` for ``x = sqrt(n)``; the set is
+    a bounded interval when ``b^2 > c^2 Var(b)`` (the slope is clearly positive),
+    otherwise it is reported as ``(0, inf)``.
+    """
+    from scipy.special import ndtri
+
+    (vaa, vab), (_, vbb) = cov
+    if not (np.isfinite([a, b, vaa, vab, vbb]).all() and b > 0):
+        return math.nan, math.nan
+    z = float(ndtri(target))
+    c2 = float(_inf.critical_value(level)) ** 2
+    qa = b * b - c2 * vbb
+    qb = 2.0 * ((a - z) * b - c2 * vab)
+    qc = (a - z) ** 2 - c2 * vaa
+    if qa <= 0:
+        return 0.0, math.inf  # the slope is not clearly positive: no bounded set of sizes
+    disc = math.sqrt(max(qb * qb - 4.0 * qa * qc, 0.0))
+    lo, hi = (-qb - disc) / (2.0 * qa), (-qb + disc) / (2.0 * qa)
+    return max(lo, 0.0) ** 2, hi**2
 
 
 def _probit_fit(n, k, m):
@@ -384,6 +488,7 @@ def simulate_sample_size(
     n_max=5000,
     n_rounds=3,
     progress=False,
+    confidence_level=0.95,
 ):
     """Sample size for a target power by simulation, from a probit fit to simulated power.
 
@@ -398,7 +503,11 @@ def simulate_sample_size(
        is below and one above the target;
     2. fit, solve ``a + b sqrt(n) = Phi^-1(power)``, simulate at that size, refit
        (`n_rounds` times, stopping when the answer repeats);
-    3. report the fitted size and an independent simulated power there.
+    3. report the fitted size and an independent simulated power there, with
+       a confidence interval for the size (``confidence_interval()``: the
+       sizes whose fitted power is compatible with the target, from the
+       covariance of the fit).  The size is known only to within that
+       interval; quote it with the interval or rounded to what it supports.
 
     The allocation ratio of the scenario (treated : reference) is kept.
 
@@ -413,14 +522,16 @@ def simulate_sample_size(
         As in :func:`simulate_power`.
     rng : None, int, SeedSequence or Generator
     n_start : int, optional
-        First size tried (default: the formula answer for the flare-rate
-        endpoint, else 50).
+        First size tried (default: the formula answer for the flare-rate and
+        remission endpoints, else 50).
     n_max : int, default 5000
         Give up above this reference-arm size (``ValueError``).
     n_rounds : int, default 3
         Refinement rounds after bracketing.
     progress : bool
         One tqdm bar per evaluated size.
+    confidence_level : float, default 0.95
+        Of the interval for the size.
 
     Returns
     -------
@@ -434,6 +545,9 @@ def simulate_sample_size(
     >>> res = ls.simulate_sample_size(sc, power=0.8, n_trials=400, rng=2)
     >>> 80 < res.n_per_arm[0] < 130
     True
+    >>> low, high = res.confidence_interval()
+    >>> bool(low < res.n_per_arm[0] < high)
+    True
     """
     import pandas as pd
     from scipy.special import ndtr, ndtri
@@ -442,6 +556,7 @@ def simulate_sample_size(
     n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
     n_max = _v.check_int("n_max", n_max, minimum=3)
     n_rounds = _v.check_int("n_rounds", n_rounds, minimum=1)
+    cl = _v.check_confidence_level(confidence_level)
     sc2, arm = _two_arm(scenario, arm)
     ratio = sc2.n_per_arm[1] / sc2.n_per_arm[0]
     root = np.random.default_rng(rng)
@@ -453,6 +568,15 @@ def simulate_sample_size(
                 try:
                     n_start = sample_size_rate_ratio(
                         f.pop("rate_ratio"), power=target, alpha=alpha, alternative=alternative, **f
+                    ).n_per_arm[0]
+                except ValueError:
+                    n_start = 50
+        elif endpoint == "remission":
+            f = _proportions_formula_for(sc2)
+            if f["p_treated"] != f["p_reference"] and 0 < f["p_reference"] < 1:
+                try:
+                    n_start = sample_size_proportions(
+                        f.pop("p_treated"), power=target, alpha=alpha, alternative=alternative, **f
                     ).n_per_arm[0]
                 except ValueError:
                     n_start = 50
@@ -501,6 +625,8 @@ def simulate_sample_size(
         evaluate(answer)
     # 3. report the fitted size with its own simulated power
     last = [e for e in evals if e[0] == answer][-1]
+    cov = _probit_covariance(a, b, [e[0] for e in evals], [n_trials] * len(evals))
+    n_low, n_high = _n_interval(a, b, cov, target, cl)
     steps = pd.DataFrame(
         [
             {
@@ -526,4 +652,8 @@ def simulate_sample_size(
         intercept=a,
         slope=b,
         steps=steps,
+        ci_low=n_low,
+        ci_high=n_high,
+        confidence_level=cl,
+        covariance=cov,
     )

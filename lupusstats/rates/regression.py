@@ -24,7 +24,9 @@ _MODEL_LABEL = {
     "quasipoisson": "quasi-Poisson (Pearson scale, t test)",
     "robust": "Poisson with sandwich (HC0) standard errors",
 }
-_RATE_COLUMNS = ("patients", "events", "patient_years", "rate", "ci_low", "ci_high")
+_RATE_COLUMNS = ("patients", "events", "patient_years", "rate", "ci_low", "ci_high", "dispersion", "method")
+#: Interval methods of :func:`flare_rates`: the Poisson intervals of :func:`poisson_rate_ci`, and the NB2 model.
+_RATE_CI_METHODS = ("exact", "midp", "score", "wald", "negbin")
 _COMPARISON_COLUMNS = (
     "reference",
     "rate_ratio",
@@ -52,10 +54,13 @@ def flare_rates(
 ):
     """Flare rate per arm: patients, events, patient-years, rate and its CI.
 
-    The rate is total events over total exposure (the pooled Poisson estimate);
-    the interval treats the pooled count as Poisson (see :func:`poisson_rate_ci`),
-    which is too narrow when counts are over-dispersed -- compare arms with
-    :func:`compare_rates`.
+    With a Poisson method (``"exact"``, ``"midp"``, ``"score"``, ``"wald"``) the
+    rate is total events over total exposure (the pooled Poisson estimate) and
+    the interval treats the pooled count as Poisson (see :func:`poisson_rate_ci`):
+    too narrow when counts are over-dispersed, because a patient who flares often
+    counts as many independent events.  ``method="negbin"`` gives the
+    model-based interval of the negative-binomial (NB2) regression on the arms,
+    the model :func:`compare_rates` uses.
 
     Parameters
     ----------
@@ -64,23 +69,49 @@ def flare_rates(
     count, exposure, group : str
         Column names (``count="n_severe_flares"`` for severe flares).
     confidence_level : float, default 0.95
-    method : {"exact", "midp", "score", "wald"}
+    method : {"exact", "midp", "score", "wald", "negbin"}
+        ``"negbin"``: one NB2 maximum-likelihood fit of ``count ~ group`` with a
+        ``log(exposure)`` offset and one dispersion shared by the arms (as R
+        ``MASS::glm.nb(y ~ 0 + arm + offset(log(t)))``); the rate of each arm is
+        ``exp`` of its log rate, the interval the Wald interval on the log rate
+        with the standard error ``glm.nb`` reports (the IRLS covariance at the ML
+        dispersion), back-transformed.  The NB estimate weights patients by
+        ``1 / (1 + dispersion * mu)``, so with unequal follow-up it differs
+        slightly from events / patient-years.  With no over-dispersion (the
+        dispersion on the Poisson boundary 0) it is the Poisson Wald interval on
+        the log rate.  An arm without events has rate 0 and the interval
+        ``(0, inf)`` (the Wald interval is undefined; use an exact method).
 
     Returns
     -------
     DataFrame
         One row per arm: `group` (the arm, in a column named after `group`:
-        ``arm`` by default), ``patients, events, patient_years, rate, ci_low, ci_high``.
+        ``arm`` by default), ``patients, events, patient_years, rate, ci_low,
+        ci_high``, then ``dispersion`` (NB2 alpha; ``method="negbin"`` only) and
+        ``method``.
 
     Examples
     --------
     >>> import lupusstats as ls
     >>> cohort = ls.simulate_cohort(ls.preset("general_cohort", n_per_arm=50), rng=1)
     >>> list(ls.flare_rates(cohort.patients).columns)
-    ['arm', 'patients', 'events', 'patient_years', 'rate', 'ci_low', 'ci_high']
+    ['arm', 'patients', 'events', 'patient_years', 'rate', 'ci_low', 'ci_high', 'method']
+
+    The negative-binomial interval is wider than the exact Poisson one when
+    counts are over-dispersed:
+
+    >>> cohort = ls.simulate_cohort(ls.preset("nephritis_induction"), rng=1)
+    >>> exact = ls.flare_rates(cohort.patients)
+    >>> nb = ls.flare_rates(cohort.patients, method="negbin")
+    >>> list(nb.columns[-2:])
+    ['dispersion', 'method']
+    >>> bool(((nb["ci_high"] / nb["ci_low"]) > (exact["ci_high"] / exact["ci_low"])).all())
+    True
     """
     import pandas as pd
 
+    method = _v.check_choice("method", method, _RATE_CI_METHODS)
+    cl = _v.check_confidence_level(confidence_level)
     _v.check_columns("patients", patients, [count, exposure, group])
     _v.check_output_name("group", group, _RATE_COLUMNS)
     y, t = _counts_exposure(patients, count, exposure)
@@ -88,18 +119,50 @@ def flare_rates(
     k = len(levels)
     events = np.bincount(codes, weights=y, minlength=k).astype(np.int64)
     years = np.bincount(codes, weights=t, minlength=k)
-    low, high = poisson_rate_ci(events, years, confidence_level=confidence_level, method=method)
-    return pd.DataFrame(
-        {
-            group: levels,
-            "patients": np.bincount(codes, minlength=k),
-            "events": events,
-            "patient_years": years,
-            "rate": events / years,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
+    out = {
+        group: levels,
+        "patients": np.bincount(codes, minlength=k),
+        "events": events,
+        "patient_years": years,
+    }
+    if method == "negbin":
+        log_rate, se, alpha = _negbin_log_rates(y, t, codes, k)
+        low, high = _wald(log_rate, se, "negbin", np.inf, cl)[2:]
+        with np.errstate(under="ignore"):
+            out.update(rate=np.exp(log_rate), ci_low=low, ci_high=high, dispersion=np.full(k, alpha))
+    else:
+        low, high = poisson_rate_ci(events, years, confidence_level=cl, method=method)
+        out.update(rate=events / years, ci_low=low, ci_high=high)
+    out["method"] = method
+    return pd.DataFrame(out)
+
+
+def _negbin_log_rates(y, t, codes, k):
+    """Log rate and its se per group from one NB2 fit of ``y ~ group`` (log(t) offset), and the dispersion.
+
+    The fit uses the reference parametrisation (intercept = group 0); the log
+    rate of group j is ``b0 + bj`` with variance ``V00 + Vjj + 2 V0j``.  Groups
+    without events get ``-inf`` and ``se = inf``; when group 0 has none, the
+    engine fits the other groups' columns as their own intercepts.
+    """
+    X = np.column_stack([np.ones(len(y))] + [(codes == j).astype(float) for j in range(1, k)])
+    arm_cols = list(range(1, k))
+    fit = fit_rates(y[None, :], t[None, :], X, model="negbin", arm_cols=arm_cols, loglik=False)
+    beta, cov, frozen = fit.beta[0], fit.cov[0], fit.frozen[0]
+    log_rate = np.full(k, -np.inf)
+    se = np.full(k, np.inf)
+    ref_empty = bool(fit.ref_empty[0])
+    if not ref_empty:
+        log_rate[0], se[0] = beta[0], math.sqrt(cov[0, 0])
+    for j in arm_cols:
+        if frozen[j]:
+            continue
+        if ref_empty:
+            log_rate[j], se[j] = beta[j], math.sqrt(cov[j, j])
+        else:
+            log_rate[j] = beta[0] + beta[j]
+            se[j] = math.sqrt(cov[0, 0] + cov[j, j] + 2.0 * cov[0, j])
+    return log_rate, se, float(fit.alpha[0])
 
 
 # ---------------------------------------------------------------------------
