@@ -4,12 +4,15 @@ Modules: ``datasets`` (``list_datasets``, ``load_dataset``, the schemas that
 validate every file, and ``overlap_groups`` / ``one_per_overlap_group`` /
 ``distinct_patients`` for series that share patients), ``effect_sizes`` (``metafor::escalc``-style effect sizes
 from summaries), ``meta`` (fixed- and random-effects meta-analysis, as
-``metafor::rma``).
+``metafor::rma``), ``claims`` (``pool_independent``: pooling of independent
+patient pools only, REML/Knapp-Hartung beside a Bayesian pool; ``certainty_table``;
+``short_answer``: the project's answer to the "cope without drugs" claim, from the data).
 """
 
 from __future__ import annotations
 
 from lupusstats._core.exports import export
+from lupusstats.evidence.claims import IndependentPool, certainty_table, pool_independent, short_answer
 from lupusstats.evidence.datasets import (
     DatasetError,
     distinct_patients,
@@ -25,8 +28,10 @@ from lupusstats.evidence.meta import MetaAnalysisResult, meta_analysis
 __all__ = [
     "MEASURES",
     "DatasetError",
+    "IndependentPool",
     "MetaAnalysisResult",
     "back_transform",
+    "certainty_table",
     "distinct_patients",
     "effect_sizes",
     "list_datasets",
@@ -34,6 +39,8 @@ __all__ = [
     "meta_analysis",
     "one_per_overlap_group",
     "overlap_groups",
+    "pool_independent",
+    "short_answer",
     "validate_dataset",
 ]
 
