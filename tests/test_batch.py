@@ -8,7 +8,10 @@ two-sided ones, 1-d and 2-d `treated`, and calibrated intervals by simulation.
 
 from __future__ import annotations
 
+import copy
 import inspect
+import math
+import pickle
 
 import numpy as np
 import pytest
@@ -231,3 +234,68 @@ def test_compare_proportions_batch_interval_coverage():
     covered = np.mean((res.ci_low < 0.15) & (res.ci_high > 0.15))
     lo, hi = _binom_bounds(0.95, n_trials)
     assert lo - 0.01 <= covered <= hi, covered  # Newcombe is near nominal, slightly conservative
+
+
+# --------------------------------------------------------------------------- rejection rate (power, type I error)
+def _with_pvalues(p):
+    p = np.asarray(p, dtype=float)
+    z = np.zeros_like(p)
+    return ls.BatchResult(z, z, z, z, z, p, measure="test", method="made-up p-values")
+
+
+def test_rejection_rate_by_hand():
+    from statsmodels.stats.proportion import proportion_confint
+
+    res = _with_pvalues([0.01, 0.2, np.nan, 0.04, 0.06, 0.05])
+    rr = res.rejection_rate(0.05)
+    assert isinstance(rr, ls.EstimateResult)
+    assert rr.estimate == 2 / 6  # 0.05 is not below 0.05; NaN counts as not rejecting
+    assert rr.se == pytest.approx(math.sqrt(2 / 6 * 4 / 6 / 6), rel=1e-15)
+    assert (rr.ci_low, rr.ci_high) == pytest.approx(proportion_confint(2, 6, alpha=0.05, method="beta"), rel=1e-10)
+    assert rr.confidence_interval(0.99) == pytest.approx(proportion_confint(2, 6, alpha=0.01, method="beta"), rel=1e-10)
+    assert "2 of 6 trials" in rr.method and "1 with an undefined test" in rr.method
+    assert "made-up p-values" in rr.method
+    assert math.isnan(rr.pvalue) and math.isnan(rr.statistic)
+    assert res.rejection_rate(0.1, confidence_level=0.9).estimate == 4 / 6
+    for other in (pickle.loads(pickle.dumps(rr)), copy.deepcopy(rr)):
+        assert other.confidence_interval(0.99) == rr.confidence_interval(0.99)
+
+
+@pytest.mark.parametrize(
+    ("kw", "error", "match"),
+    [
+        ({"alpha": 0.0}, ValueError, "alpha"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"alpha": "0.05"}, TypeError, "alpha"),
+        ({"confidence_level": 95}, ValueError, "confidence_level"),
+    ],
+)
+def test_rejection_rate_bad_arguments(kw, error, match):
+    with pytest.raises(error, match=match):
+        _with_pvalues([0.01, 0.5]).rejection_rate(**kw)
+
+
+def test_rejection_rate_interval_covers_the_true_rate():
+    # uniform p-values: the true rejection rate is alpha; the 95% Monte Carlo interval covers it in
+    # at least 95% of repetitions (Clopper-Pearson is conservative), within simulation error
+    rng = np.random.default_rng(81)
+    reps, n = 1000, 200
+    covered = 0
+    for p in rng.random((reps, n)):
+        low, high = _with_pvalues(p).rejection_rate(0.05).confidence_interval()
+        covered += low <= 0.05 <= high
+    assert covered / reps >= 0.95 - 4.4 * math.sqrt(0.95 * 0.05 / reps)
+
+
+def test_rejection_rate_on_a_batch_equals_simulate_power():
+    # the same p-values give the same power and Monte Carlo SE as simulate_power
+    sc = ls.Scenario(
+        [ls.Arm("reference"), ls.Arm("treated", severity_odds_ratio=0.5)],
+        n_per_arm=80,
+        baseline_flare_rate=1.5,
+        dispersion=0.5,
+        followup_years=1.0,
+    )
+    power = ls.simulate_power(sc, n_trials=300, endpoint="severity", rng=5)
+    rr = _with_pvalues(power.pvalues).rejection_rate(power.alpha)
+    assert rr.estimate == power.power and rr.se == pytest.approx(power.mc_se, rel=1e-12)

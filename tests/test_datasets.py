@@ -219,6 +219,7 @@ def _build_package(tmp_path) -> pathlib.Path:
 
 def test_built_package_carries_the_data(tmp_path):
     site = _build_package(tmp_path)
+    assert (site / "lupusstats" / "py.typed").is_file(), "the PEP 561 marker must ship (pyproject package-data)"
     assert sorted(p.name for p in (site / "lupusstats" / "data").glob("*.csv")) == sorted(
         p.name for p in DATA.glob("*.csv")
     )

@@ -188,6 +188,47 @@ def test_wilson_is_statsmodels_with_exact_ends():
     assert inf.wilson_interval(3, 10, 0.95) == pytest.approx(by_hand, rel=1e-14)
 
 
+# --------------------------------------------------------------------------- Clopper-Pearson
+def test_clopper_pearson_defining_equations_and_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for level in (0.8, 0.95, 0.99):
+        for n in (1, 2, 7, 40, 4000):
+            x = np.arange(n + 1) if n < 100 else np.array([0, 1, 5, 200, 3999, 4000])
+            low, high = inf.clopper_pearson_interval(x, n, level)
+            sm_low, sm_high = proportion_confint(x, np.full(x.shape, n), alpha=1 - level, method="beta")
+            np.testing.assert_allclose(low, sm_low, rtol=1e-10, atol=1e-15)
+            np.testing.assert_allclose(high, sm_high, rtol=1e-10, atol=1e-15)
+            assert low[0] == 0.0 and high[-1] == 1.0
+            # the ends solve P(X >= x | low) = (1 - level) / 2 = P(X <= x | high)
+            tail = (1 - level) / 2
+            inner = (x > 0) & (x < n)
+            np.testing.assert_allclose(stats.binom.sf(x[inner] - 1, n, low[inner]), tail, rtol=1e-8)
+            np.testing.assert_allclose(stats.binom.cdf(x[inner], n, high[inner]), tail, rtol=1e-8)
+    # R: binom.test(3, 10)$conf.int
+    assert inf.clopper_pearson_interval(3, 10, 0.95) == pytest.approx((0.06673951, 0.65245285), abs=5e-9)
+
+
+def test_clopper_pearson_covers_at_least_its_level():
+    # exact coverage: sum over x of P(X = x) for the x whose interval holds p
+    n, level = 60, 0.95
+    x = np.arange(n + 1)
+    low, high = inf.clopper_pearson_interval(x, n, level)
+    for p in np.linspace(0.005, 0.995, 67):
+        covered = (low <= p) & (p <= high)
+        assert stats.binom.pmf(x[covered], n, p).sum() >= level - 1e-12
+
+
+def test_clopper_pearson_nan_propagates_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = inf.clopper_pearson_interval(np.array([np.nan, 1.0]), np.array([10.0, np.nan]), 0.95)
+        assert np.isnan(low).all() and np.isnan(high).all()
+        assert inf.clopper_pearson_interval(0, 1, 0.95) == (0.0, 0.975)
+
+
 def test_wilson_nan_propagates_without_warnings():
     import warnings
 

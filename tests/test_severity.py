@@ -4,6 +4,7 @@ by simulation (type I error of cluster-aware vs naive flare-level tests), and ba
 from __future__ import annotations
 
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -98,6 +99,24 @@ def test_fisher_monte_carlo_3x4_against_R():
     r = ls.contingency_test(ref["table"], n_resamples=20_000, rng=3)
     assert "Monte Carlo" in r.method
     assert abs(r.pvalue - ref["p"]) < 4.5 * np.sqrt(ref["p"] * (1 - ref["p"]) / 20_000)
+
+
+def test_fisher_monte_carlo_is_seeded_and_carries_its_error():
+    # a 2 x 4 worst-flare table of two arms of 185 patients: too many tables to enumerate
+    table = [[100, 42, 17, 26], [106, 57, 10, 12]]
+    a, b = ls.contingency_test(table, rng=11), ls.contingency_test(table, rng=11)
+    assert "Monte Carlo" in a.method
+    assert a.pvalue == b.pvalue  # the same seed, the same p-value
+    assert a.mc_se == pytest.approx(math.sqrt(a.pvalue * (1 - a.pvalue) / 10_000), rel=1e-12)
+    others = {ls.contingency_test(table, rng=seed).pvalue for seed in range(12, 20)}
+    assert len(others) > 1  # really Monte Carlo: other seeds, other p-values ...
+    assert max(abs(p - a.pvalue) for p in others) < 6 * a.mc_se + 1e-4  # ... within its Monte Carlo error
+    gen = np.random.default_rng(11)
+    assert ls.contingency_test(table, rng=gen).pvalue == a.pvalue  # a Generator works as a seed does
+    # exact and asymptotic p-values have no Monte Carlo error
+    assert math.isnan(ls.contingency_test([[3, 1, 2], [0, 4, 5]]).mc_se)
+    assert math.isnan(ls.contingency_test(table, method="chisq").mc_se)
+    assert math.isnan(ls.cochran_armitage([[10, 6, 4], [15, 4, 1]]).mc_se)
 
 
 @pytest.mark.parametrize("name", ["t24", "t34", "big", "t22_yates"])

@@ -369,3 +369,140 @@ def test_invariants_hold_for_any_valid_scenario(n, rate, dispersion, followup, d
     assert not f.isna().any().any() and not p[C.N_FLARES].isna().any()
     batch = ls.simulate_trials(sc, 3, rng=seed)
     assert batch.n_flares.shape == (3, sum(n)) and (batch.n_flares >= 0).all()
+
+
+# ------------------------------------------------------- flares by severity (TrialBatch)
+
+
+def _expected_severity_shares(sc, arm_log_or=0.0):
+    """Expected share of flares at each severity level, by numerical integration over the patient terms.
+
+    Cumulative logits ``logit P(>= level) = logit P0(>= level) + eta`` with
+    ``eta = log OR + b (log u - E log u) + sd Z``; a patient's flares are
+    proportional to the frailty ``u``, so the flare-weighted share is
+    ``E[u p(eta)] / E[u]`` (E u = 1).
+    """
+    from scipy import integrate, special
+
+    p0 = np.asarray(sc.severity_probs)
+    theta = special.logit([p0[1] + p0[2], p0[2]])  # >= moderate, >= severe
+    nodes, weights = np.polynomial.hermite_e.hermegauss(60)
+    weights = weights / weights.sum()  # standard normal
+
+    def shares(eta):
+        ge = special.expit(theta + eta)  # P(>= moderate), P(>= severe)
+        return np.array([1 - ge[0], ge[0] - ge[1], ge[1]])
+
+    def given_u(log_u_centred):
+        eta = arm_log_or + sc.severity_frailty_log_or * log_u_centred
+        return sum(w * shares(eta + sc.severity_patient_sd * z) for z, w in zip(nodes, weights, strict=True))
+
+    if sc.severity_frailty_log_or == 0.0:
+        return given_u(0.0)
+    k = 1.0 / sc.dispersion
+    e_log_u = special.digamma(k) - math.log(k)
+    density = stats.gamma(k, scale=1.0 / k).pdf
+    return np.array(
+        [
+            integrate.quad(lambda u, j=j: u * given_u(math.log(u) - e_log_u)[j] * density(u), 0, np.inf)[0]
+            for j in range(3)
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "sev_or"),
+    [
+        ({}, 1.0),  # flares independent: the published mix
+        ({}, 0.5),  # proportional-odds shift of the arm
+        ({"severity_patient_sd": 1.5}, 1.0),  # severity clustered in patients
+        ({"severity_patient_sd": 1.0, "severity_frailty_log_or": 0.8}, 2.0),  # frequent flarers flare harder
+    ],
+)
+def test_flares_by_severity_match_the_severity_model(extra, sev_or):
+    sc = ls.Scenario(
+        [ls.Arm("control"), ls.Arm("treated", severity_odds_ratio=sev_or)],
+        n_per_arm=150,
+        baseline_flare_rate=1.5,
+        dispersion=0.6,
+        followup_years=1.0,
+        **extra,
+    )
+    batch = ls.simulate_trials(sc, 400, rng=71)
+    for code, log_or in enumerate((0.0, math.log(sev_or))):
+        by_level = batch.n_flares_by_severity[:, batch.arm == code].sum(axis=1)  # (trials, 3)
+        total = by_level.sum(axis=1)
+        share = by_level.sum(axis=0) / total.sum()
+        # ratio estimator over independent trials: its SE from the trial-level residuals
+        resid = by_level - share * total[:, None]
+        se = resid.std(axis=0, ddof=1) * math.sqrt(len(total)) / total.sum()
+        expected = _expected_severity_shares(sc, log_or)
+        assert np.all(np.abs(share - expected) < Z * se), (code, share, expected, se)
+
+
+def test_flares_by_severity_without_patient_terms_is_multinomial():
+    # No patient terms: every flare's severity is an independent draw from the mix, so the
+    # level totals are multinomial given the flare total (exact goodness of fit).
+    sc = two_arm().replace(n_per_arm=(3000, 3000))
+    batch = ls.simulate_trials(sc, 2, rng=72)
+    observed = batch.n_flares_by_severity[:, batch.arm == 0].sum(axis=(0, 1))
+    assert stats.chisquare(observed, np.asarray(sc.severity_probs) * observed.sum()).pvalue > P_MIN
+
+
+def test_flares_by_severity_is_consistent_and_read_only():
+    import copy
+    import pickle
+
+    sc = ls.preset("nephritis_induction").replace(severity_patient_sd=1.0)
+    batch = ls.simulate_trials(sc, 30, rng=73)
+    by = batch.n_flares_by_severity
+    assert by.shape == (30, sc.n_patients, 3) and np.issubdtype(by.dtype, np.integer)
+    assert (by >= 0).all()
+    np.testing.assert_array_equal(by.sum(axis=-1), batch.n_flares)
+    np.testing.assert_array_equal(by[..., 1], batch.n_moderate_flares)
+    np.testing.assert_array_equal(by[..., 2], batch.n_severe_flares)
+    worst = np.where(batch.n_flares > 0, 2 - np.argmax(by[..., ::-1] > 0, axis=-1), -1)
+    np.testing.assert_array_equal(worst, batch.worst_severity)
+    assert batch.n_flares_by_severity is by  # computed once
+    for how, b in {
+        "original": batch,
+        "pickle": pickle.loads(pickle.dumps(batch)),
+        "deepcopy": copy.deepcopy(batch),
+    }.items():
+        arr = b.n_flares_by_severity
+        np.testing.assert_array_equal(arr, by)
+        assert not arr.flags.writeable, how
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0, 0, 0] = 1
+
+
+def _cohort_counts_by_severity(cohort):
+    f, n = cohort.flares, len(cohort.patients)
+    table = pd.crosstab(f[C.PATIENT], f[C.SEVERITY], dropna=False)
+    return table.reindex(index=np.arange(1, n + 1), columns=list(C.SEVERITY_LEVELS), fill_value=0).to_numpy()
+
+
+def test_cohort_severities_are_the_trials_severities():
+    # One engine: with the same seed the flares table of simulate_cohort holds exactly the
+    # per-patient counts by severity of a one-trial batch.
+    sc = ls.preset("nephritis_induction", n_per_arm=80).replace(severity_patient_sd=1.0)
+    for seed in (1, 2, 3):
+        counts = _cohort_counts_by_severity(ls.simulate_cohort(sc, rng=seed))
+        np.testing.assert_array_equal(counts, ls.simulate_trials(sc, 1, rng=seed).n_flares_by_severity[0])
+
+
+def test_cohort_severities_and_trials_agree_in_distribution():
+    # Independent draws (different seeds): per-patient counts at each severity level have the
+    # same distribution in simulate_cohort's flares table and in simulate_trials, per arm.
+    sc = ls.preset("nephritis_induction").replace(n_per_arm=5000, severity_patient_sd=0.8, severity_frailty_log_or=0.5)
+    cohort = ls.simulate_cohort(sc, rng=74)
+    from_cohort = _cohort_counts_by_severity(cohort)
+    batch = ls.simulate_trials(sc, 1, rng=75)
+    from_trials = batch.n_flares_by_severity[0]
+    arm = cohort.patients[C.ARM].cat.codes.to_numpy()
+    np.testing.assert_array_equal(arm, batch.arm)
+    for code in range(len(sc.arms)):
+        for level in range(3):
+            x, y = from_cohort[arm == code, level], from_trials[batch.arm == code, level]
+            table = pd.crosstab(np.r_[np.zeros(x.size), np.ones(y.size)], np.r_[np.minimum(x, 3), np.minimum(y, 3)])
+            assert stats.chi2_contingency(table).pvalue > P_MIN, (code, level)

@@ -8,5 +8,6 @@
 * ``inference`` -- ``alternative`` handling, normal and t critical values and
   p-values, Wald and Wilson intervals, Hedges' J, the 2x2 formulas and the
   zero-cell rule: each written once;
+* ``types`` -- the type aliases of public signatures (``Real``, ``Int``, ``RNGLike`` ...);
 * ``exports`` -- gives each public name its family as its home (``__module__``).
 """

@@ -8,6 +8,8 @@
 * :func:`wald_interval`: ``estimate -/+ crit * se`` on a working scale (log,
   atanh, ...), one- or two-sided, back-transformed and clipped;
 * :func:`wilson_interval` for a proportion (statsmodels, with R's exact ends);
+  :func:`clopper_pearson_interval`, the exact interval (the Monte Carlo
+  interval of a simulated rejection rate);
 * :func:`hedges_j`, Hedges' exact small-sample correction;
 * the 2x2 table: :func:`zero_cell_correction` (``metafor::escalc``'s rule),
   :func:`log_risk_ratio`, :func:`log_odds_ratio`, :func:`risk_difference`
@@ -30,12 +32,15 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
+from lupusstats._core.types import FloatOrArray
 from lupusstats._core.validation import check_alternative
 
 __all__ = [
     "ALTERNATIVES",
     "check_alternative",
+    "clopper_pearson_interval",
     "critical_value",
     "hedges_j",
     "log_odds_ratio",
@@ -59,7 +64,7 @@ _STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "less": "smaller", "greate
 ZERO_CELL_RULES = ("only0", "all", "if0all", "none")
 
 
-def _out(x):
+def _out(x: npt.NDArray[np.float64]) -> FloatOrArray:
     """A float for a 0-d result, the array otherwise."""
     return float(x) if np.ndim(x) == 0 else x
 
@@ -245,6 +250,36 @@ def wilson_interval(x, n, confidence_level):
     return _out(low), _out(high)
 
 
+def clopper_pearson_interval(x, n, confidence_level):
+    """Clopper-Pearson (exact) interval for a binomial proportion ``x / n``, as R ``binom.test(x, n)$conf.int``.
+
+    The ends are beta quantiles, ``B((1 - c)/2; x, n - x + 1)`` and
+    ``B((1 + c)/2; x + 1, n - x)``, with 0 at ``x = 0`` and 1 at ``x = n``;
+    its coverage is at least `confidence_level` for every true proportion,
+    which makes it the interval of a simulated rejection rate (power or type I
+    error).  Vectorised over `x` and `n` (integer counts, ``0 <= x <= n``,
+    ``n >= 1``); NaN propagates.
+
+    Examples
+    --------
+    >>> from lupusstats._core.inference import clopper_pearson_interval
+    >>> [round(v, 4) for v in clopper_pearson_interval(3, 10, 0.95)]  # binom.test(3, 10)
+    [0.0667, 0.6525]
+    >>> clopper_pearson_interval(0, 10, 0.95)[0], clopper_pearson_interval(10, 10, 0.95)[1]
+    (0.0, 1.0)
+    """
+    from scipy.special import betaincinv
+
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=float)
+    tail = (1.0 - confidence_level) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(x <= 0, 0.0, betaincinv(np.maximum(x, 1e-300), n - x + 1.0, tail))
+        high = np.where(x >= n, 1.0, betaincinv(x + 1.0, np.maximum(n - x, 1e-300), 1.0 - tail))
+    nan = np.isnan(x) | np.isnan(n)
+    return _out(np.where(nan, np.nan, low)), _out(np.where(nan, np.nan, high))
+
+
 # --------------------------------------------------------------------------- standardised mean differences
 def hedges_j(df):
     """Hedges' (1981) exact small-sample correction ``J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))``.
@@ -310,7 +345,9 @@ def zero_cell_correction(cells, add: float = 0.5, to: str = "only0"):
     return [c + add * flag for c in cells], flag
 
 
-def log_risk_ratio(a, b, c, d):
+def log_risk_ratio(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Log risk ratio of a 2x2 table and its Katz variance ``1/a - 1/(a+b) + 1/c - 1/(c+d)``.
 
     Cells: ``a`` events and ``b`` non-events of group 1, ``c`` and ``d`` of group 2
@@ -323,7 +360,9 @@ def log_risk_ratio(a, b, c, d):
         return _out(np.log(a / n1) - np.log(c / n2)), _out(1 / a - 1 / n1 + 1 / c - 1 / n2)
 
 
-def log_odds_ratio(a, b, c, d):
+def log_odds_ratio(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Log odds ratio ``log(ad / bc)`` of a 2x2 table and its Woolf variance ``1/a + 1/b + 1/c + 1/d``.
 
     Cells as :func:`log_risk_ratio`.  Returns ``(log_or, variance)``.  Vectorised.
@@ -333,7 +372,9 @@ def log_odds_ratio(a, b, c, d):
         return _out(np.log(a * d / (b * c))), _out(1 / a + 1 / b + 1 / c + 1 / d)
 
 
-def risk_difference(a, b, c, d):
+def risk_difference(
+    a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Risk difference ``p1 - p2`` of a 2x2 table and its Wald variance ``p1 q1 / n1 + p2 q2 / n2``.
 
     Cells as :func:`log_risk_ratio`.  Returns ``(rd, variance)``.  Vectorised.

@@ -13,10 +13,14 @@ import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _show(value: object, limit: int = 80) -> str:
@@ -113,7 +117,9 @@ def check_probability_vector(name: str, value: object, *, length: int | None = N
     return arr / total
 
 
-def as_float_array(name: str, value: object, *, ndim: int | None = None, allow_nan: bool = False) -> np.ndarray:
+def as_float_array(
+    name: str, value: object, *, ndim: int | None = None, allow_nan: bool = False
+) -> npt.NDArray[np.float64]:
     """Convert to a float ndarray, rejecting strings, wrong dimension and NaN."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"`{name}` must be array-like of numbers, got a string {_show(value)}.")
@@ -129,7 +135,7 @@ def as_float_array(name: str, value: object, *, ndim: int | None = None, allow_n
     return arr
 
 
-def as_count_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+def as_count_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.int64]:
     """Non-negative integer counts (floats holding whole numbers are accepted)."""
     arr = as_float_array(name, value, ndim=ndim)
     if np.isinf(arr).any():
@@ -142,7 +148,7 @@ def as_count_array(name: str, value: object, *, ndim: int | None = None) -> np.n
     return arr.astype(np.int64)
 
 
-def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> np.ndarray:
+def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.float64]:
     """Strictly positive, finite floats (e.g. exposure in patient-years)."""
     arr = as_float_array(name, value, ndim=ndim)
     if not np.isfinite(arr).all():
@@ -224,7 +230,7 @@ def check_output_name(name: str, value: object, taken: Iterable[str]) -> None:
         )
 
 
-def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
+def renamed_keyword(old: str, new: str) -> Callable[[_F], _F]:
     """Decorator: keep accepting the keyword `old` of a function whose keyword is now `new`.
 
     A call with ``old=`` still works, with a ``DeprecationWarning`` naming the
@@ -249,7 +255,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
     if not (isinstance(old, str) and isinstance(new, str) and old.isidentifier() and new.isidentifier()):
         raise TypeError(f"`old` and `new` must be keyword names, got {_show(old)} and {_show(new)}.")
 
-    def decorate(func: Callable) -> Callable:
+    def decorate(func: _F) -> _F:
         renames = dict(getattr(func, "_renamed_keywords", {}))
         target = inspect.unwrap(func) if renames else func
         params = inspect.signature(target).parameters
@@ -258,7 +264,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
         renames[old] = new
 
         @functools.wraps(target)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             for was, now in renames.items():
                 if was in kwargs:
                     if now in kwargs:
@@ -274,6 +280,7 @@ def renamed_keyword(old: str, new: str) -> Callable[[Callable], Callable]:
             return target(*args, **kwargs)
 
         wrapper._renamed_keywords = renames  # type: ignore[attr-defined]
-        return wrapper
+        # to a type checker the function keeps its (new) signature: the old keyword is deprecated
+        return cast(_F, wrapper)
 
     return decorate

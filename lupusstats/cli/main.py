@@ -16,6 +16,7 @@ import argparse
 import os
 import pathlib
 import sys
+from typing import cast
 
 from lupusstats.card import effect_card
 from lupusstats.cli.report import build_report
@@ -98,7 +99,8 @@ def _cmd_simulate(args) -> int:
         raise UsageError(f"--out must be a directory, but {out} is a file")
     seed = args.seed
     if seed is None:  # reproducible after the fact: the drawn seed is printed
-        seed = int(np.random.SeedSequence().entropy % 2**32)
+        # a SeedSequence made without entropy draws an int (the stubs allow the argument's types)
+        seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)
     changes = {} if args.n_per_arm is None else {"n_per_arm": args.n_per_arm}
     scenario = preset(args.preset, **changes)
     cohort = simulate_cohort(scenario, rng=seed)

@@ -27,6 +27,7 @@ import json
 import pathlib
 import sys
 import time
+from typing import Any, cast
 
 from lupusstats import __version__
 
@@ -76,16 +77,15 @@ def notebook_parameters(nb) -> dict[str, str]:
         return {}
     found = {}
     for node in tree.body:
-        targets = (
-            node.targets
-            if isinstance(node, ast.Assign)
-            else [node.target]
-            if isinstance(node, ast.AnnAssign) and node.value is not None
-            else []
-        )
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
         for target in targets:
             if isinstance(target, ast.Name):
-                found[target.id] = ast.get_source_segment(source, node.value) or ""
+                found[target.id] = ast.get_source_segment(source, value) or ""
     return found
 
 
@@ -139,7 +139,9 @@ def _kernel_manager_class():
         def _this_python(self):
             return _ThisPython()
 
-        async def start_kernel(self, **kw):
+        # AsyncKernelManager makes start_kernel a coroutine over KernelManager's synchronous one
+        # (jupyter_client silences the same override error in its own source)
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             kw.setdefault("stderr", subprocess.DEVNULL)
             return await self._async_start_kernel(**kw)
 
@@ -256,7 +258,7 @@ def _markdown(text: str) -> str:
         import mistune
     except ImportError:  # nbconvert brings mistune; plain text is the fallback
         return f"<p>{html.escape(text)}</p>"
-    return mistune.html(text)
+    return cast(str, mistune.html(text))  # a str with the default (HTML) renderer
 
 
 def build_report(

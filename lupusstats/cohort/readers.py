@@ -17,11 +17,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["read_cohort"]
 
@@ -208,7 +212,13 @@ def _categories(table, column, values, allowed, problems, aliases=None):
     return text
 
 
-def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
+def read_cohort(
+    patients: str | os.PathLike[str] | pd.DataFrame,
+    flares: str | os.PathLike[str] | pd.DataFrame | None = None,
+    *,
+    arm_order: Sequence[str] | None = None,
+    sep: str = ",",
+) -> Cohort:
     """Read a user's own patients and flares tables into the lupusstats table shapes.
 
     The patients table needs ``patient``, ``arm`` and ``followup_years``; the
@@ -553,7 +563,7 @@ def read_cohort(patients, flares=None, *, arm_order=None, sep=","):
     for col in P.columns:  # other columns are kept, unchanged
         if col not in frame.columns:
             frame[col] = P[col].to_numpy()
-    if flare_frame is not None:
+    if ft is not None and flare_frame is not None:  # both or neither
         flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
         flare_frame[C.SEVERITY] = pd.Categorical(
             flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import numpy.typing as npt
+
 from lupusstats._core import validation as _v
+from lupusstats._core.types import FloatOrArray
 
 __all__ = ["d_to_log_odds_ratio", "log_odds_ratio_to_d"]
 
 
-def d_to_log_odds_ratio(d):
+def d_to_log_odds_ratio(d: npt.ArrayLike) -> FloatOrArray:
     """Convert a standardised mean difference to a log odds ratio: ``log OR = d * pi / sqrt(3)``.
 
     The logistic-distribution conversion of Hasselblad & Hedges (1995) and Chinn
@@ -35,7 +38,7 @@ def d_to_log_odds_ratio(d):
     return float(out) if out.ndim == 0 else out
 
 
-def log_odds_ratio_to_d(log_odds_ratio):
+def log_odds_ratio_to_d(log_odds_ratio: npt.ArrayLike) -> FloatOrArray:
     """Convert a log odds ratio to a standardised mean difference: ``d = log OR * sqrt(3) / pi``.
 
     Inverse of :func:`d_to_log_odds_ratio` (R ``effectsize::oddsratio_to_d(log=TRUE)``).

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import validation as _v
+from lupusstats._core.types import FloatArray
 
 __all__ = ["adjust_pvalues"]
 
 _ADJUST = {"holm": "holm", "hochberg": "simes-hochberg", "bonferroni": "bonferroni", "fdr_bh": "fdr_bh", "BH": "fdr_bh"}
 
 
-def adjust_pvalues(p, method="holm"):
+def adjust_pvalues(p: npt.ArrayLike, method: str = "holm") -> FloatArray:
     """Adjust p-values for multiple comparisons (statsmodels ``multipletests``).
 
     Parameters

@@ -13,10 +13,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
+from lupusstats._core.types import Int, Real
 
 # ---------------------------------------------------------------------------
 # standardised mean differences
@@ -122,7 +124,9 @@ def _smd_stats(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alte
     return _smd(kind, m1, s1, k1, m2, s2, k2, cl, alt)
 
 
-def cohens_d(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+def cohens_d(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, confidence_level: float = 0.95, alternative: str = "two-sided"
+) -> EstimateResult:
     """Cohen's d of `x` (treatment) against `y` (reference), pooled SD, with a noncentral-t CI.
 
     ``d = (mean(x) - mean(y)) / s_pooled``.  The interval inverts the noncentral
@@ -159,7 +163,9 @@ def cohens_d(x, y, *, confidence_level=0.95, alternative="two-sided") -> Estimat
     return _smd_data("d", x, y, confidence_level, alternative)
 
 
-def hedges_g(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+def hedges_g(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, confidence_level: float = 0.95, alternative: str = "two-sided"
+) -> EstimateResult:
     """Hedges' g: Cohen's d times the exact small-sample correction J(df), with a noncentral-t CI.
 
     ``J(df) = Gamma(df/2) / (sqrt(df/2) * Gamma((df-1)/2))`` with ``df = n1 + n2 - 2``;
@@ -185,7 +191,9 @@ def hedges_g(x, y, *, confidence_level=0.95, alternative="two-sided") -> Estimat
     return _smd_data("g", x, y, confidence_level, alternative)
 
 
-def glass_delta(x, y, *, confidence_level=0.95, alternative="two-sided") -> EstimateResult:
+def glass_delta(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, confidence_level: float = 0.95, alternative: str = "two-sided"
+) -> EstimateResult:
     """Glass's delta: the mean difference in units of the reference group's SD (`y`).
 
     Useful when treatment changes the spread.  The interval follows R
@@ -213,7 +221,17 @@ def glass_delta(x, y, *, confidence_level=0.95, alternative="two-sided") -> Esti
     return _smd_data("delta", x, y, confidence_level, alternative)
 
 
-def cohens_d_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+def cohens_d_from_stats(
+    mean1: Real,
+    sd1: Real,
+    n1: Int,
+    mean2: Real,
+    sd2: Real,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+) -> EstimateResult:
     """Cohen's d from summary statistics (group 1 = treatment, group 2 = reference).
 
     Same numbers as :func:`cohens_d` on the raw data (SDs with ``n - 1``), so
@@ -248,7 +266,17 @@ def cohens_d_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95
     return _smd_stats("d", mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative)
 
 
-def hedges_g_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+def hedges_g_from_stats(
+    mean1: Real,
+    sd1: Real,
+    n1: Int,
+    mean2: Real,
+    sd2: Real,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+) -> EstimateResult:
     """Hedges' g from summary statistics (group 1 = treatment, group 2 = reference).
 
     Same numbers as :func:`hedges_g` on the raw data: Cohen's d times the exact
@@ -284,7 +312,17 @@ def hedges_g_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95
     return _smd_stats("g", mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternative)
 
 
-def glass_delta_from_stats(mean1, sd1, n1, mean2, sd2, n2, *, confidence_level=0.95, alternative="two-sided"):
+def glass_delta_from_stats(
+    mean1: Real,
+    sd1: Real,
+    n1: Int,
+    mean2: Real,
+    sd2: Real,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+) -> EstimateResult:
     """Glass's delta from summary statistics; `sd2` (reference) is the standardiser.
 
     Same numbers as :func:`glass_delta` on the raw data: ``(mean1 - mean2) / sd2``,

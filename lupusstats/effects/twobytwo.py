@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from lupusstats._core.results import (
     _check_ci_func,
     _interval_at,
 )
+from lupusstats._core.types import Int, Real
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ---------------------------------------------------------------------------
 # 2x2 tables
@@ -83,7 +88,15 @@ def _zc_note(corrected: bool, zero_correction: float) -> str:
 
 
 def risk_ratio(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="katz", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "katz",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Risk ratio (treatment over reference) with a Katz log-scale Wald interval.
 
@@ -144,7 +157,15 @@ def risk_ratio(
 
 
 def odds_ratio(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="woolf", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "woolf",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Odds ratio (treatment over reference): Woolf log-scale Wald or exact conditional.
 
@@ -246,7 +267,15 @@ def _newcombe_interval(level: float, e1, k1, e2, k2, alternative):
 
 
 def risk_difference(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", alternative="two-sided", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "wald",
+    alternative: str = "two-sided",
+    zero_correction: float = 0.5,
 ) -> EstimateResult:
     """Risk difference ``events1/n1 - events2/n2`` (treatment minus reference).
 
@@ -509,7 +538,7 @@ class NNTResult(ResultBase):
     def __post_init__(self) -> None:
         _check_ci_func(self)
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Signed NNT at the ends of the difference interval (see ``includes_infinity``).
 
         Parameters
@@ -536,7 +565,7 @@ class NNTResult(ResultBase):
         near, far = sorted((self.ci_low, self.ci_high), key=abs)
         return f"{one(self.estimate)} ({pct} {one(near)} to {one(far)})"
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One-row DataFrame with ``label`` (Altman's display) added."""
         frame = super().to_frame()
         frame["label"] = self.label
@@ -592,7 +621,15 @@ def _nnt_from_difference(difference: EstimateResult, outcome: str, unit: str) ->
 
 
 def number_needed_to_treat(
-    events1, n1, events2, n2, *, confidence_level=0.95, method="wald", outcome="undesirable", zero_correction=0.5
+    events1: Int,
+    n1: Int,
+    events2: Int,
+    n2: Int,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "wald",
+    outcome: str = "undesirable",
+    zero_correction: float = 0.5,
 ) -> NNTResult:
     """Number needed to treat (benefit or harm) from a 2x2 table, with Altman's interval.
 
@@ -652,7 +689,13 @@ def _rates_iv(events1, exposure1, events2, exposure2):
 
 
 def rate_difference(
-    events1, exposure1, events2, exposure2, *, confidence_level=0.95, alternative="two-sided"
+    events1: Int,
+    exposure1: Real,
+    events2: Int,
+    exposure2: Real,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
 ) -> EstimateResult:
     """Incidence-rate difference ``events1/exposure1 - events2/exposure2`` with a Wald interval.
 
@@ -695,7 +738,13 @@ def rate_difference(
 
 
 def number_needed_to_treat_rate(
-    events1, exposure1, events2, exposure2, *, confidence_level=0.95, outcome="undesirable"
+    events1: Int,
+    exposure1: Real,
+    events2: Int,
+    exposure2: Real,
+    *,
+    confidence_level: float = 0.95,
+    outcome: str = "undesirable",
 ) -> NNTResult:
     """Patient-years of treatment per event prevented (or caused): NNT from flare rates.
 

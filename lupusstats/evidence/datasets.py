@@ -16,11 +16,16 @@ installed wheel carries them as the ``lupusstats.data`` resource package
 from __future__ import annotations
 
 import math
+import os
 import pathlib
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lupusstats._core import validation as _v
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DatasetError",
@@ -361,14 +366,18 @@ def _data_dir():
     )
 
 
-def _fail(file, row, column, message):
+def _fail(file: object, row: int | None, column: str | None, message: str) -> NoReturn:
     where = f"{file}: row {row} (file line {row + 1})" if row is not None else f"{file}"
     col = f", column {column!r}" if column is not None else ""
     raise DatasetError(f"{where}{col}: {message}")
 
 
-def _parse(value: str, spec: _Col, file, row, column):
-    """Convert one CSV cell; '' is missing."""
+def _parse(value: str, spec: _Col, file: object, row: int, column: str) -> Any:
+    """Convert one CSV cell; '' is missing (None).
+
+    The type follows ``spec.kind`` (str, bool, int or float), which the schema
+    decides at run time, so it is ``Any`` to the type checker.
+    """
     if value == "":
         if spec.required:
             _fail(file, row, column, "is required but empty.")
@@ -416,7 +425,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def validate_dataset(data, *, name: str | None = None):
+def validate_dataset(data: str | os.PathLike[str] | pd.DataFrame, *, name: str | None = None) -> pd.DataFrame:
     """Validate a published-summary table against its schema and return it typed.
 
     Parameters
@@ -499,7 +508,7 @@ def validate_dataset(data, *, name: str | None = None):
     if not records:
         _fail(file, None, None, "has no rows.")
     pos = {c: header.index(c) for c in schema.columns}
-    parsed = {c: [] for c in schema.columns}
+    parsed: dict[str, list[Any]] = {c: [] for c in schema.columns}
     groups: dict[str, tuple[str, int]] = {}  # study -> (overlap group, first row)
     for i, rec in enumerate(records, start=1):
         row = {c: _parse(rec[pos[c]], spec, file, i, c) for c, spec in schema.columns.items()}
@@ -561,7 +570,8 @@ def validate_dataset(data, *, name: str | None = None):
     dtypes = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}
     out = pd.DataFrame(
         {
-            c: pd.array(
+            # the dtype is chosen at run time; pandas-stubs overload pd.array on literal dtypes only
+            c: pd.array(  # type: ignore[call-overload]
                 [math.nan if (v is None and spec.kind == "float") else v for v in parsed[c]], dtype=dtypes[spec.kind]
             )
             for c, spec in schema.columns.items()
@@ -572,7 +582,7 @@ def validate_dataset(data, *, name: str | None = None):
     return out
 
 
-def load_dataset(name: str):
+def load_dataset(name: str) -> pd.DataFrame:
     """Load one shipped data set of published summary statistics, validated.
 
     Parameters
@@ -604,7 +614,7 @@ def load_dataset(name: str):
     return validate_dataset(_data_dir().joinpath(f"{name}.csv"), name=name)
 
 
-def list_datasets():
+def list_datasets() -> pd.DataFrame:
     """The shipped data sets: one row each with name, description, rows, source file and tag counts.
 
     Returns
@@ -657,7 +667,7 @@ def _overlap_frame(data, size):
     if name is None:
         known = [n for n, s in SCHEMAS.items() if s.overlap is not None and set(s.columns) <= set(data.columns)]
         name = known[0] if len(known) == 1 else None
-    schema = SCHEMAS.get(name)
+    schema = SCHEMAS.get(name) if name is not None else None
     if schema is None or schema.overlap is None:
         with_groups = sorted(n for n, s in SCHEMAS.items() if s.overlap is not None)
         raise ValueError(
@@ -671,7 +681,7 @@ def _overlap_frame(data, size):
     return data, schema.key, schema.overlap, size
 
 
-def overlap_groups(data, *, size: str | None = None):
+def overlap_groups(data: str | pd.DataFrame, *, size: str | None = None) -> pd.DataFrame:
     """The overlap groups of a data set: which studies draw on the same patients.
 
     Several reports can describe the same patients: the five Nanjing MSC series
@@ -746,7 +756,7 @@ def _num(x) -> float:
         return -math.inf
 
 
-def one_per_overlap_group(data, *, size: str | None = None):
+def one_per_overlap_group(data: str | pd.DataFrame, *, size: str | None = None) -> pd.DataFrame:
     """The rows to pool: within each overlap group, only the rows of its largest study.
 
     Filter the table to one outcome (and time point) first, then call this
@@ -779,7 +789,7 @@ def one_per_overlap_group(data, *, size: str | None = None):
     return frame[frame[key].astype(str).isin(keep)]
 
 
-def distinct_patients(data, *, size: str | None = None) -> int:
+def distinct_patients(data: str | pd.DataFrame, *, size: str | None = None) -> int:
     """Patients across the studies of a table, each overlap group counted once (by its largest series).
 
     Parameters

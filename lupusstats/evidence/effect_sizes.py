@@ -12,10 +12,17 @@ rule, Hedges' J and the 2x2 formulas are those of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
+from lupusstats._core.types import FloatOrArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Measures understood by :func:`effect_sizes`, with the columns each needs.
 MEASURES: dict[str, str] = {
@@ -88,7 +95,7 @@ def _positive(data, name, role, n, *, allow_zero=False):
 
 
 def effect_sizes(
-    data,
+    data: pd.DataFrame,
     *,
     measure: str,
     ai: str = "ai",
@@ -113,7 +120,7 @@ def effect_sizes(
     add: float = 0.5,
     to: str = "only0",
     confidence_level: float | None = None,
-):
+) -> pd.DataFrame:
     """Effect sizes and sampling variances from published summaries (like ``metafor::escalc``).
 
     Group 1 is the treatment and group 2 the reference.  The keyword arguments
@@ -300,7 +307,7 @@ def effect_sizes(
     return out
 
 
-def back_transform(x, *, measure: str, ni=None):
+def back_transform(x: npt.ArrayLike, *, measure: str, ni: npt.ArrayLike | None = None) -> FloatOrArray:
     """Map effect sizes (or interval ends) back to their natural scale.
 
     ``exp`` for RR, OR, IRR; inverse logit for PLO; ``sin²`` for PAS; for PFT

@@ -10,7 +10,7 @@ so instead of inventing one.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lupusstats.model.scenario import (
     _BLISS_ORGAN,
@@ -23,6 +23,9 @@ from lupusstats.model.scenario import (
     Scenario,
     Source,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["list_presets", "preset"]
 
@@ -654,7 +657,7 @@ def preset(name: str, **changes: Any) -> Scenario:
     return scenario.replace(**changes) if changes else scenario
 
 
-def list_presets():
+def list_presets() -> pd.DataFrame:
     """Return one row per preset: name, arms, sizes, rates and description.
 
     Returns

@@ -28,10 +28,13 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from lupusstats._core import validation as _v
 from lupusstats.cohort.columns import ORGAN_DOMAINS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Arm", "Scenario", "Source"]
 
@@ -436,14 +439,14 @@ class Scenario:
                 "sledai_baseline_min", d["min"] if sledai_baseline_min is None else sledai_baseline_min, minimum=0
             ),
         )
-        inc_mean = d["increase_mean"] if sledai_increase_mean is None else sledai_increase_mean
-        inc_min = d["increase_min"] if sledai_increase_min is None else sledai_increase_min
-        inc_mean = _v.as_float_array("sledai_increase_mean", inc_mean, ndim=1)
+        inc_mean_in = d["increase_mean"] if sledai_increase_mean is None else sledai_increase_mean
+        inc_min_in = d["increase_min"] if sledai_increase_min is None else sledai_increase_min
+        inc_mean = _v.as_float_array("sledai_increase_mean", inc_mean_in, ndim=1)
         if inc_mean.size != 3:
             raise ValueError(
                 f"`sledai_increase_mean` must have 3 entries (mild, moderate, severe), got {inc_mean.size}."
             )
-        inc_min = tuple(_v.check_int(f"sledai_increase_min[{i}]", m, minimum=0) for i, m in enumerate(inc_min))
+        inc_min = tuple(_v.check_int(f"sledai_increase_min[{i}]", m, minimum=0) for i, m in enumerate(inc_min_in))
         if len(inc_min) != 3:
             raise ValueError(f"`sledai_increase_min` must have 3 entries, got {len(inc_min)}.")
         for i, (mean, low) in enumerate(zip(inc_mean, inc_min, strict=True)):
@@ -535,7 +538,7 @@ class Scenario:
         return self.replace(arms=arms)
 
     # ------------------------------------------------------------ provenance
-    def sources(self):
+    def sources(self) -> pd.DataFrame:
         """Every parameter with its value, source and evidence tag, as a DataFrame.
 
         One row per parameter: scenario-level rows have ``arm`` empty; arm rows
@@ -584,7 +587,7 @@ class Scenario:
                 out.append((arm.name, key, value, neutral, src))
         return out
 
-    def assumed_effects(self):
+    def assumed_effects(self) -> pd.DataFrame:
         """Treatment effects that are modelling assumptions (tag ``A``), not published numbers.
 
         A row is listed when a non-reference arm's ``flare_rate_ratio``,
@@ -788,7 +791,18 @@ _PETRI_1991 = "Petri M, Genovese M, Engle E, Hochberg M. Arthritis Rheum 1991;34
 _BLISS_ORGAN_SHARES = (18 / 557, 24 / 538, 4 / 562, 26 / 515, 5 / 558, 42 / 561, 51 / 561)
 _DEFAULT_ORGAN_PROBS = tuple(s / sum(_BLISS_ORGAN_SHARES) for s in _BLISS_ORGAN_SHARES)
 
-_DEFAULT_SLEDAI = {
+
+class _SledaiDefaults(TypedDict):
+    """The SLEDAI defaults of :class:`Scenario` (the ``sledai_*`` arguments left as None)."""
+
+    mean: float
+    sd: float
+    min: int
+    increase_mean: tuple[float, float, float]
+    increase_min: tuple[int, int, int]
+
+
+_DEFAULT_SLEDAI: _SledaiDefaults = {
     "mean": 9.71,
     "sd": 3.76,
     "min": 0,

@@ -30,6 +30,7 @@ Both take ``rng`` (anything :func:`numpy.random.default_rng` accepts).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -60,6 +61,12 @@ class TrialBatch:
     ----------
     n_flares, n_severe_flares, n_moderate_flares : ndarray of int
         Flare counts per patient (mild = the rest).
+    n_flares_by_severity : ndarray of int, shape (n_trials, n_patients, 3)
+        Flares per patient by severity, mild / moderate / severe on the last
+        axis (``ls.columns.SEVERITY_LEVELS``); sums to ``n_flares``, the last two
+        columns are ``n_moderate_flares`` and ``n_severe_flares``.  The
+        ``counts`` argument of :func:`lupusstats.compare_severity_batch`.
+        Computed on first use (a property; read-only like the rest).
     worst_severity : ndarray of int8
         Most severe flare per patient: -1 none, 0 mild, 1 moderate, 2 severe
         (the patient-level ordinal endpoint).
@@ -89,6 +96,13 @@ class TrialBatch:
     >>> rate = batch.n_flares[:, on_cyc].sum(axis=1) / batch.followup_years[:, on_cyc].sum(axis=1)
     >>> rate.shape, round(float(rate.mean()), 2)
     ((100,), 1.73)
+
+    Flares by severity per patient, the input of the batch severity tests:
+
+    >>> batch.n_flares_by_severity.shape
+    (100, 555, 3)
+    >>> bool((batch.n_flares_by_severity.sum(axis=-1) == batch.n_flares).all())
+    True
     """
 
     n_flares: np.ndarray
@@ -121,6 +135,16 @@ class TrialBatch:
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["adverse_events"] = dict(fields["adverse_events"])
         return (_rebuild_batch, (fields,))
+
+    @functools.cached_property
+    def n_flares_by_severity(self) -> np.ndarray:
+        """Flares per patient by severity, shape ``(n_trials, n_patients, 3)``: mild, moderate, severe.
+
+        Sums to ``n_flares`` over the last axis; read-only (computed once, on
+        first use, from the stored counts).
+        """
+        mild = self.n_flares - self.n_moderate_flares - self.n_severe_flares
+        return _read_only(np.stack([mild, self.n_moderate_flares, self.n_severe_flares], axis=-1))
 
     @property
     def n_trials(self) -> int:

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
+from lupusstats._core.types import FloatOrArray, Int, Real
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _CI_METHODS = ("exact", "midp", "score", "wald")
 
@@ -40,7 +46,9 @@ def _scalar_or_array(*arrays, like):
 # One rate
 
 
-def poisson_rate_ci(events, exposure, *, confidence_level=0.95, method="exact"):
+def poisson_rate_ci(
+    events: npt.ArrayLike, exposure: npt.ArrayLike, *, confidence_level: float = 0.95, method: str = "exact"
+) -> tuple[FloatOrArray, FloatOrArray]:
     """Confidence interval for a Poisson rate ``events / exposure``.
 
     Vectorised: `events` and `exposure` broadcast against each other.
@@ -155,12 +163,12 @@ class RateRatioResult(EstimateResult):
     rate2: float = math.nan
     null_ratio: float = 1.0
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One-row ``DataFrame`` with the rates, the ratio, its interval and p-value."""
         frame = super().to_frame()
         for i, name in enumerate(("rate1", "rate2", "events1", "exposure1", "events2", "exposure2")):
             frame.insert(i, name, getattr(self, name))
-        frame.insert(frame.columns.get_loc("pvalue"), "null_ratio", self.null_ratio)
+        frame.insert(cast(int, frame.columns.get_loc("pvalue")), "null_ratio", self.null_ratio)  # unique: an int
         return frame
 
 
@@ -242,16 +250,16 @@ def _no_events_interval(level):
 
 
 def rate_ratio_test(
-    events1,
-    exposure1,
-    events2,
-    exposure2,
+    events1: Int,
+    exposure1: Real,
+    events2: Int,
+    exposure2: Real,
     *,
-    method="exact",
-    alternative="two-sided",
-    confidence_level=0.95,
-    null_ratio=1.0,
-):
+    method: str = "exact",
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+    null_ratio: float = 1.0,
+) -> RateRatioResult:
     """Test and confidence interval for the ratio of two Poisson rates, ``rate1 / rate2``.
 
     Valid only for Poisson counts: with over-dispersed patient-level counts (as
@@ -334,7 +342,7 @@ def rate_ratio_test(
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = float(np.float64(rate1) / np.float64(rate2))
     se = math.sqrt(1.0 / x1 + 1.0 / x2) if x1 > 0 and x2 > 0 else math.inf
-    common = dict(
+    common: dict[str, Any] = dict(  # the fields both results share, of several types
         events1=x1,
         exposure1=t1,
         events2=x2,

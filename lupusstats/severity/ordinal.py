@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 
@@ -137,7 +138,7 @@ def mann_whitney_from_counts(a: np.ndarray, b: np.ndarray, *, correction: bool, 
 
 
 # --------------------------------------------------------------------------- intervals for proportions
-def goodman_interval(x: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+def goodman_interval(x: npt.ArrayLike, n: float, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Goodman (1965) simultaneous intervals for the K cells of one multinomial.
 
     ``x`` (K,) counts, ``n`` the (effective) total; chi-square quantile with one

@@ -13,7 +13,10 @@ by :mod:`lupusstats.severity`; import them from there.
 
 from __future__ import annotations
 
+import typing
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +24,9 @@ from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort import columns as C
 from lupusstats.severity import ordinal as _o
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NO_FLARE = "none"
 
@@ -73,7 +79,7 @@ def _ordered_codes(name: str, values, levels=None, *, missing: str = "raise"):
                 f"`{name}` is an unordered categorical with categories {list(s.cat.categories)}; severity is "
                 "ordinal: make it ordered or pass `levels=` in increasing severity."
             )
-        cat = s.array
+        cat = typing.cast("pd.Categorical", s.array)  # the stubs type .array as any ExtensionArray
         levels = list(s.cat.categories)
     codes = np.asarray(cat.codes, dtype=np.int64)
     keep = codes >= 0
@@ -143,7 +149,14 @@ def _cluster_counts(codes, pid, K):
 
 
 # =========================================================================== tables
-def severity_counts(flares, *, group=C.ARM, severity=C.SEVERITY, levels=None, missing="raise"):
+def severity_counts(
+    flares: pd.DataFrame,
+    *,
+    group: str = C.ARM,
+    severity: str = C.SEVERITY,
+    levels: Sequence[Hashable] | None = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
     """Cross-table of counts: one row per group, one column per severity level.
 
     Groups with no flares (declared categories of a Categorical group column)
@@ -185,16 +198,16 @@ def severity_counts(flares, *, group=C.ARM, severity=C.SEVERITY, levels=None, mi
 
 
 def severity_table(
-    flares,
+    flares: pd.DataFrame,
     *,
-    group=C.ARM,
-    severity=C.SEVERITY,
-    patient=C.PATIENT,
-    levels=None,
-    method="wilson",
-    confidence_level=0.95,
-    missing="raise",
-):
+    group: str = C.ARM,
+    severity: str = C.SEVERITY,
+    patient: str | None = C.PATIENT,
+    levels: Sequence[Hashable] | None = None,
+    method: str = "wilson",
+    confidence_level: float = 0.95,
+    missing: str = "raise",
+) -> pd.DataFrame:
     """Counts and shares of each severity level per group, with confidence intervals.
 
     One row per group and level: ``n`` flares at that level, ``total`` flares in
@@ -294,8 +307,15 @@ def severity_table(
 
 
 def organ_table(
-    flares, patients=None, *, group=C.ARM, organ=C.ORGAN, patient=C.PATIENT, domains=None, confidence_level=0.95
-):
+    flares: pd.DataFrame,
+    patients: pd.DataFrame | None = None,
+    *,
+    group: str = C.ARM,
+    organ: str = C.ORGAN,
+    patient: str = C.PATIENT,
+    domains: Sequence[str] | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """Organ involvement per group: share of flares and share of patients with a flare in each domain.
 
     ``flare_share`` is the share of the group's flares in the domain (a flare
@@ -413,16 +433,16 @@ def organ_table(
 
 
 def patient_severity(
-    flares,
-    patients=None,
+    flares: pd.DataFrame,
+    patients: pd.DataFrame | None = None,
     *,
-    group=C.ARM,
-    severity=C.SEVERITY,
-    patient=C.PATIENT,
-    sledai=C.SLEDAI_INCREASE,
-    levels=None,
-    missing="raise",
-):
+    group: str = C.ARM,
+    severity: str = C.SEVERITY,
+    patient: str = C.PATIENT,
+    sledai: str | None = C.SLEDAI_INCREASE,
+    levels: Sequence[Hashable] | None = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
     """Patient-level severity summaries: worst flare, counts by level, total SLEDAI increase.
 
     Patients without a flare enter every summary: ``worst_severity`` is
@@ -493,7 +513,10 @@ def patient_severity(
     out = {patient: ids, group: pd.Categorical(np.asarray(arm).astype(str), categories=groups), "n_flares": n}
     for k, lev in enumerate(d["levels"]):
         out[f"n_{lev}_flares"] = counts[:, k]
-    out["worst_severity"] = pd.Categorical.from_codes(worst, categories=[NO_FLARE, *d["levels"]], ordered=True)
+    # pandas-stubs require an Index for `categories`; pandas takes any list-like (and makes that Index)
+    out["worst_severity"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
+        worst, categories=[NO_FLARE, *d["levels"]], ordered=True
+    )
     if sledai is not None:
         tot = np.zeros(ids.size)
         np.add.at(tot, pos, sl)
@@ -511,7 +534,13 @@ def _sledai_values(flares, group, value):
     return x, g, groups
 
 
-def sledai_summary(flares, *, group=C.ARM, value=C.SLEDAI_INCREASE, quantiles=(0.1, 0.25, 0.5, 0.75, 0.9)):
+def sledai_summary(
+    flares: pd.DataFrame,
+    *,
+    group: str = C.ARM,
+    value: str = C.SLEDAI_INCREASE,
+    quantiles: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
+) -> pd.DataFrame:
     """Distribution of the SLEDAI increase per flare by group: n, mean, SD and quantiles.
 
     Quantiles are R's default type 7 (``numpy.quantile(method="linear")``).  A
@@ -561,7 +590,7 @@ def sledai_summary(flares, *, group=C.ARM, value=C.SLEDAI_INCREASE, quantiles=(0
     return out
 
 
-def sledai_ecdf(flares, *, group=C.ARM, value=C.SLEDAI_INCREASE):
+def sledai_ecdf(flares: pd.DataFrame, *, group: str = C.ARM, value: str = C.SLEDAI_INCREASE) -> pd.DataFrame:
     """Empirical distribution function of the SLEDAI increase per flare, by group (tidy).
 
     Parameters

@@ -16,14 +16,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult, ResultBase
+from lupusstats._core.types import RNGLike
 from lupusstats.severity import ordinal as _o
 from lupusstats.severity.tables import _cluster_counts, _ordered_codes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 # =========================================================================== results
@@ -64,7 +71,7 @@ class SeverityComparison(EstimateResult):
     n_x: int = 0
     n_y: int = 0
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """Return a one-row ``DataFrame`` with the estimate, interval, test and sizes."""
         frame = super().to_frame()
         frame.insert(6, "df", self.df)
@@ -90,6 +97,10 @@ class ContingencyTestResult(ResultBase):
     method : str
     n : int
         Total count in the table.
+    mc_se : float
+        Monte Carlo standard error of a simulated p-value,
+        ``sqrt(p (1 - p) / n_resamples)`` (Fisher's test on a table too large
+        to enumerate); NaN for an exact or asymptotic p-value.
 
     Examples
     --------
@@ -106,6 +117,7 @@ class ContingencyTestResult(ResultBase):
     df: float
     method: str
     n: int
+    mc_se: float = math.nan
 
 
 # =========================================================================== two-sample ordinal comparisons
@@ -199,8 +211,15 @@ def _fisher_z_interval(level, d, se_z, alternative):
 
 
 def probability_of_superiority(
-    x, y, *, cluster_x=None, cluster_y=None, levels=None, alternative="two-sided", confidence_level=0.95
-):
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    cluster_x: npt.ArrayLike | None = None,
+    cluster_y: npt.ArrayLike | None = None,
+    levels: Sequence[Hashable] | None = None,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> SeverityComparison:
     """Probability of superiority ``P(X > Y) + 0.5 P(X = Y)`` with the Brunner-Munzel test and interval.
 
     `x` is the treatment sample, `y` the reference; a value below 0.5 means
@@ -261,7 +280,15 @@ def probability_of_superiority(
     )
 
 
-def mann_whitney(x, y, *, levels=None, correction=True, alternative="two-sided", confidence_level=0.95):
+def mann_whitney(
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    levels: Sequence[Hashable] | None = None,
+    correction: bool = True,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> SeverityComparison:
     """Wilcoxon-Mann-Whitney test with ties, and the probability of superiority ``U / (n_x n_y)``.
 
     The p-value is the normal approximation with tie correction (and, by
@@ -331,16 +358,16 @@ def mann_whitney(x, y, *, levels=None, correction=True, alternative="two-sided",
 
 
 def cliffs_delta(
-    x,
-    y,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
     *,
-    cluster_x=None,
-    cluster_y=None,
-    levels=None,
-    method="brunner-munzel",
-    alternative="two-sided",
-    confidence_level=0.95,
-):
+    cluster_x: npt.ArrayLike | None = None,
+    cluster_y: npt.ArrayLike | None = None,
+    levels: Sequence[Hashable] | None = None,
+    method: str = "brunner-munzel",
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> SeverityComparison:
     """Cliff's delta ``P(X > Y) - P(X < Y)`` (= rank-biserial correlation) with a confidence interval.
 
     ``delta = 2 p - 1`` with ``p`` the probability of superiority; negative
@@ -438,7 +465,14 @@ def _count_table(table):
     return arr
 
 
-def contingency_test(table, *, method="fisher", correction=False, n_resamples=10_000, rng=None):
+def contingency_test(
+    table: npt.ArrayLike | pd.DataFrame,
+    *,
+    method: str = "fisher",
+    correction: bool = False,
+    n_resamples: int = 10000,
+    rng: RNGLike = None,
+) -> ContingencyTestResult:
     """Chi-square or Fisher exact test of association in an r x c table of counts.
 
     Rows are groups (arms), columns severity levels (any order: these tests
@@ -456,7 +490,8 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
       with more than five million possible tables): Monte Carlo with
       `n_resamples` tables drawn with the observed margins, ``p = (1 + #{as or
       more extreme}) / (1 + n_resamples)`` (as ``fisher.test(simulate.p.value = TRUE)``),
-      said so in ``method``.
+      said so in ``method``, with its Monte Carlo standard error in ``mc_se``.
+      Pass `rng` (a seed) so that the p-value is reproducible.
 
     These tests assume independent observations: use them on patient-level
     tables (one row per patient, e.g. the worst flare from
@@ -470,8 +505,10 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
         Yates' continuity correction for 2 x 2 chi-square.
     n_resamples : int
         Monte Carlo tables when an exact Fisher p-value is out of reach.
-    rng : seed or Generator, optional
-        For the Monte Carlo p-value only.
+    rng : None, int, SeedSequence or Generator
+        For the Monte Carlo p-value only (passed to
+        :func:`numpy.random.default_rng`); without a seed that p-value changes
+        from run to run.
 
     Returns
     -------
@@ -484,6 +521,16 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
     >>> r = ls.contingency_test([[3, 1, 2], [0, 4, 5]])
     >>> round(r.pvalue, 5)
     0.14685
+
+    A 3 x 3 table has a Monte Carlo p-value: seed it, and read its error.
+
+    >>> r = ls.contingency_test([[8, 3, 1], [5, 5, 2], [2, 4, 7]], rng=1)
+    >>> r.method
+    'Fisher exact (3 x 3), Monte Carlo p-value from 10000 tables'
+    >>> r.pvalue == ls.contingency_test([[8, 3, 1], [5, 5, 2], [2, 4, 7]], rng=1).pvalue
+    True
+    >>> bool(0 < r.mc_se < 0.005)
+    True
     """
     from scipy import stats
 
@@ -508,6 +555,8 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
             method="Pearson chi-square" + (" with Yates correction" if correction and arr.shape == (2, 2) else ""),
             n=n,
         )
+    p: float | None
+    mc_se = math.nan
     if arr.shape == (2, 2):
         p = float(stats.fisher_exact(arr).pvalue)
         label = "Fisher exact (2 x 2)"
@@ -523,10 +572,13 @@ def contingency_test(table, *, method="fisher", correction=False, n_resamples=10
             obs = dist.logpmf(arr)
             p = float((1 + np.sum(logp <= obs + 1e-7 * abs(obs))) / (n_resamples + 1))
             label = f"Fisher exact ({arr.shape[0]} x {arr.shape[1]}), Monte Carlo p-value from {n_resamples} tables"
-    return ContingencyTestResult(statistic=math.nan, pvalue=p, df=math.nan, method=label, n=n)
+            mc_se = math.sqrt(p * (1.0 - p) / n_resamples)
+    return ContingencyTestResult(statistic=math.nan, pvalue=p, df=math.nan, method=label, n=n, mc_se=mc_se)
 
 
-def cochran_armitage(table, *, scores=None, alternative="two-sided"):
+def cochran_armitage(
+    table: npt.ArrayLike | pd.DataFrame, *, scores: npt.ArrayLike | None = None, alternative: str = "two-sided"
+) -> ContingencyTestResult:
     """Cochran-Armitage test for a trend of severity between two groups.
 
     `table` is 2 x K: row 0 the reference group, row 1 the treatment group,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from lupusstats._core.results import ConfidenceInterval, ResultBase
 from lupusstats.cohort import columns as C
 from lupusstats.survival.models import cox_hazard_ratio
 from lupusstats.survival.nonparametric import logrank
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SurvivalComparison", "compare_survival"]
 
@@ -127,7 +131,7 @@ class SurvivalComparison(ResultBase):
         """The hazard ratio (the name every estimate has in lupusstats results)."""
         return self.hazard_ratio
 
-    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """The interval of the hazard ratio, by default at the stored level.
 
         Parameters
@@ -141,7 +145,7 @@ class SurvivalComparison(ResultBase):
         level = _v.check_confidence_level(confidence_level)
         return ConfidenceInterval(*_hr_interval(self.log_hazard_ratio, self.se, level, self.alternative))
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row: the arm (in a column named after `group`), ``reference``, ``hazard_ratio``, ..."""
         import pandas as pd
 
@@ -168,15 +172,15 @@ def _pick(name, value, allowed, column):
 
 
 def compare_survival(
-    patients,
+    patients: pd.DataFrame,
     *,
-    time=C.TIME,
-    event=C.EVENT,
-    group=C.ARM,
-    reference=None,
-    treatment=None,
-    alternative="two-sided",
-    confidence_level=0.95,
+    time: str = C.TIME,
+    event: str = C.EVENT,
+    group: str = C.ARM,
+    reference: str | None = None,
+    treatment: str | None = None,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
 ) -> SurvivalComparison:
     """Compare time to event between an arm and the reference on a table: log-rank test and Cox hazard ratio.
 

@@ -46,7 +46,7 @@ def _survival_iv(time, event, group=None, *, need_events=True):
     present = np.flatnonzero(counts > 0)
     remap = np.full(len(cat.categories), -1)
     remap[present] = np.arange(present.size)
-    return t, e, remap[cat.codes], [cat.categories[i] for i in present]
+    return t, e, remap[cat.codes], [cat.categories[int(i)] for i in present]
 
 
 def _check_reference(reference, levels, name="reference"):

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
 from lupusstats.survival.data import _check_reference, _km_one, _survival_iv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _normal_interval(level: float, centre, se, log_scale):
@@ -109,7 +115,15 @@ def _pick_treatment(levels, reference, treatment):
     return _check_reference(treatment, others, "treatment")
 
 
-def cox_hazard_ratio(time, event, group, *, reference, treatment=None, confidence_level=0.95) -> EstimateResult:
+def cox_hazard_ratio(
+    time: npt.ArrayLike,
+    event: npt.ArrayLike,
+    group: npt.ArrayLike,
+    *,
+    reference: Hashable,
+    treatment: Hashable | None = None,
+    confidence_level: float = 0.95,
+) -> EstimateResult:
     """Hazard ratio of `treatment` against `reference` from a Cox model with Efron ties (R ``coxph``).
 
     One Cox model is fitted with an indicator for every non-reference group
@@ -252,14 +266,23 @@ class RMSTResult(EstimateResult):
     se_treatment: float = math.nan
     se_reference: float = math.nan
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         frame = super().to_frame()
         for name in ("tau", "rmst_treatment", "se_treatment", "rmst_reference", "se_reference"):
             frame[name] = getattr(self, name)
         return frame
 
 
-def rmst_difference(time, event, group, *, reference, treatment=None, tau=None, confidence_level=0.95) -> RMSTResult:
+def rmst_difference(
+    time: npt.ArrayLike,
+    event: npt.ArrayLike,
+    group: npt.ArrayLike,
+    *,
+    reference: Hashable,
+    treatment: Hashable | None = None,
+    tau: float | None = None,
+    confidence_level: float = 0.95,
+) -> RMSTResult:
     """Restricted mean survival time (area under the Kaplan-Meier curve up to `tau`) difference.
 
     Each arm's RMST and its SE are those of R ``print(survfit(...), rmean=tau)``

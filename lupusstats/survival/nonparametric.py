@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import BatchResult, ResultBase
 from lupusstats.cohort import columns as C
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LogrankResult", "kaplan_meier", "logrank", "logrank_batch", "time_to_first_flare"]
 
@@ -23,14 +28,14 @@ from lupusstats.survival.data import _km_one, _survival_iv
 
 @_v.renamed_keyword(old="followup", new="exposure")
 def time_to_first_flare(
-    patients,
+    patients: pd.DataFrame,
     *,
-    severe=False,
-    group=C.ARM,
-    exposure=C.FOLLOWUP_YEARS,
-    first_flare=C.FIRST_FLARE_YEARS,
-    first_severe_flare=C.FIRST_SEVERE_FLARE_YEARS,
-):
+    severe: bool = False,
+    group: str = C.ARM,
+    exposure: str = C.FOLLOWUP_YEARS,
+    first_flare: str = C.FIRST_FLARE_YEARS,
+    first_severe_flare: str = C.FIRST_SEVERE_FLARE_YEARS,
+) -> pd.DataFrame:
     """Time to first flare (or first severe flare) per patient, censored at follow-up.
 
     Parameters
@@ -123,7 +128,14 @@ def _km_ci(surv, se, z, conf_type):
 
 
 @_v.renamed_keyword(old="conf_type", new="method")
-def kaplan_meier(time, event, group=None, *, confidence_level=0.95, method="log-log"):
+def kaplan_meier(
+    time: npt.ArrayLike,
+    event: npt.ArrayLike,
+    group: npt.ArrayLike | None = None,
+    *,
+    confidence_level: float = 0.95,
+    method: str = "log-log",
+) -> pd.DataFrame:
     """Kaplan-Meier survival curve(s) with Greenwood pointwise confidence intervals.
 
     Parameters
@@ -251,7 +263,7 @@ class LogrankResult(ResultBase):
     expected: tuple
     method: str = "log-rank test (as R survival::survdiff)"
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per group: ``group, observed, expected, statistic, df, pvalue``."""
         import pandas as pd
 
@@ -267,7 +279,7 @@ class LogrankResult(ResultBase):
         )
 
 
-def logrank(time, event, group) -> LogrankResult:
+def logrank(time: npt.ArrayLike, event: npt.ArrayLike, group: npt.ArrayLike) -> LogrankResult:
     """Log-rank test comparing the survival of k >= 2 groups (R ``survdiff``).
 
     With ``d_j`` events among ``n_j`` at risk at event time j and ``n_gj`` of
@@ -342,7 +354,14 @@ def logrank(time, event, group) -> LogrankResult:
 
 
 @_v.renamed_keyword(old="group_codes", new="treated")
-def logrank_batch(time, event, treated, *, alternative="two-sided", confidence_level=0.95) -> BatchResult:
+def logrank_batch(
+    time: npt.ArrayLike,
+    event: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> BatchResult:
     """Two-group log-rank test for many trials at once (the engine of time-to-flare power).
 
     Equal to :func:`logrank` (R ``survdiff``) on each row, ties included, with
