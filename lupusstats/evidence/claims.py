@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from lupusstats.effects import risk_ratio
 from lupusstats.evidence.datasets import distinct_patients, load_dataset, one_per_overlap_group, overlap_groups
 from lupusstats.evidence.effect_sizes import back_transform
 from lupusstats.evidence.meta import meta_analysis
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 try:
     from lupusstats.evidence.bayes import bayes_meta_analysis
@@ -125,7 +128,7 @@ class IndependentPool:
             values = [res.estimate, *res.confidence_interval()]
         return tuple(float(x) for x in back_transform(np.asarray(values), measure=self.measure))
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per method (Knapp-Hartung, Bayesian), natural scale, with ``quoted`` marking the text's interval."""
         import pandas as pd
 
@@ -146,7 +149,7 @@ class IndependentPool:
 
 
 def pool_independent(
-    es,
+    es: pd.DataFrame,
     *,
     overlap: str = "one_per_group",
     size: str = "ni",
@@ -267,7 +270,7 @@ _MORTALITY = {
 }
 
 
-def hsct_durable_remission():
+def hsct_durable_remission() -> pd.DataFrame:
     """Every HSCT series' longest-term share of patients still disease-free (or in remission), one row per series.
 
     Disease-free, progression-free and remission survival as each series
@@ -307,7 +310,7 @@ def hsct_durable_remission():
     return out.sort_values(["proportion", "study"]).reset_index(drop=True)
 
 
-def hsct_treatment_mortality():
+def hsct_treatment_mortality() -> pd.DataFrame:
     """Treatment-related and non-relapse mortality of every HSCT series, as counts where published.
 
     Returns
@@ -533,7 +536,7 @@ def _certainty(start: str, *judgements: str) -> str:
     return _LEVELS[max(level, 0)]
 
 
-def certainty_table(*, confidence_level: float = 0.95):
+def certainty_table(*, confidence_level: float = 0.95) -> pd.DataFrame:
     """Benefits and harms of each therapy x outcome with the certainty of the evidence (GRADE spirit), from the data.
 
     Rules (each cell states its judgement and the reason):
