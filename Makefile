@@ -46,7 +46,7 @@ format: $(STAMP)
 
 ## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
 ## (--dist loadfile keeps each notebook's cells on one worker, in order)
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
 
 ## make figures: copy each notebook's main figure to docs/figures/ (used by the README)

@@ -14,15 +14,20 @@ The default is quick (a few hundred simulated data sets per method, seconds);
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lupusstats import effects, rates, severity, survival
 from lupusstats._core import validation as _v
+from lupusstats._core.types import RNGLike
 from lupusstats.evidence import meta
 from lupusstats.model.scenario import Arm, Scenario
 from lupusstats.model.simulate import simulate_trials
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["VALIDATION_FAMILIES", "validate_methods"]
 
@@ -51,7 +56,7 @@ def _two_sided_hits(values):
     return values[ok], int((~ok).sum())
 
 
-def _reject(p, alpha):
+def _reject(p, alpha: float) -> tuple[int, int, int]:
     p, undefined = _two_sided_hits(p)
     return int((p < alpha).sum()), p.size, undefined
 
@@ -74,7 +79,7 @@ def _rate_tests(rng, n_trials, alpha, cl):
     for label, ratio in (("null", 1.0), ("alt", rr)):
         draws[label] = np.stack([rng.poisson(r2 * ratio * t1, n_trials), rng.poisson(r2 * t2, n_trials)], axis=1)
     for method in ("exact", "midp", "score", "wald"):
-        cache = {}
+        cache: dict[tuple[int, int], tuple[float, float, float]] = {}
 
         def run(x1, x2, _m=method, _c=cache):
             key = (int(x1), int(x2))
@@ -136,7 +141,7 @@ def _rate_tests(rng, n_trials, alpha, cl):
 def _rate_models(rng, n_trials, alpha, cl):
     rr = 0.7
     rows = []
-    base = dict(n_per_arm=60, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
+    base: dict[str, Any] = dict(n_per_arm=60, baseline_flare_rate=1.0, dispersion=0.5, followup_years=1.0)
     scen = "NB2 counts (dispersion 0.5), 60 per arm, 1 year, dropout 0.3/yr"
     batches = {}
     for label, ratio in (("null", 1.0), ("alt", rr)):
@@ -400,7 +405,15 @@ _CHECKS = {
 }
 
 
-def validate_methods(*, n_trials=200, rng=None, families=None, alpha=0.05, confidence_level=0.95, mc_level=0.99):
+def validate_methods(
+    *,
+    n_trials: int | Mapping[str, int] = 200,
+    rng: RNGLike = None,
+    families: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    confidence_level: float = 0.95,
+    mc_level: float = 0.99,
+) -> pd.DataFrame:
     """Type I error and confidence-interval coverage of every test in the package, by simulation.
 
     For each method the data are drawn from a model under which it should be
@@ -485,11 +498,16 @@ def validate_methods(*, n_trials=200, rng=None, families=None, alpha=0.05, confi
     for r in rows:
         n, k = r["n"], r["hits"]
         if n == 0:
-            est.append(math.nan), low.append(math.nan), high.append(math.nan), flag.append(False)
+            est.append(math.nan)
+            low.append(math.nan)
+            high.append(math.nan)
+            flag.append(False)
             verdict.append("undefined")
             continue
         ci = stats.binomtest(k, n).proportion_ci(confidence_level=mc, method="exact")
-        est.append(k / n), low.append(ci.low), high.append(ci.high)
+        est.append(k / n)
+        low.append(ci.low)
+        high.append(ci.high)
         outside = not (ci.low <= r["nominal"] <= ci.high)
         flag.append(outside)
         if not outside:

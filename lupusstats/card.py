@@ -12,17 +12,23 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats.cohort import Cohort
 from lupusstats.cohort import columns as C
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
 from lupusstats.rates import compare_rates
 from lupusstats.severity import compare_severity
 from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
 
-__all__ = ["AssumedEffectWarning", "effect_card"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["AssumedEffectWarning", "decision_rule", "effect_card"]
 
 
 class AssumedEffectWarning(UserWarning):
@@ -37,6 +43,7 @@ _CARD_COLUMNS = [
     "arm",
     "reference",
     "domain",
+    "family",
     "endpoint",
     "measure",
     "estimate",
@@ -44,26 +51,74 @@ _CARD_COLUMNS = [
     "ci_high",
     "null_value",
     "pvalue",
-    "pvalue_holm",
+    "pvalue_adjusted",
     "favours_treatment_if",
     "favours",
     "method",
     "label",
 ]
 
-
-def _favours(estimate, low, high, null, lower_is_better):
-    """'treatment' / 'reference' when the interval excludes the null, else 'neither'."""
-    if not (np.isfinite(low) and np.isfinite(high)) and not (low > null or high < null):
-        return "neither (CI includes null)"
-    if high < null:
-        return "treatment" if lower_is_better else "reference"
-    if low > null:
-        return "reference" if lower_is_better else "treatment"
-    return "neither (CI includes null)"
+_FAMILIES = ("separate", "joint", "none")
+_FAMILY_NAMES = {"benefit": "efficacy", "harm": "safety"}
 
 
-def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events=None):
+def _decide(estimate, null, lower_is_better, p_adjusted, alpha):
+    """The card's one decision rule: adjusted p < alpha, direction from the estimate."""
+    if not (np.isfinite(estimate) and np.isfinite(p_adjusted)):
+        return "not estimable"
+    if p_adjusted >= alpha or estimate == null:
+        return "neither"
+    return "treatment" if (estimate < null) == lower_is_better else "reference"
+
+
+def decision_rule(confidence_level=0.95, families="separate") -> str:
+    """The sentence that states how :func:`effect_card` decides its ``favours`` column.
+
+    Parameters
+    ----------
+    confidence_level : float
+        The card's confidence level; the significance level is ``1 - confidence_level``.
+    families : {"separate", "joint", "none"}
+        As in :func:`effect_card`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from lupusstats.card import decision_rule
+    >>> decision_rule(0.95)  # doctest: +NORMALIZE_WHITESPACE
+    'An endpoint favours an arm when its Holm-adjusted p-value is below 0.05 (Holm within each comparison,
+    separately for the efficacy and the safety endpoints); the estimate gives the direction.'
+    """
+    cl = _v.check_confidence_level(confidence_level)
+    families = _v.check_choice("families", families, _FAMILIES)
+    alpha = f"{1 - cl:.3g}"
+    if families == "none":
+        return (
+            f"An endpoint favours an arm when its unadjusted p-value is below {alpha}; "
+            "the estimate gives the direction."
+        )
+    within = (
+        "separately for the efficacy and the safety endpoints"
+        if families == "separate"
+        else "one family of all efficacy and safety endpoints"
+    )
+    return (
+        f"An endpoint favours an arm when its Holm-adjusted p-value is below {alpha} (Holm within each comparison, "
+        f"{within}); the estimate gives the direction."
+    )
+
+
+def effect_card(
+    cohort: Cohort,
+    *,
+    reference: str | None = None,
+    confidence_level: float = 0.95,
+    adverse_events: str | Sequence[str] | None = None,
+    families: str = "separate",
+) -> pd.DataFrame:
     """Benefits and harms of every arm against a reference, one tidy row per endpoint.
 
     Endpoints (one row each per non-reference arm):
@@ -81,11 +136,37 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
                               by patient (``ls.compare_severity``)
     SLEDAI increase from      Hedges' g of each patient's total SLEDAI increase      < 0
     flares                    over its observed follow-up (0 without flares)
-    drug-free remission       risk difference, Newcombe interval                     > 0
-    drug-free remission       NNT (signed; > 0 is NNTB), from the same interval     > 0
+    drug-free remission       risk difference, Newcombe interval, score test         > 0
+    drug-free remission       NNT (signed; > 0 is NNTB), from the same interval      > 0
+    death                     risk difference of patients who died during            < 0
+                              follow-up, Newcombe hybrid score interval, score
+                              test (only when the patients table has ``died``)
+    death                     NNT (signed; < 0 is NNTH = NNH), same interval         > 0
     adverse event <name>      risk ratio of patients with >= 1 event, Katz           < 1
     adverse event <name>      NNT (signed; < 0 is NNTH = NNH), Newcombe              > 0
     ========================  =====================================================  ===================
+
+    **One decision rule.**  ``favours`` is ``"treatment"`` or ``"reference"``
+    when the row's ``pvalue_adjusted`` is below ``1 - confidence_level``, in the
+    direction of the estimate, and ``"neither"`` otherwise (``"not estimable"``
+    without an estimate).  With the default ``families="separate"``,
+    ``pvalue_adjusted`` is Holm's adjustment within each arm's comparison,
+    separately for the efficacy (benefit) endpoints and the safety (harm)
+    endpoints, so that a long list of efficacy endpoints does not dilute a
+    harm signal (nor the reverse); ``"joint"`` puts all of them in one Holm
+    family per comparison, ``"none"`` leaves the p-values unadjusted.  Holm
+    controls the family-wise error under any dependence between endpoints
+    (flare rate and time to first flare are strongly dependent).  The interval
+    columns are the unadjusted intervals at `confidence_level`: an interval can
+    exclude the null while the adjusted p-value is not below the level, and
+    such a row favours neither arm.  ``card.attrs["decision_rule"]`` holds the
+    rule as a sentence (:func:`decision_rule`); :func:`ls.plots.plot_effect_card`
+    fills a marker exactly when ``favours`` names an arm.
+
+    An NNT row restates the tested row of its endpoint (the risk difference for
+    remission and death, the risk ratio for an adverse event): its ``pvalue``,
+    ``pvalue_adjusted`` and ``favours`` are that row's, it is not a separate
+    hypothesis, and its ``null_value`` is inf.
 
     The SLEDAI endpoint: the simulated (and most cohort) tables hold a baseline
     SLEDAI and the SLEDAI rise at each flare, not a SLEDAI at the end of
@@ -94,14 +175,6 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     patient_outcome="total_sledai_increase")``).  It is not the change of
     SLEDAI from baseline reported by trials, which would also count improvement.
 
-    ``pvalue_holm`` adjusts, within each arm's comparison, the p-values of all
-    rows except the NNT rows: an NNT row displays the risk difference behind it
-    (its ``pvalue`` is that difference's score test) and is not a separate
-    hypothesis, so its ``pvalue_holm`` is NaN.  For NNT rows ``null_value`` is
-    inf and ``favours`` follows the sign of the interval.  Holm controls the family-wise error under any
-    dependence between endpoints (flare rate and time to first flare are
-    strongly dependent).
-
     Parameters
     ----------
     cohort : object with ``.patients`` and ``.flares`` DataFrames
@@ -109,38 +182,55 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
     reference : str, optional
         Reference arm; default the first arm (category order of ``arm``).
     confidence_level : float
+        Level of the intervals; ``1 - confidence_level`` is the significance
+        level of the decision rule.
     adverse_events : list of str, optional
         Adverse-event names (``ae_<name>`` columns); default every ``ae_`` column.
+    families : {"separate", "joint", "none"}
+        Multiplicity families of the Holm adjustment, within each arm's
+        comparison: efficacy and safety apart (default), together, or no
+        adjustment.
 
     Returns
     -------
     DataFrame
-        Columns ``arm, reference, domain ("benefit"/"harm"), endpoint, measure,
-        estimate, ci_low, ci_high, null_value, pvalue, pvalue_holm,
-        favours_treatment_if, favours, method, label`` (``label``: Altman's
-        display for NNT rows).  ``card.attrs["assumed_effects"]`` holds one
-        line naming the treatment effects that the cohort's scenario assumes
-        rather than takes from a publication (``""`` if none, or for observed
-        data); when it is not empty an :class:`AssumedEffectWarning` shows
-        that line, because the card then reports what the assumption implies,
-        not what any study found (see ``Scenario.assumed_effects``).
+        Columns ``arm, reference, domain ("benefit"/"harm"), family (the Holm
+        family: "efficacy", "safety", "efficacy + safety" or "none"), endpoint,
+        measure, estimate, ci_low, ci_high, null_value, pvalue,
+        pvalue_adjusted, favours_treatment_if, favours, method, label``
+        (``label``: Altman's display for NNT rows, the counts for the death
+        row).  ``card.attrs`` holds ``confidence_level``, ``families``,
+        ``decision_rule`` and ``assumed_effects``: one line naming the
+        treatment effects that the cohort's scenario assumes rather than takes
+        from a publication (``""`` if none, or for observed data); when it is
+        not empty an :class:`AssumedEffectWarning` shows that line, because the
+        card then reports what the assumption implies, not what any study found
+        (see ``Scenario.assumed_effects``).
 
     Raises
     ------
     TypeError
         `cohort` without ``patients`` and ``flares`` tables.
     ValueError
-        Unknown `reference`, several trials in one table, unknown adverse event.
+        Unknown `reference` or `families`, several trials in one table, unknown adverse event.
 
     Examples
     --------
+    >>> import warnings
     >>> import lupusstats as ls
     >>> cohort = ls.simulate_cohort(ls.preset("nephritis_induction"), rng=1)
-    >>> card = ls.effect_card(cohort, reference="standard care")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     card = ls.effect_card(cohort, reference="standard care")
+    >>> print(caught[0].message)
+    Assumed, not published: MSC + standard care remission_probability 0.506 (tag A)
     >>> card.groupby("arm", observed=True).size().tolist()
-    [16, 16]
+    [18, 18]
     >>> card["endpoint"].iloc[:3].tolist()
     ['flare rate', 'severe flare rate', 'time to first flare']
+    >>> deaths = card[(card["endpoint"] == "death") & (card["measure"] == "risk difference")]
+    >>> deaths["label"].tolist(), deaths["favours"].tolist()
+    (['1/185 vs 1/185', '19/185 vs 1/185'], ['neither', 'reference'])
     """
     import pandas as pd
 
@@ -152,6 +242,7 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
             f"got {type(cohort).__name__}."
         )
     cl = _v.check_confidence_level(confidence_level)
+    families = _v.check_choice("families", families, _FAMILIES)
     needed = [
         C.ARM,
         C.PATIENT,
@@ -186,7 +277,8 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
 
     rows = []
 
-    def add(arm, domain, endpoint, measure, est, low, high, null, p, lower_is_better, method, label="", group=None):
+    def add(arm, domain, endpoint, measure, est, low, high, null, p, lower_is_better, method, label="", tested=None):
+        """One row; an NNT row passes `tested`, the index of the row whose test it restates."""
         nnt = measure == "NNT"
         rows.append(
             {
@@ -201,12 +293,71 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
                 "null_value": math.inf if nnt else null,
                 "pvalue": float(p),
                 "favours_treatment_if": "> 0 (NNTB)" if nnt else ("< " if lower_is_better else "> ") + f"{null:g}",
-                "favours": _favours(est, low, high, null, lower_is_better),
                 "method": method,
                 "label": label,
-                "_group": group if group is not None else len(rows),
-                "_nnt": nnt,
+                "_tested": tested,
+                "_null": null,
+                "_lower_is_better": lower_is_better,
             }
+        )
+        return len(rows) - 1
+
+    def add_binary(arm, domain, endpoint, e1, n1, e2, n2, *, desirable, ratio, label=""):
+        """A binary endpoint: its tested row (risk ratio or difference) and the NNT row restating it."""
+        if ratio:
+            try:
+                rr = risk_ratio(e1, n1, e2, n2, confidence_level=cl)
+                tested = add(
+                    arm,
+                    domain,
+                    endpoint,
+                    "risk ratio",
+                    rr.estimate,
+                    *rr.confidence_interval(),
+                    1.0,
+                    rr.pvalue,
+                    not desirable,
+                    "risk ratio of patients with >= 1 event, " + rr.method.split(", ", 1)[1],
+                    label=label,
+                )
+            except ValueError as err:  # say so, do not invent a number
+                nan = math.nan
+                tested = add(
+                    arm, domain, endpoint, "risk ratio", nan, nan, nan, 1.0, nan, True, f"not estimable: {err}"
+                )
+        else:
+            rd = risk_difference(e1, n1, e2, n2, confidence_level=cl, method="newcombe")
+            tested = add(
+                arm,
+                domain,
+                endpoint,
+                "risk difference",
+                rd.estimate,
+                *rd.confidence_interval(),
+                0.0,
+                rd.pvalue,
+                not desirable,
+                "risk difference, Newcombe hybrid score interval, score test",
+                label=label,
+            )
+        nnt = number_needed_to_treat(
+            e1, n1, e2, n2, confidence_level=cl, method="newcombe", outcome="desirable" if desirable else "undesirable"
+        )
+        kind = "> 0 NNTB, < 0 NNTH" if desirable else "< 0 NNTH = number needed to harm"
+        add(
+            arm,
+            domain,
+            endpoint,
+            "NNT",
+            nnt.estimate,
+            *nnt.confidence_interval(),
+            0.0,
+            math.nan,
+            False,
+            f"signed NNT ({kind}) from the Newcombe RD interval, Altman; p and decision: the {rows[tested]['measure']} "
+            "row" + ("; the interval passes through infinity (see label)" if nnt.includes_infinity else ""),
+            label=nnt.label,
+            tested=tested,
         )
 
     # NB rate ratios (ls.compare_rates), both flare counts
@@ -227,6 +378,7 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
         .to_numpy()
     )
     remission = patients[C.DRUG_FREE_REMISSION].to_numpy(dtype=bool)
+    died = patients[C.DIED].to_numpy(dtype=bool) if C.DIED in patients.columns else None
     ref_mask = (arms == reference).to_numpy()
 
     for arm in [lvl for lvl in levels if lvl != reference]:
@@ -271,19 +423,8 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
                     "Cox PH (Efron ties), this arm and the reference, Wald",
                 )
             except ValueError as err:  # no events / monotone likelihood: say so, do not invent a number
-                add(
-                    arm,
-                    "benefit",
-                    endpoint,
-                    "hazard ratio",
-                    math.nan,
-                    math.nan,
-                    math.nan,
-                    1.0,
-                    math.nan,
-                    True,
-                    f"not estimable: {err}",
-                )
+                nan = math.nan
+                add(arm, "benefit", endpoint, "hazard ratio", nan, nan, nan, 1.0, nan, True, f"not estimable: {err}")
         s = severity.loc[arm]
         add(
             arm,
@@ -311,104 +452,56 @@ def effect_card(cohort, *, reference=None, confidence_level=0.95, adverse_events
             True,
             "Hedges' g of total SLEDAI increase per patient, noncentral-t CI",
         )
-        e1, n1, e2, n2 = (
+        n1, n2 = int(mask.sum()), int(ref_mask.sum())
+        add_binary(
+            arm,
+            "benefit",
+            "drug-free remission",
             int(remission[mask].sum()),
-            int(mask.sum()),
+            n1,
             int(remission[ref_mask].sum()),
-            int(ref_mask.sum()),
+            n2,
+            desirable=True,
+            ratio=False,
         )
-        rd = risk_difference(e1, n1, e2, n2, confidence_level=cl, method="newcombe")
-        group = len(rows)
-        add(
-            arm,
-            "benefit",
-            "drug-free remission",
-            "risk difference",
-            rd.estimate,
-            *rd.confidence_interval(),
-            0.0,
-            rd.pvalue,
-            False,
-            "risk difference, Newcombe hybrid score interval",
-            group=group,
-        )
-        nnt = number_needed_to_treat(e1, n1, e2, n2, confidence_level=cl, method="newcombe", outcome="desirable")
-        add(
-            arm,
-            "benefit",
-            "drug-free remission",
-            "NNT",
-            nnt.estimate,
-            *nnt.confidence_interval(),
-            0.0,
-            nnt.pvalue,
-            False,
-            "signed NNT (> 0 NNTB, < 0 NNTH) from the Newcombe RD interval, Altman"
-            + ("; the interval passes through infinity (see label)" if nnt.includes_infinity else ""),
-            label=nnt.label,
-            group=group,
-        )
+        if died is not None:
+            e1, e2 = int(died[mask].sum()), int(died[ref_mask].sum())
+            add_binary(
+                arm, "harm", "death", e1, n1, e2, n2, desirable=False, ratio=False, label=f"{e1}/{n1} vs {e2}/{n2}"
+            )
         for event in adverse_events:
             had = patients[C.ae_column(event)].to_numpy() > 0
             e1, e2 = int(had[mask].sum()), int(had[ref_mask].sum())
-            endpoint = f"adverse event: {event}"
-            group = len(rows)
-            try:
-                rr = risk_ratio(e1, n1, e2, n2, confidence_level=cl)
-                add(
-                    arm,
-                    "harm",
-                    endpoint,
-                    "risk ratio",
-                    rr.estimate,
-                    *rr.confidence_interval(),
-                    1.0,
-                    rr.pvalue,
-                    True,
-                    "risk ratio of patients with >= 1 event, " + rr.method.split(", ", 1)[1],
-                    group=group,
-                )
-            except ValueError as err:
-                add(
-                    arm,
-                    "harm",
-                    endpoint,
-                    "risk ratio",
-                    math.nan,
-                    math.nan,
-                    math.nan,
-                    1.0,
-                    math.nan,
-                    True,
-                    f"not estimable: {err}",
-                    group=group,
-                )
-            nnh = number_needed_to_treat(e1, n1, e2, n2, confidence_level=cl, method="newcombe", outcome="undesirable")
-            add(
-                arm,
-                "harm",
-                endpoint,
-                "NNT",
-                nnh.estimate,
-                *nnh.confidence_interval(),
-                0.0,
-                nnh.pvalue,
-                False,
-                "signed NNT (< 0 NNTH = number needed to harm) from the Newcombe RD interval, Altman"
-                + ("; the interval passes through infinity (see label)" if nnh.includes_infinity else ""),
-                label=nnh.label,
-                group=group,
-            )
+            add_binary(arm, "harm", f"adverse event: {event}", e1, n1, e2, n2, desirable=False, ratio=True)
 
     card = pd.DataFrame(rows)
-    card["pvalue_holm"] = np.nan
-    for _arm, part in card.groupby("arm", sort=False):
-        family = part[~part["_nnt"] & part["pvalue"].notna()]
-        if len(family):
-            card.loc[family.index, "pvalue_holm"] = adjust_pvalues(family["pvalue"].to_numpy(), "holm")
+    nnt = card["_tested"].notna().to_numpy()
+    if families == "separate":
+        card["family"] = card["domain"].map(_FAMILY_NAMES)
+    else:
+        card["family"] = "efficacy + safety" if families == "joint" else "none"
+    card["pvalue_adjusted"] = np.nan
+    tested = card[~nnt & card["pvalue"].notna()]
+    if families == "none":
+        card.loc[tested.index, "pvalue_adjusted"] = tested["pvalue"]
+    else:
+        for _key, part in tested.groupby(["arm", "family"], sort=False):
+            card.loc[part.index, "pvalue_adjusted"] = adjust_pvalues(part["pvalue"].to_numpy(), "holm")
+    alpha = 1.0 - cl
+    card["favours"] = [
+        _decide(est, null, lower, p, alpha)
+        for est, null, lower, p in zip(
+            card["estimate"], card["_null"], card["_lower_is_better"], card["pvalue_adjusted"], strict=True
+        )
+    ]
+    source = card["_tested"][nnt].astype(int).to_numpy()
+    for col in ("pvalue", "pvalue_adjusted", "favours"):
+        card.loc[nnt, col] = card[col].to_numpy()[source]
     card["arm"] = pd.Categorical(card["arm"], categories=[lvl for lvl in levels if lvl != reference])
     card = card[_CARD_COLUMNS].reset_index(drop=True)
     card.attrs["confidence_level"] = cl
+    card.attrs["families"] = families
+    card.attrs["decision_rule"] = decision_rule(cl, families)
     line = _assumed_effects_line(cohort)
     card.attrs["assumed_effects"] = line
     if line:

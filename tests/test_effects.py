@@ -286,6 +286,7 @@ def test_effect_card_shape_and_columns(cohort, card):
         "arm",
         "reference",
         "domain",
+        "family",
         "endpoint",
         "measure",
         "estimate",
@@ -293,7 +294,7 @@ def test_effect_card_shape_and_columns(cohort, card):
         "ci_high",
         "null_value",
         "pvalue",
-        "pvalue_holm",
+        "pvalue_adjusted",
         "favours_treatment_if",
         "favours",
         "method",
@@ -301,7 +302,7 @@ def test_effect_card_shape_and_columns(cohort, card):
     ]
     assert list(card["arm"].cat.categories) == ["IV cyclophosphamide", "MSC + standard care"]
     n_ae = sum(c.startswith("ae_") for c in cohort.patients.columns)
-    assert (card.groupby("arm", observed=True).size() == 8 + 2 * n_ae).all()
+    assert (card.groupby("arm", observed=True).size() == 8 + 2 + 2 * n_ae).all()  # 2: death and its NNH
     assert set(card["domain"]) == {"benefit", "harm"}
 
 
@@ -340,14 +341,15 @@ def test_effect_card_rows_equal_the_functions_behind_them(cohort, card):
 
 
 def test_effect_card_holm_and_directions(card):
-    for _arm, part in card.groupby("arm", observed=True):
+    for _key, part in card.groupby(["arm", "family"], observed=True):
         tested = part[part["measure"] != "NNT"]
-        np.testing.assert_allclose(tested["pvalue_holm"], ls.adjust_pvalues(tested["pvalue"].to_numpy(), "holm"))
-        assert part.loc[part["measure"] == "NNT", "pvalue_holm"].isna().all()
-    harm = card[(card["measure"] == "risk ratio") & (card["ci_low"] > 1)]
-    assert (harm["favours"] == "reference").all()
+        np.testing.assert_allclose(tested["pvalue_adjusted"], ls.adjust_pvalues(tested["pvalue"].to_numpy(), "holm"))
+    harm = card[(card["measure"] == "risk ratio") & (card["estimate"] > 1) & (card["pvalue_adjusted"] < 0.05)]
+    assert len(harm) and (harm["favours"] == "reference").all()
     assert set(card.loc[card["measure"] == "hazard ratio", "favours_treatment_if"]) == {"< 1"}
-    assert set(card.loc[card["measure"] == "risk difference", "favours_treatment_if"]) == {"> 0"}
+    rd = card[card["measure"] == "risk difference"]
+    assert set(rd.loc[rd["endpoint"] == "drug-free remission", "favours_treatment_if"]) == {"> 0"}
+    assert set(rd.loc[rd["endpoint"] == "death", "favours_treatment_if"]) == {"< 0"}
 
 
 def test_effect_card_bad_input(cohort):

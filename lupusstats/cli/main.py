@@ -188,7 +188,7 @@ def format_effect_card(card, confidence_level: float = 0.95) -> str:
                 "estimate": [p[0] for p in pairs],
                 level: [p[1] for p in pairs],
                 "p": [_fmt_p(p) for p in rows["pvalue"]],
-                "p (Holm)": [_fmt_p(p) for p in rows["pvalue_holm"]],
+                "p (Holm)": [_fmt_p(p) for p in rows["pvalue_adjusted"]],
                 "favours": rows["favours"],
             }
         )
@@ -223,7 +223,11 @@ def _cmd_analyze(args) -> int:
     recorded = _assumed_from_sources(folder / "scenario.csv") if args.patients is None else ""
     _print_assumed(card.attrs.get("assumed_effects") or recorded)
     print()
-    print("p (Holm): Holm-adjusted within each arm's comparison; NNT rows restate the risk difference above them.")
+    print(
+        "p (Holm): Holm-adjusted within each arm's comparison, efficacy and safety endpoints apart; "
+        "NNT rows restate the test above them."
+    )
+    print(f"favours: {card.attrs['decision_rule']}")
     print(f"full table with methods: {out}")
     return 0
 

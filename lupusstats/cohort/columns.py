@@ -4,7 +4,7 @@ This module is the single definition of the two table shapes used everywhere in
 lupusstats (see ``docs/architecture.md``):
 
 **patients** -- one row per patient (per trial replicate when there are several)
-    ``trial``, ``patient``, ``arm``, ``followup_years``, ``completed``,
+    ``trial``, ``patient``, ``arm``, ``followup_years``, ``completed``, ``died``,
     ``baseline_sledai``, ``n_flares``, ``n_severe_flares``, ``first_flare_years``,
     ``first_severe_flare_years``, ``drug_free_remission`` and one ``ae_<event>``
     count column per adverse event.
@@ -28,6 +28,7 @@ __all__ = [
     "ARM",
     "BASELINE_SLEDAI",
     "COMPLETED",
+    "DIED",
     "DRUG_FREE_REMISSION",
     "EVENT",
     "FIRST_FLARE_YEARS",
@@ -55,6 +56,7 @@ PATIENT = "patient"
 ARM = "arm"
 FOLLOWUP_YEARS = "followup_years"
 COMPLETED = "completed"
+DIED = "died"  # died during follow-up (simulated from the arm's treatment_mortality)
 BASELINE_SLEDAI = "baseline_sledai"
 N_FLARES = "n_flares"
 N_SEVERE_FLARES = "n_severe_flares"
@@ -94,6 +96,7 @@ PATIENT_COLUMNS: tuple[str, ...] = (
     ARM,
     FOLLOWUP_YEARS,
     COMPLETED,
+    DIED,
     BASELINE_SLEDAI,
     N_FLARES,
     N_SEVERE_FLARES,

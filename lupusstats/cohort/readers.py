@@ -241,8 +241,9 @@ def read_cohort(
     the patient's follow-up ended, a flare of a patient not in the patients
     table or in another arm than the patient's, a duplicate patient, an
     unknown severity or organ, a flare count that disagrees with the flares
-    listed.  The error names the file, the line (as an editor shows it; the
-    header is line 1) and the column.
+    listed, a patient who ``died`` yet ``completed`` the follow-up.  The error
+    names the file, the line (as an editor shows it; the header is line 1) and
+    the column.
 
     Parameters
     ----------
@@ -348,9 +349,13 @@ def read_cohort(
         pt, C.FOLLOWUP_YEARS, follow <= 0, lambda i: f"follow-up must be > 0 years, got {P[C.FOLLOWUP_YEARS].iloc[i]!r}"
     )
     out[C.ARM], out[C.FOLLOWUP_YEARS] = arms, follow
-    for col in (C.COMPLETED, C.DRUG_FREE_REMISSION):
+    for col in (C.COMPLETED, C.DIED, C.DRUG_FREE_REMISSION):
         if col in P.columns:
             out[col] = _booleans(pt, col, problems)
+    if C.COMPLETED in out and C.DIED in out:
+        problems.add_mask(
+            pt, C.DIED, out[C.DIED] & out[C.COMPLETED], lambda i: "died during follow-up but `completed` is true"
+        )
     counts = [
         c for c in P.columns if c in (C.BASELINE_SLEDAI, C.N_FLARES, C.N_SEVERE_FLARES) or c.startswith(C.AE_PREFIX)
     ]

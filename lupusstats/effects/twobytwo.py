@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
@@ -342,7 +343,9 @@ def risk_difference(
     return _wald_result(rd, var, False, cl, alt, "risk difference, Wald interval" + _zc_note(corrected, zc))
 
 
-def compare_proportions_batch(events, treated, *, alternative="two-sided", confidence_level=0.95) -> BatchResult:
+def compare_proportions_batch(
+    events: npt.ArrayLike, treated: npt.ArrayLike, *, alternative: str = "two-sided", confidence_level: float = 0.95
+) -> BatchResult:
     """Two independent proportions for many trials at once: risk difference, Newcombe interval, score test.
 
     The batch twin of :func:`risk_difference` with ``method="newcombe"``, one

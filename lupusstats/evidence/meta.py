@@ -23,12 +23,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MetaAnalysisResult", "meta_analysis"]
 
@@ -230,7 +235,7 @@ class MetaAnalysisResult(ResultBase):
         vt = _typical_v(self.vi)
         return ConfidenceInterval(100 * lo / (vt + lo), 100 * hi / (vt + hi))
 
-    def study_table(self, confidence_level: float | None = None):
+    def study_table(self, confidence_level: float | None = None) -> pd.DataFrame:
         """One row per study: label, yi, vi, se, Wald interval (normal quantile) and percent weight."""
         import pandas as pd
 
@@ -249,7 +254,7 @@ class MetaAnalysisResult(ResultBase):
             }
         )
 
-    def leave_one_out(self):
+    def leave_one_out(self) -> pd.DataFrame:
         """Refit without each study in turn (same method and test), like ``metafor::leave1out``.
 
         Returns
@@ -291,7 +296,7 @@ class MetaAnalysisResult(ResultBase):
             )
         return pd.DataFrame(rows)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One-row tidy DataFrame: estimate, se, interval, p, tau2 and its interval, I², H², Q, PI."""
         import pandas as pd
 
@@ -327,7 +332,9 @@ class MetaAnalysisResult(ResultBase):
         )
 
 
-def _meta_iv(yi, vi, method, test, confidence_level, labels):
+def _meta_iv(
+    yi, vi, method, test, confidence_level, labels
+) -> tuple[np.ndarray, np.ndarray, str, str, float, tuple[str, ...]]:
     import pandas as pd
 
     if isinstance(yi, pd.DataFrame):
@@ -373,8 +380,8 @@ def _meta_iv(yi, vi, method, test, confidence_level, labels):
 
 
 def meta_analysis(
-    yi,
-    vi=None,
+    yi: npt.ArrayLike | pd.DataFrame,
+    vi: npt.ArrayLike | None = None,
     *,
     method: str = "REML",
     test: str = "z",

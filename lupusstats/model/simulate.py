@@ -34,14 +34,19 @@ import functools
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats._core.results import _read_only
+from lupusstats._core.types import RNGLike
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
 from lupusstats.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TrialBatch", "simulate_cohort", "simulate_trials"]
 
@@ -76,6 +81,9 @@ class TrialBatch:
         Time of the first (severe) flare; NaN when there was none (censored at
         ``followup_years``).
     completed, drug_free_remission : ndarray of bool
+    died : ndarray of bool
+        Died before the end of the planned follow-up (drawn from the arm's
+        ``treatment_mortality``, the model's only deaths); follow-up ends at the death.
     baseline_sledai : ndarray of int
     adverse_events : read-only mapping of str to ndarray of int
         Counts per adverse event.
@@ -113,6 +121,7 @@ class TrialBatch:
     first_flare_years: np.ndarray
     first_severe_flare_years: np.ndarray
     completed: np.ndarray
+    died: np.ndarray
     drug_free_remission: np.ndarray
     baseline_sledai: np.ndarray
     adverse_events: Mapping[str, np.ndarray]
@@ -162,7 +171,7 @@ class TrialBatch:
             raise ValueError(f"unknown arm {name!r}; this batch has {list(self.arm_names)}.")
         return self.arm == self.arm_names.index(name)
 
-    def to_patients(self):
+    def to_patients(self) -> pd.DataFrame:
         """Return all trials as one long patients table with a ``trial`` column."""
         import pandas as pd
 
@@ -170,9 +179,11 @@ class TrialBatch:
         data = {
             C.TRIAL: np.repeat(np.arange(T), P),
             C.PATIENT: np.tile(np.arange(1, P + 1), T),
-            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),
+            # pandas-stubs require an Index for `categories`; pandas takes any list-like
+            C.ARM: pd.Categorical.from_codes(np.tile(self.arm, T), categories=list(self.arm_names)),  # type: ignore[call-overload]
             C.FOLLOWUP_YEARS: self.followup_years.ravel(),
             C.COMPLETED: self.completed.ravel(),
+            C.DIED: self.died.ravel(),
             C.BASELINE_SLEDAI: self.baseline_sledai.ravel(),
             C.N_FLARES: self.n_flares.ravel(),
             C.N_SEVERE_FLARES: self.n_severe_flares.ravel(),
@@ -200,7 +211,40 @@ def _check_scenario(scenario: object) -> Scenario:
     return scenario
 
 
-def _per_patient(scenario: Scenario) -> dict[str, np.ndarray]:
+class _PerPatient(TypedDict):
+    """Arm parameters, one entry per patient (:func:`_per_patient`)."""
+
+    code: np.ndarray
+    rate: np.ndarray
+    log_or: np.ndarray
+    dropout: np.ndarray
+    mortality: np.ndarray
+    mortality_window: np.ndarray
+    remission: np.ndarray
+    ae_window: np.ndarray
+    ae_rates: dict[str, np.ndarray]
+
+
+class _Draws(TypedDict):
+    """Patient-level draws of `n_trials` trials, shape (n_trials, n_patients) (:func:`_draw`)."""
+
+    code: np.ndarray
+    frailty: np.ndarray
+    followup: np.ndarray
+    completed: np.ndarray
+    died: np.ndarray
+    n_flares: np.ndarray
+    n_severe: np.ndarray
+    n_moderate: np.ndarray
+    worst: np.ndarray
+    first_flare: np.ndarray
+    first_severe: np.ndarray
+    remission: np.ndarray
+    baseline: np.ndarray
+    adverse: dict[str, np.ndarray]
+
+
+def _per_patient(scenario: Scenario) -> _PerPatient:
     """Arm parameters expanded to one entry per patient (patients ordered by arm)."""
     sizes = np.asarray(scenario.n_per_arm)
     code = np.repeat(np.arange(len(scenario.arms)), sizes)
@@ -242,7 +286,7 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[str, object]:
+def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws:
     """Draw every patient-level quantity for `n_trials` trials, vectorised."""
     pp = _per_patient(scenario)
     shape = (n_trials, scenario.n_patients)
@@ -262,9 +306,11 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
             dropout_time = rng.standard_exponential(shape) / pp["dropout"]
         np.minimum(followup, dropout_time, out=followup)
+    died = np.zeros(shape, dtype=bool)
     if np.any(pp["mortality"] > 0):
         dies = rng.random(shape) < pp["mortality"]
         death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
+        died = death_time < scenario.followup_years  # a death after the planned end is not observed
         np.minimum(followup, death_time, out=followup)
     completed = followup >= scenario.followup_years
 
@@ -320,6 +366,7 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> dict[s
         "frailty": frailty,
         "followup": followup,
         "completed": completed,
+        "died": died,
         "n_flares": n_flares,
         "n_severe": n_severe,
         "n_moderate": n_moderate,
@@ -414,7 +461,7 @@ def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.
     return x.astype(np.int64)
 
 
-def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatch:
+def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -> TrialBatch:
     """Simulate `n_trials` independent trials of `scenario` as arrays.
 
     The same model as :func:`simulate_cohort`, vectorised over trials and
@@ -455,6 +502,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
         first_flare_years=d["first_flare"],
         first_severe_flare_years=d["first_severe"],
         completed=d["completed"],
+        died=d["died"],
         drug_free_remission=d["remission"],
         baseline_sledai=d["baseline"],
         adverse_events=d["adverse"],
@@ -464,7 +512,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng=None) -> TrialBatc
     )
 
 
-def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
+def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     """Simulate one study of `scenario`: a patients table and a flares table.
 
     Parameters
@@ -538,6 +586,7 @@ def simulate_cohort(scenario: Scenario, *, rng=None) -> Cohort:
         C.ARM: pd.Categorical.from_codes(code, dtype=arm_cat),
         C.FOLLOWUP_YEARS: followup,
         C.COMPLETED: d["completed"][0],
+        C.DIED: d["died"][0],
         C.BASELINE_SLEDAI: d["baseline"][0],
         C.N_FLARES: n_flares,
         C.N_SEVERE_FLARES: n_severe,

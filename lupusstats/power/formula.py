@@ -10,12 +10,18 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ResultBase
+from lupusstats._core.types import FloatOrArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _METHOD_VAR = ("alt", "ftotal")
 
@@ -137,18 +143,18 @@ def _formula_iv(
 
 
 def power_rate_ratio(
-    rate_ratio,
+    rate_ratio: npt.ArrayLike,
     *,
-    n_per_arm,
-    baseline_rate,
-    followup_years,
-    dispersion,
-    alpha=0.05,
-    allocation=1.0,
-    dropout_rate=0.0,
-    alternative="two-sided",
-    method_var="alt",
-):
+    n_per_arm: npt.ArrayLike,
+    baseline_rate: float,
+    followup_years: npt.ArrayLike,
+    dispersion: float,
+    alpha: float = 0.05,
+    allocation: float = 1.0,
+    dropout_rate: float | tuple[float, float] = 0.0,
+    alternative: str = "two-sided",
+    method_var: str = "alt",
+) -> FloatOrArray:
     """Power of the negative-binomial rate-ratio test (Zhu & Lakkis 2014), with dropout and variable follow-up.
 
     The test is the Wald test of ``log(rate_treated / rate_reference) = 0`` from
@@ -294,7 +300,7 @@ class SampleSizeResult(ResultBase):
     expected_events: float
     method: str
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row: ``n_reference, n_treated, n_total, power, target_power, ...``."""
         import pandas as pd
 
@@ -304,18 +310,18 @@ class SampleSizeResult(ResultBase):
 
 
 def sample_size_rate_ratio(
-    rate_ratio,
+    rate_ratio: float,
     *,
-    power=0.8,
-    baseline_rate,
-    followup_years,
-    dispersion,
-    alpha=0.05,
-    allocation=1.0,
-    dropout_rate=0.0,
-    alternative="two-sided",
-    method_var="alt",
-):
+    power: float = 0.8,
+    baseline_rate: float,
+    followup_years: npt.ArrayLike,
+    dispersion: float,
+    alpha: float = 0.05,
+    allocation: float = 1.0,
+    dropout_rate: float | tuple[float, float] = 0.0,
+    alternative: str = "two-sided",
+    method_var: str = "alt",
+) -> SampleSizeResult:
     """Patients per arm for a target power of the NB rate-ratio test (Zhu & Lakkis 2014; Tang 2015).
 
     Solves ``n0 = (z_alpha sqrt(V0) + z_beta sqrt(V1))**2 / log(RR)**2`` (with
@@ -467,8 +473,15 @@ def _power_two_proportions(q_treated, q_reference, n_reference, alpha, allocatio
 
 
 def power_proportions(
-    p_treated, *, p_reference, n_per_arm, alpha=0.05, allocation=1.0, dropout=0.0, alternative="two-sided"
-):
+    p_treated: npt.ArrayLike,
+    *,
+    p_reference: npt.ArrayLike,
+    n_per_arm: npt.ArrayLike,
+    alpha: float = 0.05,
+    allocation: float = 1.0,
+    dropout: npt.ArrayLike = 0.0,
+    alternative: str = "two-sided",
+) -> float | np.ndarray:
     """Power of the z-test comparing two independent proportions (response, remission), with dropout as non-response.
 
     The test is the score z-test of :func:`lupusstats.compare_proportions_batch`
@@ -591,7 +604,7 @@ class ProportionSampleSizeResult(ResultBase):
     expected_responders: float
     method: str
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row: ``n_reference, n_treated, n_total, power, target_power, ...``."""
         import pandas as pd
 
@@ -602,8 +615,15 @@ class ProportionSampleSizeResult(ResultBase):
 
 
 def sample_size_proportions(
-    p_treated, *, p_reference, power=0.8, alpha=0.05, allocation=1.0, dropout=0.0, alternative="two-sided"
-):
+    p_treated: float,
+    *,
+    p_reference: float,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    allocation: float = 1.0,
+    dropout: float = 0.0,
+    alternative: str = "two-sided",
+) -> ProportionSampleSizeResult:
     """Patients per arm for a target power of the two-proportion z-test (response, remission).
 
     Starts from statsmodels' ``samplesize_proportions_2indep_onetail`` (the

@@ -8,13 +8,19 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lupusstats._core import validation as _v
+from lupusstats._core.types import RNGLike
+from lupusstats.model.scenario import Scenario
 from lupusstats.power.formula import power_rate_ratio
 from lupusstats.power.simulation import _formula_for, _sim_iv, _two_arm, simulate_power
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _BACKENDS = ("serial", "processes", "dask")
 
@@ -61,12 +67,14 @@ def _grid_cell(payload):
     formula = math.nan
     if options["endpoint"] == "flare_rate" and options["model"] == "negbin":
         f = _formula_for(_two_arm(sc, arm)[0])
-        formula = power_rate_ratio(
-            f.pop("rate_ratio"),
-            n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
-            alpha=options["alpha"],
-            alternative=options["alternative"],
-            **f,
+        formula = float(  # scalar inputs: already a float
+            power_rate_ratio(
+                f.pop("rate_ratio"),
+                n_per_arm=_two_arm(sc, arm)[0].n_per_arm[0],
+                alpha=options["alpha"],
+                alternative=options["alternative"],
+                **f,
+            )
         )
     return res, formula
 
@@ -85,23 +93,23 @@ def _row(res, formula):
 
 
 def power_grid(
-    scenario,
+    scenario: Scenario,
     *,
-    n_per_arm,
-    rate_ratio,
-    n_trials,
-    rng=None,
-    backend="serial",
-    vary=None,
-    endpoint="flare_rate",
-    model="negbin",
-    alpha=0.05,
-    arm=None,
-    alternative="two-sided",
-    n_workers=None,
-    client=None,
-    progress=False,
-):
+    n_per_arm: Sequence[int | Sequence[int]],
+    rate_ratio: Sequence[float],
+    n_trials: int,
+    rng: RNGLike = None,
+    backend: str = "serial",
+    vary: Mapping[str, Sequence[Any]] | None = None,
+    endpoint: str = "flare_rate",
+    model: str = "negbin",
+    alpha: float = 0.05,
+    arm: str | None = None,
+    alternative: str = "two-sided",
+    n_workers: int | None = None,
+    client: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Simulated power over a grid of designs: n per arm x rate ratio (x any scenario parameter).
 
     Every cell is an independent :func:`simulate_power` run with its own random
@@ -223,7 +231,7 @@ def _grid_values(name, values):
 
 def _run(payloads, backend, n_workers, client, progress):
     if backend == "serial":
-        it = map(_grid_cell, payloads)
+        it: Iterator[Any] = map(_grid_cell, payloads)
         if progress:
             from tqdm.auto import tqdm
 

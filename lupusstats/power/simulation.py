@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
+from lupusstats._core.types import RNGLike
 from lupusstats.effects import compare_proportions_batch
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import simulate_trials
@@ -25,6 +27,9 @@ from lupusstats.power.formula import (
 from lupusstats.rates import RATE_MODELS, compare_rates_batch
 from lupusstats.severity import compare_severity_batch
 from lupusstats.survival import logrank_batch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Endpoints understood by :func:`simulate_power`.
 ENDPOINTS = (
@@ -122,9 +127,9 @@ class PowerResult(ResultBase):
     alternative: str = "two-sided"
     confidence_level: float = 0.95
     median_estimate: float = math.nan
-    pvalues: np.ndarray = dataclasses.field(default=None, repr=False, compare=False)
+    pvalues: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Wilson interval for the power (by default at the stored level)."""
         level = self.confidence_level if confidence_level is None else _v.check_confidence_level(confidence_level)
         low, high = _inf.wilson_interval(self.n_rejected, self.n_trials, level)
@@ -196,18 +201,18 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
 
 
 def simulate_power(
-    scenario,
+    scenario: Scenario,
     *,
-    n_trials,
-    endpoint="flare_rate",
-    model="negbin",
-    alpha=0.05,
-    rng=None,
-    progress=False,
-    arm=None,
-    alternative="two-sided",
-    confidence_level=0.95,
-):
+    n_trials: int,
+    endpoint: str = "flare_rate",
+    model: str = "negbin",
+    alpha: float = 0.05,
+    rng: RNGLike = None,
+    progress: bool = False,
+    arm: str | None = None,
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> PowerResult:
     """Power of a trial design by simulation: the share of simulated trials that reject.
 
     Trials are drawn by :func:`lupusstats.simulate_trials` and analysed all at
@@ -397,12 +402,12 @@ class SimulatedSampleSizeResult(ResultBase):
     confidence_level: float = 0.95
     covariance: tuple = dataclasses.field(default=((math.nan, math.nan), (math.nan, math.nan)), repr=False)
 
-    def confidence_interval(self, confidence_level=None) -> ConfidenceInterval:
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval[float]:
         """Interval for the reference-arm size reaching the target power (by default at the stored level)."""
         level = self.confidence_level if confidence_level is None else _v.check_confidence_level(confidence_level)
         return ConfidenceInterval(*_n_interval(self.intercept, self.slope, self.covariance, self.target_power, level))
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row: ``n_reference, n_treated, power, mc_se, target_power, ...``."""
         import pandas as pd
 
@@ -474,22 +479,22 @@ def _probit_fit(n, k, m):
 
 
 def simulate_sample_size(
-    scenario,
+    scenario: Scenario,
     *,
-    power=0.8,
-    n_trials=1000,
-    endpoint="flare_rate",
-    model="negbin",
-    alpha=0.05,
-    rng=None,
-    arm=None,
-    alternative="two-sided",
-    n_start=None,
-    n_max=5000,
-    n_rounds=3,
-    progress=False,
-    confidence_level=0.95,
-):
+    power: float = 0.8,
+    n_trials: int = 1000,
+    endpoint: str = "flare_rate",
+    model: str = "negbin",
+    alpha: float = 0.05,
+    rng: RNGLike = None,
+    arm: str | None = None,
+    alternative: str = "two-sided",
+    n_start: int | None = None,
+    n_max: int = 5000,
+    n_rounds: int = 3,
+    progress: bool = False,
+    confidence_level: float = 0.95,
+) -> SimulatedSampleSizeResult:
     """Sample size for a target power by simulation, from a probit fit to simulated power.
 
     Bisection on noisy power estimates stops at a lucky crossing (near 80% the

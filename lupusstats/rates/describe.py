@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +18,9 @@ from lupusstats._core.results import ResultBase
 from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _covariate_matrix, _design, _group_codes
 from lupusstats.rates.negbin import fit_rates
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # ---------------------------------------------------------------------------
 # Over-dispersion
@@ -55,8 +60,14 @@ class OverdispersionResult(ResultBase):
 
 
 def overdispersion_test(
-    patients, *, method="lr", count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None
-):
+    patients: pd.DataFrame,
+    *,
+    method: str = "lr",
+    count: str = C.N_FLARES,
+    exposure: str = C.FOLLOWUP_YEARS,
+    group: str | None = C.ARM,
+    covariates: str | Sequence[str] | None = None,
+) -> OverdispersionResult:
     """Test whether flare counts are over-dispersed relative to a Poisson model.
 
     Parameters
@@ -133,7 +144,14 @@ def _mean_model(patients, count, exposure, group, covariates):
     return y, t, X, list(range(1, 1 + len(others)))
 
 
-def count_frequencies(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, covariates=None):
+def count_frequencies(
+    patients: pd.DataFrame,
+    *,
+    count: str = C.N_FLARES,
+    exposure: str = C.FOLLOWUP_YEARS,
+    group: str | None = C.ARM,
+    covariates: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Observed number of patients with each count against the Poisson and NB2 fits.
 
     Expected numbers sum each patient's fitted probability of the count (so
@@ -195,15 +213,15 @@ def count_frequencies(patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, 
 
 
 def mean_cumulative_function(
-    patients,
-    flares,
+    patients: pd.DataFrame,
+    flares: pd.DataFrame,
     *,
-    group=C.ARM,
-    exposure=C.FOLLOWUP_YEARS,
-    time=C.TIME_YEARS,
-    patient=C.PATIENT,
-    confidence_level=0.95,
-):
+    group: str = C.ARM,
+    exposure: str = C.FOLLOWUP_YEARS,
+    time: str = C.TIME_YEARS,
+    patient: str = C.PATIENT,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """Mean cumulative number of flares per patient over time, per arm, with a robust band.
 
     The Nelson--Aalen-type estimator ``MCF(t) = sum_{s <= t} d(s) / Y(s)``

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
@@ -13,6 +16,9 @@ from lupusstats.cohort import columns as C
 from lupusstats.rates.design import _counts_exposure, _design, _group_codes
 from lupusstats.rates.negbin import fit_rates
 from lupusstats.rates.poisson import poisson_rate_ci
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["RATE_MODELS", "compare_rates", "compare_rates_batch", "flare_rates"]
 
@@ -50,8 +56,14 @@ _COMPARISON_COLUMNS = (
 
 
 def flare_rates(
-    patients, *, count=C.N_FLARES, exposure=C.FOLLOWUP_YEARS, group=C.ARM, confidence_level=0.95, method="exact"
-):
+    patients: pd.DataFrame,
+    *,
+    count: str = C.N_FLARES,
+    exposure: str = C.FOLLOWUP_YEARS,
+    group: str = C.ARM,
+    confidence_level: float = 0.95,
+    method: str = "exact",
+) -> pd.DataFrame:
     """Flare rate per arm: patients, events, patient-years, rate and its CI.
 
     With a Poisson method (``"exact"``, ``"midp"``, ``"score"``, ``"wald"``) the
@@ -202,16 +214,16 @@ def _arm_effects(fit, j):
 
 
 def compare_rates(
-    patients,
+    patients: pd.DataFrame,
     *,
-    model="negbin",
-    reference=None,
-    count=C.N_FLARES,
-    exposure=C.FOLLOWUP_YEARS,
-    group=C.ARM,
-    covariates=None,
-    confidence_level=0.95,
-):
+    model: str = "negbin",
+    reference: str | None = None,
+    count: str = C.N_FLARES,
+    exposure: str = C.FOLLOWUP_YEARS,
+    group: str = C.ARM,
+    covariates: str | Sequence[str] | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """Rate ratio of every arm against a reference, by a count regression with ``log(exposure)`` offset.
 
     Parameters
@@ -316,7 +328,15 @@ def compare_rates(
 
 
 @_v.renamed_keyword(old="followup_years", new="exposure")
-def compare_rates_batch(n_flares, exposure, treated, *, model="negbin", alternative="two-sided", confidence_level=0.95):
+def compare_rates_batch(
+    n_flares: npt.ArrayLike,
+    exposure: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    model: str = "negbin",
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
+) -> BatchResult:
     """Treated-versus-reference rate ratio for many trials at once (the engine for power analysis).
 
     Fits the same two-group model as :func:`compare_rates` (log(exposure)
