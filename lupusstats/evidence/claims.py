@@ -26,6 +26,7 @@ import numpy as np
 from lupusstats._core import validation as _v
 from lupusstats._core.inference import wald_interval
 from lupusstats.effects import risk_ratio
+from lupusstats.evidence.bayes import bayes_meta_analysis
 from lupusstats.evidence.datasets import distinct_patients, load_dataset, one_per_overlap_group, overlap_groups
 from lupusstats.evidence.effect_sizes import back_transform
 from lupusstats.evidence.meta import meta_analysis
@@ -33,10 +34,6 @@ from lupusstats.evidence.meta import meta_analysis
 if TYPE_CHECKING:
     import pandas as pd
 
-try:
-    from lupusstats.evidence.bayes import bayes_meta_analysis
-except ImportError:  # pragma: no cover - the Bayesian module is merged from its own branch
-    bayes_meta_analysis = None
 
 #: Below this many studies the Knapp-Hartung interval and the Bayesian interval are both shown and
 #: the text quotes the wider of the two (see :class:`IndependentPool`).
