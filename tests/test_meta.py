@@ -335,3 +335,23 @@ def test_forest_and_funnel_plots():
     with pytest.raises(ValueError, match="xscale='log' needs positive"):
         ls.plots.plot_forest(res, xscale="log")
     plt.close("all")
+
+
+def test_effect_sizes_confidence_level_adds_wald_intervals():
+    # As metafor's summary.escalc: yi -/+ qnorm(1 - alpha/2) * sqrt(vi), on the scale of yi.
+    d = pd.DataFrame({"ai": [9, 3, 0], "n1i": [12, 20, 15], "ci": [5, 6, 4], "n2i": [6, 21, 14]})
+    for level in (0.9, 0.95, 0.99):
+        es = ls.effect_sizes(d, measure="RR", confidence_level=level)
+        z = stats.norm.ppf(0.5 + level / 2)
+        np.testing.assert_allclose(es.ci_low, es.yi - z * np.sqrt(es.vi), rtol=1e-12)
+        np.testing.assert_allclose(es.ci_high, es.yi + z * np.sqrt(es.vi), rtol=1e-12)
+        # the two-by-two module's Katz interval (independent code path, same zero-cell rule)
+        for i, row in d.iterrows():
+            rr = ls.risk_ratio(row.ai, row.n1i, row.ci, row.n2i, confidence_level=level)
+            np.testing.assert_allclose(np.exp([es.ci_low[i], es.ci_high[i]]), rr.confidence_interval(), rtol=1e-10)
+    # Deng 2017 remission, MSC vs placebo: RR 0.90 (0.55-1.46)
+    one = ls.effect_sizes(d.iloc[:1], measure="RR", confidence_level=0.95)
+    assert np.round(np.exp(one.loc[0, ["yi", "ci_low", "ci_high"]].astype(float)), 2).tolist() == [0.9, 0.55, 1.46]
+    assert "ci_low" not in ls.effect_sizes(d, measure="RR").columns
+    with pytest.raises(ValueError, match="confidence_level"):
+        ls.effect_sizes(d, measure="RR", confidence_level=95)

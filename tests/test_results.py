@@ -197,6 +197,7 @@ NOT_RESULTS = {
     "Source": "provenance of a model parameter",
     "DatasetError": "an exception",
     "ResultBase": "the mixin of the result classes, not a result",
+    "IndependentPool": "a container of two results (MetaAnalysisResult, BayesMetaResult) and the rows pooled",
 }
 
 # Results that store the interval at one level only (another level raises ValueError).

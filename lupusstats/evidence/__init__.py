@@ -5,13 +5,16 @@ validate every file, and ``overlap_groups`` / ``one_per_overlap_group`` /
 ``distinct_patients`` for series that share patients), ``effect_sizes`` (``metafor::escalc``-style effect sizes
 from summaries), ``meta`` (fixed- and random-effects meta-analysis, as
 ``metafor::rma``), ``bayes`` (Bayesian random-effects meta-analysis with the
-exact posterior, as R ``bayesmeta``).
+exact posterior, as R ``bayesmeta``), ``claims`` (``pool_independent``: pooling of independent
+patient pools only, REML/Knapp-Hartung beside a Bayesian pool; ``certainty_table``;
+``short_answer``: the project's answer to the "cope without drugs" claim, from the data).
 """
 
 from __future__ import annotations
 
 from lupusstats._core.exports import export
 from lupusstats.evidence.bayes import BayesMetaResult, bayes_meta_analysis, bayes_meta_analysis_batch
+from lupusstats.evidence.claims import IndependentPool, certainty_table, pool_independent, short_answer
 from lupusstats.evidence.datasets import (
     DatasetError,
     distinct_patients,
@@ -28,10 +31,12 @@ __all__ = [
     "MEASURES",
     "BayesMetaResult",
     "DatasetError",
+    "IndependentPool",
     "MetaAnalysisResult",
     "back_transform",
     "bayes_meta_analysis",
     "bayes_meta_analysis_batch",
+    "certainty_table",
     "distinct_patients",
     "effect_sizes",
     "list_datasets",
@@ -39,6 +44,8 @@ __all__ = [
     "meta_analysis",
     "one_per_overlap_group",
     "overlap_groups",
+    "pool_independent",
+    "short_answer",
     "validate_dataset",
 ]
 

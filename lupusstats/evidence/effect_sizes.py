@@ -119,6 +119,7 @@ def effect_sizes(
     ri: str | float = "ri",
     add: float = 0.5,
     to: str = "only0",
+    confidence_level: float | None = None,
 ) -> pd.DataFrame:
     """Effect sizes and sampling variances from published summaries (like ``metafor::escalc``).
 
@@ -165,11 +166,17 @@ def effect_sizes(
         never (a zero cell then gives an infinite log ratio: an error).  For
         RR/OR/RD the cells are the 2x2 table, for IRR the two event counts,
         for PR/PLO the events and non-events.  PFT and PAS need no correction.
+    confidence_level : float, optional
+        When given (e.g. 0.95), also append each study's Wald interval
+        ``yi -/+ z * sqrt(vi)`` as ``ci_low`` and ``ci_high``, on the scale of
+        ``yi`` (log scale for RR, OR, IRR; logit for PLO), as metafor's
+        ``summary.escalc``; map them back with :func:`back_transform`.
 
     Returns
     -------
     pandas.DataFrame
-        A copy of `data` with columns ``yi`` and ``vi`` appended.  The
+        A copy of `data` with columns ``yi`` and ``vi`` appended (and
+        ``ci_low``, ``ci_high`` when `confidence_level` is given).  The
         measure is stored in ``frame.attrs["measure"]`` and the studies that
         received `add` in ``frame.attrs["zero_cell_corrected"]`` (row labels).
 
@@ -188,6 +195,12 @@ def effect_sizes(
     >>> es = ls.effect_sizes(d, measure="RR")
     >>> round(float(es.yi[0]), 4), round(float(es.vi[0]), 4)
     (-0.1054, 0.0611)
+
+    Each study's 95% Wald interval, back on the risk-ratio scale:
+
+    >>> es = ls.effect_sizes(d, measure="RR", confidence_level=0.95)
+    >>> [round(float(x), 2) for x in ls.back_transform(es.loc[0, ["yi", "ci_low", "ci_high"]], measure="RR")]
+    [0.9, 0.55, 1.46]
     """
     import pandas as pd
 
@@ -196,6 +209,8 @@ def effect_sizes(
     measure = _v.check_choice("measure", measure, MEASURES)
     to = _v.check_choice("to", to, _TO)
     add = _v.check_number("add", add, low=0.0)
+    if confidence_level is not None:
+        confidence_level = _v.check_confidence_level(confidence_level)
     k = len(data)
     if k == 0:
         raise ValueError("`data` has no rows.")
@@ -285,6 +300,8 @@ def effect_sizes(
     out = data.copy()
     out["yi"] = yi
     out["vi"] = vi
+    if confidence_level is not None:
+        out["ci_low"], out["ci_high"] = _inf.wald_interval(yi, np.sqrt(vi), confidence_level)
     out.attrs["measure"] = measure
     out.attrs["zero_cell_corrected"] = list(data.index[zero_flag])
     return out
