@@ -123,7 +123,8 @@ class IndependentPool:
         else:
             res = self.frequentist if self.quoted == "Knapp-Hartung" else self.bayes
             values = [res.estimate, *res.confidence_interval()]
-        return tuple(float(x) for x in back_transform(np.asarray(values), measure=self.measure))
+        est, lo, hi = (float(x) for x in np.asarray(back_transform(np.asarray(values), measure=self.measure)))
+        return est, lo, hi
 
     def to_frame(self) -> pd.DataFrame:
         """One row per method (Knapp-Hartung, Bayesian), natural scale, with ``quoted`` marking the text's interval."""
@@ -138,7 +139,7 @@ class IndependentPool:
                 if res is None:
                     continue
                 lo, hi = res.confidence_interval()
-                est, lo, hi = back_transform(np.array([res.estimate, lo, hi]), measure=self.measure)
+                est, lo, hi = np.asarray(back_transform(np.array([res.estimate, lo, hi]), measure=self.measure))
                 rows.append({"method": name, "k": self.k, "estimate": est, "ci_low": lo, "ci_high": hi})
         out = pd.DataFrame(rows)
         out["quoted"] = out["method"].str.startswith(self.quoted)
@@ -219,7 +220,7 @@ def pool_independent(
     measure = es.attrs.get("measure")
     if measure is None:
         raise ValueError("`es` carries no measure (frame.attrs['measure']); pass the output of effect_sizes.")
-    keep = []
+    keep: list = []
     for group, part in es.groupby("overlap_group", sort=False):
         if len(part) > 1 and overlap == "refuse":
             names = ", ".join(map(str, part[labels]))
@@ -397,8 +398,8 @@ def msc_randomised(outcome: str = "remission", *, confidence_level: float = 0.95
     }
     rows = rct[rct["outcome"] == outcome].set_index("arm")
     if len(trials) == 1 and {"MSC", "placebo"} <= set(rows.index):
-        a, n1 = int(rows.loc["MSC", "events"]), int(rows.loc["MSC", "total"])
-        c, n2 = int(rows.loc["placebo", "events"]), int(rows.loc["placebo", "total"])
+        a, n1 = _as_int(rows.loc["MSC", "events"]), _as_int(rows.loc["MSC", "total"])
+        c, n2 = _as_int(rows.loc["placebo", "events"]), _as_int(rows.loc["placebo", "total"])
         out.update(events_msc=a, total_msc=n1, events_control=c, total_control=n2)
         out["rr"] = risk_ratio(a, n1, c, n2, confidence_level=confidence_level)
     return out
@@ -655,8 +656,9 @@ def certainty_table(*, confidence_level: float = 0.95) -> pd.DataFrame:
         "MSC",
         "deaths and adverse events",
         "harm",
-        f"deaths {int(death.loc['MSC', 'events'])}/{int(death.loc['MSC', 'total'])} vs "
-        f"{int(death.loc['placebo', 'events'])}/{int(death.loc['placebo', 'total'])} (Deng 2017); adverse events "
+        f"deaths {_as_int(death.loc['MSC', 'events'])}/{_as_int(death.loc['MSC', 'total'])} vs "
+        f"{_as_int(death.loc['placebo', 'events'])}/{_as_int(death.loc['placebo', 'total'])} (Deng 2017); "
+        "adverse events "
         f"OR {ae['estimate']:.2f} ({level} CI {ae['ci_low']:.2f} to {ae['ci_high']:.2f}, {ae['meta']}, "
         f"{int(ae['k_studies'])} RCTs, includes Deng 2017)",
         "randomised: small trials",
@@ -768,3 +770,8 @@ def certainty_table(*, confidence_level: float = 0.95) -> pd.DataFrame:
         na,
     )
     return pd.DataFrame(rows)
+
+
+def _as_int(value: object) -> int:
+    """A count read from a table cell (pandas types it as any scalar)."""
+    return int(value)  # type: ignore[call-overload]
