@@ -117,6 +117,11 @@ FACTORIES = {
         "cox_hazard_ratio": lambda cl=0.95: ls.cox_hazard_ratio(TIME, EVENT, GROUP, reference="a", confidence_level=cl),
     },
     "LogrankResult": {"logrank": lambda: ls.logrank(TIME, EVENT, GROUP)},
+    "BayesMetaResult": {
+        "bayes_meta_analysis": lambda cl=0.95: ls.bayes_meta_analysis(
+            [0.1, 0.4, -0.2], [0.04, 0.06, 0.05], labels=["a", "b", "c"], credible_level=cl
+        ),
+    },
     "SurvivalComparison": {
         "compare_survival": lambda cl=0.95: ls.compare_survival(
             pd.DataFrame({"time": TIME, "event": EVENT, "arm": GROUP}), confidence_level=cl
