@@ -274,8 +274,6 @@ def plot_bayes_forest(
     """
     from matplotlib.patches import Polygon
 
-    from lupusstats._core import validation as _v
-
     if type(result).__name__ != "BayesMetaResult":
         raise TypeError(f"`result` must be a BayesMetaResult from ls.bayes_meta_analysis, got {type(result).__name__}.")
     _v.check_choice("xscale", xscale, ("linear", "log"))
