@@ -4,7 +4,7 @@ The layers, lowest first (docs/architecture.md draws them)::
 
     _core                                    result classes, argument checks, exports
     cohort                                   table shapes, Cohort, read_cohort
-    model | rates severity effects survival evidence
+    model | rates severity effects survival evidence endpoints
                                              the simulator beside the analysis families
     power  card  calibration                 compositions of the analyses and the model
     lupusstats (the root namespace)          re-exports every public name
@@ -42,17 +42,18 @@ PACKAGE_DIR = pathlib.Path(lupusstats.__file__).resolve().parent
 LAYERS = [
     ("core", ["_core"]),
     ("data model", ["cohort"]),
-    ("generative model and analyses", ["model", "rates", "severity", "effects", "survival", "evidence"]),
+    ("generative model and analyses", ["model", "rates", "severity", "effects", "survival", "evidence", "endpoints"]),
     ("compositions", ["power", "card", "calibration"]),
     ("namespace", [ROOT]),
     ("applications", ["plots", "cli"]),
     ("entry point", ["__main__"]),
 ]
-ANALYSES = ["rates", "severity", "effects", "survival", "evidence"]
+ANALYSES = ["rates", "severity", "effects", "survival", "evidence", "endpoints"]
 
 # Allowed imports between two families of the same layer: (importer, imported) -> why.
 SAME_LAYER = {
     ("evidence", "effects"): "effects holds the effect-size kernels that meta-analysis may share",
+    ("endpoints", "effects"): "responder analyses reuse the 2x2 effect sizes (risk difference, odds ratio)",
     ("cli", "plots"): "an application may draw figures",
 }
 

@@ -1,4 +1,4 @@
-"""The one cohort class: a patients table and a flares table, simulated or read from a user's files."""
+"""The one cohort class: patients, flares and visits tables, simulated or read from a user's files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ __all__ = ["Cohort"]
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Cohort:
-    """One study: a patients table and a flares table.
+    """One study: a patients table, a flares table and a visits table.
 
     :func:`lupusstats.simulate_cohort` returns one (with its ``scenario``), and so
     does :func:`lupusstats.read_cohort` for a user's own data (with ``source``
@@ -26,6 +26,11 @@ class Cohort:
     flares : pandas.DataFrame or None
         One row per flare (``severity`` ordered ``mild < moderate < severe``);
         None when a user gave no flares table.
+    visits : pandas.DataFrame or None
+        One row per patient per scheduled visit attended (week 0 = baseline),
+        columns as ``lupusstats.columns.VISIT_COLUMNS`` (without ``trial``);
+        the input of the trial endpoints (``lupusstats.endpoints``).  None when
+        a user gave no visits table.
     scenario : Scenario or None
         The scenario that generated the data (None for observed data).
     arm_names : tuple of str
@@ -51,6 +56,7 @@ class Cohort:
     arm_names: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
     computed: tuple[str, ...] = ()
+    visits: Any = None
 
     def __post_init__(self) -> None:
         if not self.arm_names:
