@@ -20,6 +20,7 @@ One subpackage per family, each importable on its own:
 * ``lupusstats.severity`` -- flare severity (tables, rank tests, proportional odds);
 * ``lupusstats.effects`` -- effect sizes (SMD, 2x2, NNT) and multiplicity;
 * ``lupusstats.survival`` -- Kaplan-Meier, log-rank, Cox, RMST;
+* ``lupusstats.endpoints`` -- trial endpoints from visits (SRI-4, BICLA, LLDAS, DORIS, renal response);
 * ``lupusstats.evidence`` -- published data sets and meta-analysis;
 * ``lupusstats.power`` -- power and sample size (formula, simulation, grids);
 * ``lupusstats.card``, ``lupusstats.calibration`` -- compositions on top;
@@ -37,6 +38,7 @@ from importlib import metadata as _metadata
 # the family subpackages, as attributes of the package (ls.rates, ls.survival ...)
 from lupusstats import cohort as cohort
 from lupusstats import effects as effects
+from lupusstats import endpoints as endpoints
 from lupusstats import evidence as evidence
 from lupusstats import model as model
 from lupusstats import power as power
@@ -65,6 +67,22 @@ from lupusstats.effects import (
     rate_difference,
     risk_difference,
     risk_ratio,
+)
+from lupusstats.endpoints import (
+    RESPONDER_ENDPOINTS,
+    VisitArrays,
+    bicla_response,
+    bilag_flares,
+    doris_remission,
+    drug_free_remission,
+    lldas,
+    renal_response,
+    responder_rates,
+    responders,
+    selena_flares,
+    sri_response,
+    steroid_taper,
+    visit_arrays,
 )
 from lupusstats.evidence import (
     MEASURES,
@@ -161,6 +179,7 @@ __all__ = [
     "ENDPOINTS",
     "MEASURES",
     "RATE_MODELS",
+    "RESPONDER_ENDPOINTS",
     "VALIDATION_FAMILIES",
     "Arm",
     "BatchResult",
@@ -187,10 +206,13 @@ __all__ = [
     "Source",
     "SurvivalComparison",
     "TrialBatch",
+    "VisitArrays",
     "adjust_pvalues",
     "back_transform",
     "bayes_meta_analysis",
     "bayes_meta_analysis_batch",
+    "bicla_response",
+    "bilag_flares",
     "certainty_table",
     "cliffs_delta",
     "cochran_armitage",
@@ -207,6 +229,8 @@ __all__ = [
     "count_frequencies",
     "cox_hazard_ratio",
     "d_to_log_odds_ratio",
+    "doris_remission",
+    "drug_free_remission",
     "effect_card",
     "effect_sizes",
     "flare_rates",
@@ -217,6 +241,7 @@ __all__ = [
     "kaplan_meier",
     "list_datasets",
     "list_presets",
+    "lldas",
     "load_dataset",
     "log_odds_ratio_to_d",
     "logrank",
@@ -242,11 +267,15 @@ __all__ = [
     "rate_difference",
     "rate_ratio_test",
     "read_cohort",
+    "renal_response",
+    "responder_rates",
+    "responders",
     "risk_difference",
     "risk_ratio",
     "rmst_difference",
     "sample_size_proportions",
     "sample_size_rate_ratio",
+    "selena_flares",
     "severity_counts",
     "severity_table",
     "short_answer",
@@ -256,9 +285,12 @@ __all__ = [
     "simulate_trials",
     "sledai_ecdf",
     "sledai_summary",
+    "sri_response",
+    "steroid_taper",
     "time_to_first_flare",
     "validate_dataset",
     "validate_methods",
+    "visit_arrays",
 ]
 
 

@@ -47,6 +47,31 @@ def _scenario(n=30):
     )
 
 
+def _visit_arrays():
+    row = dict(
+        sledai=8,
+        clinical_sledai=6,
+        pga=1.5,
+        prednisone_mg=10.0,
+        on_immunosuppressant=False,
+        on_antimalarial=True,
+        rescue=False,
+        major_organ_activity=False,
+        new_activity=False,
+        upcr=1.0,
+        egfr=90.0,
+        **{c: "C" for c in ls.columns.BILAG_COLUMNS},
+    )
+    visits = pd.DataFrame(
+        [
+            dict(row, patient=1, arm="placebo", week=0),
+            dict(row, patient=1, arm="placebo", week=52),
+            dict(row, patient=2, arm="drug", week=0, weight_kg=60.0),
+        ]
+    )
+    return ls.visit_arrays(visits)
+
+
 def _batch():
     return ls.simulate_trials(ls.preset("nephritis_induction", n_per_arm=12), 4, rng=3)
 
@@ -193,6 +218,7 @@ FACTORIES = {
         ),
     },
     "TrialBatch": {"simulate_trials": _batch},
+    "VisitArrays": {"visit_arrays": lambda: _visit_arrays()},
 }
 
 # Public classes that are not results, and why.
