@@ -295,11 +295,16 @@ def _numeric(frame, column: str, *, missing_ok: bool = False) -> np.ndarray:
     return x
 
 
+def _scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_range(frame, column: str, x: np.ndarray, bad: np.ndarray, allowed: str) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"`visits` column {column!r} row {frame.index[i]!r}: {x[i]!r} is out of range "
+            f"`visits` column {column!r} row {frame.index[i]!r}: {_scalar(frame[column].iloc[i])!r} is out of range "
             f"({int(bad.sum())} such row(s)); allowed {allowed}."
         )
 
@@ -446,7 +451,8 @@ rescue, major_organ_activity, new_activity, upcr, egfr, weight_kg : str
     if dup.any():
         first = visits.loc[dup, [*keys, week]].head(3)
         listed = "; ".join(
-            ", ".join(f"{c}={r[c]!r}" for c in first.columns) + f" (row {idx!r})" for idx, r in first.iterrows()
+            ", ".join(f"{c}={_scalar(r[c])!r}" for c in first.columns) + f" (row {idx!r})"
+            for idx, r in first.iterrows()
         )
         raise ValueError(
             f"`visits` has {int(dup.sum())} rows with a duplicate ({', '.join(keys)}, {week}); each patient has "
@@ -551,6 +557,7 @@ rescue, major_organ_activity, new_activity, upcr, egfr, weight_kg : str
                 weight = w
             else:
                 weight = np.full(n_p, np.nan)
-                weight[row] = w
+                known = ~np.isnan(w)
+                weight[row[known]] = w[known]  # a patient's last recorded weight
             break
     return VisitArrays(week=grid, attended=attended, weight_kg=weight, ids=ids, group=group, **fields)
