@@ -33,6 +33,8 @@ __all__ = ["read_cohort"]
 REQUIRED_PATIENT_COLUMNS: tuple[str, ...] = (C.PATIENT, C.ARM, C.FOLLOWUP_YEARS)
 #: Columns every flares table needs (``arm`` is taken from the patients table when absent).
 REQUIRED_FLARE_COLUMNS: tuple[str, ...] = (C.PATIENT, C.TIME_YEARS, C.SEVERITY)
+#: Columns every visits table needs besides the patient keys (``arm`` is taken from the patients table).
+REQUIRED_VISIT_COLUMNS: tuple[str, ...] = tuple(c for c in C.VISIT_COLUMNS if c not in (C.TRIAL, C.PATIENT, C.ARM))
 # Patient columns that summarise the flares table: computed from it when absent, checked when present.
 _DERIVED = (C.N_FLARES, C.N_SEVERE_FLARES, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS)
 _ORGAN_ALIASES = {"hematological": "haematological", "hematologic": "haematological", "haematologic": "haematological"}
@@ -215,6 +217,7 @@ def _categories(table, column, values, allowed, problems, aliases=None):
 def read_cohort(
     patients: str | os.PathLike[str] | pd.DataFrame,
     flares: str | os.PathLike[str] | pd.DataFrame | None = None,
+    visits: str | os.PathLike[str] | pd.DataFrame | None = None,
     *,
     arm_order: Sequence[str] | None = None,
     sep: str = ",",
@@ -253,6 +256,16 @@ def read_cohort(
         The flares table.  Without it, ``n_flares`` must be in the patients
         table and ``.flares`` is None (rate analyses work; severity and
         time-to-flare analyses need the flares).
+    visits : str, path or DataFrame, optional
+        The visits table, one row per patient per visit attended, kept as
+        ``.visits`` for the trial endpoints (``lupusstats.endpoints``): the
+        patient keys and ``lupusstats.columns.VISIT_COLUMNS`` (``arm`` optional,
+        taken from the patients table; ``upcr``/``egfr`` optional, may be
+        empty).  Checked like the other tables: whole weeks >= 0 and not after
+        the follow-up, SLEDAI-2K 0-105 with the clinical score not above it,
+        PGA 0-3, prednisone >= 0, true/false flags, BILAG grades A-E (stored
+        as an ordered Categorical), one row per (patient, week), a week-0 row
+        for every patient in it.
     arm_order : sequence of str, optional
         Order of the arms; the first is the reference arm of the analyses.
         Default: order of first appearance in the patients table.  Every arm in
@@ -313,6 +326,7 @@ def read_cohort(
 
     pt = _load("patients", patients, sep)
     ft = None if flares is None else _load("flares", flares, sep)
+    vt = None if visits is None else _load("visits", visits, sep)
     if ft is None and C.PATIENT in pt.frame.columns and C.N_FLARES not in pt.frame.columns:
         raise ValueError(
             f"{pt.name} has no {C.N_FLARES!r} column and no flares table was given; "
@@ -335,6 +349,9 @@ def read_cohort(
     # -- identifiers --------------------------------------------------------------
     keys = [C.TRIAL, C.PATIENT] if C.TRIAL in P.columns else [C.PATIENT]
     id_tables = [(pt, k) for k in keys] + ([(ft, k) for k in keys] if ft is not None else [])
+    if vt is not None:
+        _require(vt, [*keys, *REQUIRED_VISIT_COLUMNS], "")
+        id_tables += [(vt, k) for k in keys]
     id_values = {}
     for key in keys:
         pair = [(t, c) for t, c in id_tables if c == key]
@@ -580,8 +597,19 @@ def read_cohort(
         for col in ft.frame.columns:
             if col not in flare_frame.columns:
                 flare_frame[col] = ft.frame[col].to_numpy()
-    source = (pt.name,) + ((ft.name,) if ft is not None else ())
-    return Cohort(frame, flare_frame, arm_names=tuple(arm_names), source=source, computed=tuple(computed))
+    visit_frame = None
+    if vt is not None:
+        vkeys = pd.DataFrame({k: id_values[(vt.name, k)] for k in keys})
+        visit_frame = _read_visits(vt, vkeys, key_frame, dup, pt, arms, follow, arm_dtype)
+    source = (pt.name,) + ((ft.name,) if ft is not None else ()) + ((vt.name,) if vt is not None else ())
+    return Cohort(
+        frame,
+        flare_frame,
+        arm_names=tuple(arm_names),
+        source=source,
+        computed=tuple(computed),
+        visits=visit_frame,
+    )
 
 
 def _who(keys, i: int) -> str:
@@ -589,3 +617,104 @@ def _who(keys, i: int) -> str:
     if len(values) == 1:
         return repr(values[0]) if isinstance(values[0], str) else str(values[0])
     return f"{values[1]!r} of trial {values[0]!r}"
+
+
+# Weeks per year, to compare a visit week with the follow-up in years; one week of slack.
+_WEEKS_PER_YEAR = 365.25 / 7
+
+
+def _read_visits(vt: _Table, vkeys, key_frame, dup, pt: _Table, arms, follow, arm_dtype):
+    """Check and type a visits table; every problem names the file, the line and the column."""
+    import pandas as pd
+
+    problems = _Problems()
+    V = vt.frame
+    keys = list(vkeys.columns)
+    lookup = (
+        pd.Series(np.arange(len(key_frame)), index=pd.MultiIndex.from_frame(key_frame))
+        if len(keys) > 1
+        else pd.Series(np.arange(len(key_frame)), index=key_frame[keys[0]])
+    )
+    if dup.any():
+        lookup = lookup[~lookup.index.duplicated()]
+    where = (
+        lookup.reindex(pd.MultiIndex.from_frame(vkeys)) if len(keys) > 1 else lookup.reindex(vkeys[keys[0]])
+    ).to_numpy()
+    orphan = np.isnan(where)
+    problems.add_mask(vt, C.PATIENT, orphan, lambda i: f"patient {_who(vkeys, i)} is not in {pt.name}")
+    row = np.where(orphan, 0, where).astype(np.int64)
+    out = {k: vkeys[k].to_numpy() for k in keys}
+    out[C.ARM] = arms[row]
+    if C.ARM in V.columns:
+        varm = _labels(vt, C.ARM, problems)
+        problems.add_mask(
+            vt,
+            C.ARM,
+            ~orphan & (varm != arms[row]) & (varm != ""),
+            lambda i: (
+                f"arm {varm[i]!r}, but patient {_who(vkeys, i)} is in arm {arms[row[i]]!r} ({pt.row(int(row[i]))})"
+            ),
+        )
+    week = _numbers(vt, C.WEEK, problems, whole=True)
+    problems.add_mask(vt, C.WEEK, week < 0, lambda i: f"negative week {V[C.WEEK].iloc[i]!r}")
+    late = ~orphan & (week > follow[row] * _WEEKS_PER_YEAR + 1)
+    problems.add_mask(
+        vt,
+        C.WEEK,
+        late,
+        lambda i: (
+            f"visit at week {V[C.WEEK].iloc[i]} is after the end of follow-up of patient {_who(vkeys, i)} "
+            f"({follow[row[i]]} years; {pt.row(int(row[i]))})"
+        ),
+    )
+    out[C.WEEK] = week
+    for col, high in ((C.SLEDAI, 105), (C.CLINICAL_SLEDAI, 105)):
+        vals = _numbers(vt, col, problems, whole=True)
+        problems.add_mask(
+            vt, col, (vals < 0) | (vals > high), lambda i, col=col: f"{V[col].iloc[i]!r} is not within 0-105"
+        )
+        out[col] = vals
+    problems.add_mask(
+        vt,
+        C.CLINICAL_SLEDAI,
+        out[C.CLINICAL_SLEDAI] > out[C.SLEDAI],
+        lambda i: f"{V[C.CLINICAL_SLEDAI].iloc[i]!r} is above the total {C.SLEDAI} {V[C.SLEDAI].iloc[i]!r}",
+    )
+    pga = _numbers(vt, C.PGA, problems)
+    problems.add_mask(vt, C.PGA, (pga < 0) | (pga > 3), lambda i: f"{V[C.PGA].iloc[i]!r} is not within 0-3")
+    out[C.PGA] = pga
+    pred = _numbers(vt, C.PREDNISONE_MG, problems)
+    problems.add_mask(vt, C.PREDNISONE_MG, pred < 0, lambda i: f"negative dose {V[C.PREDNISONE_MG].iloc[i]!r}")
+    out[C.PREDNISONE_MG] = pred
+    for col in (C.ON_IMMUNOSUPPRESSANT, C.ON_ANTIMALARIAL, C.RESCUE):
+        out[col] = _booleans(vt, col, problems)
+    letters = [g.lower() for g in C.BILAG_GRADES]
+    for col in C.BILAG_COLUMNS:
+        out[col] = np.char.upper(_categories(vt, col, _labels(vt, col, problems), letters, problems).astype(str))
+    for col in (C.MAJOR_ORGAN_ACTIVITY, C.NEW_ACTIVITY):
+        out[col] = _booleans(vt, col, problems)
+    for col in C.RENAL_VISIT_COLUMNS:
+        if col in V.columns:
+            vals = _numbers(vt, col, problems, missing_ok=True)
+            problems.add_mask(vt, col, vals < 0, lambda i, col=col: f"negative value {V[col].iloc[i]!r}")
+            out[col] = vals
+    problems.raise_if_any()
+
+    frame = pd.DataFrame(out)
+    same = frame.duplicated(subset=[*keys, C.WEEK], keep=False).to_numpy()
+    problems.add_mask(
+        vt, C.WEEK, same, lambda i: f"patient {_who(vkeys, i)} has more than one visit at week {V[C.WEEK].iloc[i]}"
+    )
+    has_base = pd.Series(week == 0).groupby([frame[k] for k in keys]).transform("any").to_numpy()
+    problems.add_mask(vt, C.WEEK, ~has_base, lambda i: f"patient {_who(vkeys, i)} has no week-0 (baseline) visit")
+    problems.raise_if_any()
+    frame[C.ARM] = pd.Categorical(frame[C.ARM].astype(str), dtype=arm_dtype)
+    for col in (C.WEEK, C.SLEDAI, C.CLINICAL_SLEDAI):
+        frame[col] = frame[col].astype(np.int64)
+    grade = pd.CategoricalDtype(list(C.BILAG_GRADES), ordered=True)
+    for col in C.BILAG_COLUMNS:
+        frame[col] = pd.Categorical(frame[col], dtype=grade)
+    for col in V.columns:  # other columns are kept, unchanged
+        if col not in frame.columns:
+            frame[col] = V[col].to_numpy()
+    return frame
