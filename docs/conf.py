@@ -106,6 +106,7 @@ API_SECTIONS = [
     ("Flare severity", ["lupusstats.severity"], "Ordinal comparisons, proportional odds, tables."),
     ("Effect sizes and multiplicity", ["lupusstats.effects"], "SMDs, 2×2 measures, NNT, adjusted p-values."),
     ("Time to flare", ["lupusstats.survival"], "Kaplan–Meier, log-rank, Cox, RMST."),
+    ("Trial endpoints", ["lupusstats.endpoints"], "SRI-4, BICLA, LLDAS, DORIS, flares, steroid taper, renal response."),
     ("Published evidence and meta-analysis", ["lupusstats.evidence"], "The data sets and escalc/rma."),
     ("Power and sample size", ["lupusstats.power"], "Formulae, simulation and grids."),
     ("Benefits and harms", ["lupusstats.card"], "The effect card."),

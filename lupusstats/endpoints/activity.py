@@ -83,7 +83,7 @@ def sri_kernel(arrays: VisitArrays, visit: int | npt.ArrayLike, *, k: int = 4) -
     ``sri_kernel(arrays, visit, *, k=4)`` -> bool array of ``arrays.shape``.
     `visit` is one visit index (``arrays.week_index(52)``) or one per patient.
     Intercurrent events are not applied here (see
-    :func:`lupusstats.endpoints.estimands.assessment_visit`); a visit not
+    ``lupusstats.endpoints.estimands.assessment_visit``); a visit not
     attended is a non-response.
 
     Parameters
@@ -148,7 +148,7 @@ def sri_response(
         Intercurrent events (death, discontinuation, missed assessment,
         rescue, prohibited steroid dose): non-response (composite), or the
         last attended visit before them (see
-        :func:`lupusstats.endpoints.estimands.assessment_visit`).
+        ``lupusstats.endpoints.estimands.assessment_visit``).
     steroid_limit : float, optional
         A prednisone dose (mg/day) above which a patient is an intercurrent
         event (None: no such rule).
@@ -215,7 +215,7 @@ def bicla_kernel(arrays: VisitArrays, visit: int | npt.ArrayLike) -> np.ndarray:
     Kernel signature: ``bicla_kernel(arrays, visit)`` -> bool array of
     ``arrays.shape``; `visit` one index or one per patient.  Intercurrent events
     other than rescue (a BICLA criterion) are applied by
-    :func:`lupusstats.endpoints.estimands.assessment_visit`.
+    ``lupusstats.endpoints.estimands.assessment_visit``.
 
     Parameters
     ----------

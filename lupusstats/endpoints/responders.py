@@ -44,7 +44,7 @@ _REGISTRY: dict[str, tuple[Callable[..., Any], Callable[..., np.ndarray], dict[s
     "alms_response": (renal_response, renal_kernel, {"definition": "alms"}),
 }
 
-#: The responder endpoints by name (``endpoint=`` of :func:`responders` and :func:`responder_rates`).
+#: The responder endpoints by name (``endpoint=`` of ``responders`` and ``responder_rates``).
 RESPONDER_ENDPOINTS: tuple[str, ...] = tuple(_REGISTRY)
 
 
@@ -83,7 +83,7 @@ def responders(
         The assessment visit.
     estimand : {"composite", "while_on_treatment"}
         How intercurrent events count (see
-        :func:`lupusstats.endpoints.estimands.assessment_visit`).
+        ``lupusstats.endpoints.estimands.assessment_visit``).
     group : str
         The arm column.
     **options
