@@ -37,6 +37,7 @@ from importlib import metadata as _metadata
 # the family subpackages, as attributes of the package (ls.rates, ls.survival ...)
 from lupusstats import cohort as cohort
 from lupusstats import effects as effects
+from lupusstats import endpoints as endpoints
 from lupusstats import evidence as evidence
 from lupusstats import model as model
 from lupusstats import power as power
@@ -66,6 +67,7 @@ from lupusstats.effects import (
     risk_difference,
     risk_ratio,
 )
+from lupusstats.endpoints import GEE_CORRELATIONS, cmh_test, compare_responders, responder_gee
 from lupusstats.evidence import (
     MEASURES,
     BayesMetaResult,
@@ -159,6 +161,7 @@ except _metadata.PackageNotFoundError:  # a source tree that was never installed
 
 __all__ = [
     "ENDPOINTS",
+    "GEE_CORRELATIONS",
     "MEASURES",
     "RATE_MODELS",
     "VALIDATION_FAMILIES",
@@ -193,6 +196,7 @@ __all__ = [
     "bayes_meta_analysis_batch",
     "certainty_table",
     "cliffs_delta",
+    "cmh_test",
     "cochran_armitage",
     "cohens_d",
     "cohens_d_from_stats",
@@ -200,6 +204,7 @@ __all__ = [
     "compare_proportions_batch",
     "compare_rates",
     "compare_rates_batch",
+    "compare_responders",
     "compare_severity",
     "compare_severity_batch",
     "compare_survival",
@@ -242,6 +247,7 @@ __all__ = [
     "rate_difference",
     "rate_ratio_test",
     "read_cohort",
+    "responder_gee",
     "risk_difference",
     "risk_ratio",
     "rmst_difference",

@@ -9,7 +9,8 @@ estimand (ICH E9(R1)), and the analyses trials use for responder endpoints.
 from __future__ import annotations
 
 from lupusstats._core.exports import export
+from lupusstats.endpoints.analysis import GEE_CORRELATIONS, cmh_test, compare_responders, responder_gee
 
-__all__: list[str] = []
+__all__ = ["GEE_CORRELATIONS", "cmh_test", "compare_responders", "responder_gee"]
 
 export(globals(), __all__)
