@@ -344,7 +344,12 @@ def risk_difference(
 
 
 def compare_proportions_batch(
-    events: npt.ArrayLike, treated: npt.ArrayLike, *, alternative: str = "two-sided", confidence_level: float = 0.95
+    events: npt.ArrayLike,
+    treated: npt.ArrayLike,
+    *,
+    method: str = "newcombe",
+    alternative: str = "two-sided",
+    confidence_level: float = 0.95,
 ) -> BatchResult:
     """Two independent proportions for many trials at once: risk difference, Newcombe interval, score test.
 
@@ -359,6 +364,14 @@ def compare_proportions_batch(
     ``test_proportions_2indep(method="score", correction=False)``); it is the
     test whose power :func:`lupusstats.power_proportions` computes.
 
+    ``method="score"`` gives instead the Miettinen-Nurminen score interval
+    and test (Miettinen & Nurminen 1985, with their ``N / (N - 1)`` variance
+    factor), the analysis of :func:`lupusstats.compare_responders`, so that a
+    simulated power matches the analysis planned: the test statistic is the
+    one above times ``sqrt((N - 1) / N)`` (slightly more conservative), the
+    interval inverts the score test, for all trials at once (vectorised
+    bisection on the closed-form restricted estimate).
+
     Parameters
     ----------
     events : array_like, shape (n_trials, n_patients)
@@ -368,10 +381,13 @@ def compare_proportions_batch(
     treated : array_like of bool (or 0/1), shape (n_patients,) or (n_trials, n_patients)
         True = the treated group, False = the reference (e.g. ``batch.arm == 1``);
         every trial needs both.
+    method : {"newcombe", "score"}
+        ``"newcombe"``: Newcombe's interval and the Pearson (pooled) z-test;
+        ``"score"``: the Miettinen-Nurminen interval and score test.
     alternative : {"two-sided", "less", "greater"}
         ``"greater"``: the treated group responds more often.
     confidence_level : float, default 0.95
-        Of the Newcombe interval (one-sided for a one-sided `alternative`: the
+        Of the interval (one-sided for a one-sided `alternative`: the
         bound of the two-sided interval at ``2 * confidence_level - 1``, the
         other end at -1 or 1).
 
@@ -380,8 +396,9 @@ def compare_proportions_batch(
     BatchResult
         ``estimate`` = risk difference (``measure="risk_difference"``,
         ``scale="identity"``), ``se`` = its standard error under the null (the
-        pooled one of the score test), ``statistic = estimate / se``,
-        ``pvalue``, ``ci_low, ci_high`` (Newcombe), plus the extra arrays
+        pooled one of the score test, times ``sqrt(N / (N - 1))`` for
+        ``method="score"``), ``statistic = estimate / se``, ``pvalue``,
+        ``ci_low, ci_high`` (Newcombe or Miettinen-Nurminen), plus the extra arrays
         ``risk_treated``, ``risk_reference``, ``events_treated``,
         ``events_reference``, ``n_treated``, ``n_reference``.  A trial in which
         every patient or no patient responded has no test (``se = 0``:
@@ -415,9 +432,13 @@ def compare_proportions_batch(
     >>> one = ls.risk_difference(4, 4, 2, 4, method="newcombe")
     >>> round(one.pvalue, 4), round(one.ci_low, 4), round(float(res.ci_low[1]), 4)
     (0.1025, -0.1021, -0.1021)
+    >>> mn = ls.compare_proportions_batch(events, group, method="score")
+    >>> mn.pvalue.round(4), mn.ci_low.round(4)
+    (array([0.1859, 0.1266]), array([-0.2223, -0.1701]))
     """
     from statsmodels.stats.proportion import confint_proportions_2indep
 
+    method = _v.check_choice("method", method, ("newcombe", "score"))
     alternative = _v.check_alternative(alternative)
     confidence_level = _v.check_confidence_level(confidence_level)
     ev = _v.as_float_array("events", events, ndim=2)
@@ -435,17 +456,17 @@ def compare_proportions_batch(
     se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n0))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, rd / se, np.nan)
+    level = _inf.two_sided_level(confidence_level, alternative)
+    if method == "score":
+        # the MN statistic at a null difference of 0: the pooled z times sqrt((N - 1) / N)
+        se = se * np.sqrt(n / (n - 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, rd / se, np.nan)
+        low, high = _inf.mn_score_interval(e1, n1, e0, n0, level)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = confint_proportions_2indep(e1, n1, e0, n0, method="newcomb", compare="diff", alpha=1.0 - level)
     p = _inf.pvalue_from_z(z, alternative)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = confint_proportions_2indep(
-            e1,
-            n1,
-            e0,
-            n0,
-            method="newcomb",
-            compare="diff",
-            alpha=1.0 - _inf.two_sided_level(confidence_level, alternative),
-        )
     low, high = _inf.one_sided(np.asarray(low, dtype=float), np.asarray(high, dtype=float), alternative, -1.0, 1.0)
     return BatchResult(
         estimate=rd,
@@ -458,6 +479,9 @@ def compare_proportions_batch(
         method=(
             "risk difference with Newcombe's hybrid score interval; score (pooled-variance, Pearson chi-square) "
             "z-test, as R prop.test(correct = FALSE); vectorised over trials"
+            if method == "newcombe"
+            else "risk difference with the Miettinen-Nurminen score interval and score test (N/(N-1) variance "
+            "factor); vectorised over trials"
         ),
         alternative=alternative,
         confidence_level=confidence_level,

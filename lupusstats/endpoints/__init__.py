@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from lupusstats._core.exports import export
 from lupusstats.endpoints.activity import bicla_response, sri_response
+from lupusstats.endpoints.analysis import GEE_CORRELATIONS, cmh_test, compare_responders, responder_gee
 from lupusstats.endpoints.flares import bilag_flares, selena_flares
 from lupusstats.endpoints.renal import renal_response
 from lupusstats.endpoints.responders import RESPONDER_ENDPOINTS, responder_rates, responders
@@ -30,14 +31,18 @@ from lupusstats.endpoints.steroids import steroid_taper
 from lupusstats.endpoints.visits import VisitArrays, visit_arrays
 
 __all__ = [
+    "GEE_CORRELATIONS",
     "RESPONDER_ENDPOINTS",
     "VisitArrays",
     "bicla_response",
     "bilag_flares",
+    "cmh_test",
+    "compare_responders",
     "doris_remission",
     "drug_free_remission",
     "lldas",
     "renal_response",
+    "responder_gee",
     "responder_rates",
     "responders",
     "selena_flares",
@@ -45,5 +50,6 @@ __all__ = [
     "steroid_taper",
     "visit_arrays",
 ]
+
 
 export(globals(), __all__)
