@@ -43,6 +43,7 @@ from lupusstats._core.results import _read_only
 from lupusstats._core.types import RNGLike
 from lupusstats.cohort import columns as C
 from lupusstats.cohort.cohort import Cohort
+from lupusstats.model.activity import simulate_visits, visits_table
 from lupusstats.model.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -90,6 +91,15 @@ class TrialBatch:
     arm : ndarray of int, shape (n_patients,)
     arm_names : tuple of str
     scenario : Scenario
+    visits : read-only mapping of str to ndarray, or None
+        The visit arrays of the disease-activity model (``simulate_trials(...,
+        visits=True)``): the fields of :class:`lupusstats.endpoints.VisitArrays`
+        (``week``, ``attended``, ``sledai``, ``clinical_sledai``, ``pga``,
+        ``prednisone_mg``, ``on_immunosuppressant``, ``on_antimalarial``,
+        ``rescue``, ``major_organ_activity``, ``new_activity``, ``bilag``), each
+        of shape ``(n_trials, n_patients, n_visits)`` (``bilag`` one more axis of
+        9 domains; ``week`` the grid).  ``VisitArrays(**batch.visits)`` is what
+        the endpoint kernels take.
 
     Examples
     --------
@@ -128,6 +138,7 @@ class TrialBatch:
     arm: np.ndarray
     arm_names: tuple[str, ...]
     scenario: Scenario
+    visits: Mapping[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         # read-only views: the caller's own arrays (if passed in) stay writeable
@@ -137,12 +148,17 @@ class TrialBatch:
                 object.__setattr__(self, f.name, _read_only(value))
         events = {k: _read_only(v) for k, v in dict(self.adverse_events).items()}
         object.__setattr__(self, "adverse_events", MappingProxyType(events))
+        if self.visits is not None:
+            arrays = {k: _read_only(v) for k, v in dict(self.visits).items()}
+            object.__setattr__(self, "visits", MappingProxyType(arrays))
 
     def __reduce__(self):
         # numpy unpickles (and deep-copies) arrays as writeable and a mappingproxy
         # cannot be pickled: rebuild through __init__, which makes them read-only again
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         fields["adverse_events"] = dict(fields["adverse_events"])
+        if fields["visits"] is not None:
+            fields["visits"] = dict(fields["visits"])
         return (_rebuild_batch, (fields,))
 
     @functools.cached_property
@@ -461,7 +477,46 @@ def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.
     return x.astype(np.int64)
 
 
-def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -> TrialBatch:
+def _flare_events(scenario: Scenario, d: _Draws, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One row per flare of every trial, as flat arrays (for the visits model of many trials).
+
+    The same model as the flares table of :func:`simulate_cohort`: given the
+    patient's counts by severity, times uniform on the observed follow-up,
+    organ from ``organ_probs``, SLEDAI increase ``min + Poisson(mean - min)``.
+    """
+    n_flares = d["n_flares"].ravel()
+    n_severe, n_moderate = d["n_severe"].ravel(), d["n_moderate"].ravel()
+    n_mild = n_flares - n_severe - n_moderate
+    by_level = np.stack([n_mild, n_moderate, n_severe], axis=1).ravel()
+    severity = np.tile(np.arange(3, dtype=np.int8), n_flares.size).repeat(by_level)
+    # rows are grouped by patient and, within a patient, by severity (mild first)
+    index = np.repeat(np.arange(n_flares.size), n_flares)
+    time = rng.random(index.size) * d["followup"].ravel()[index]
+    organ = rng.choice(len(C.ORGAN_DOMAINS), size=index.size, p=scenario.organ_probs)
+    inc_min = np.asarray(scenario.sledai_increase_min)[severity]
+    increase = inc_min + rng.poisson(np.asarray(scenario.sledai_increase_mean)[severity] - inc_min)
+    return {"index": index, "time": time, "severity": severity, "organ": organ, "increase": increase}
+
+
+def _visits(
+    scenario: Scenario, d: _Draws, flares: Mapping[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    return simulate_visits(
+        scenario,
+        code=d["code"],
+        frailty=d["frailty"],
+        followup=d["followup"],
+        baseline_sledai=d["baseline"],
+        flare_index=flares["index"],
+        flare_time=flares["time"],
+        flare_severity=flares["severity"],
+        flare_organ=flares["organ"],
+        flare_increase=flares["increase"],
+        rng=rng,
+    )
+
+
+def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, visits: bool = False) -> TrialBatch:
     """Simulate `n_trials` independent trials of `scenario` as arrays.
 
     The same model as :func:`simulate_cohort`, vectorised over trials and
@@ -475,6 +530,12 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -
         Number of trials (>= 1).
     rng : None, int, SeedSequence or Generator
         Passed to :func:`numpy.random.default_rng`.
+    visits : bool, default False
+        Also simulate the visits (disease activity, prednisone, rescue) for
+        the trial endpoints (SRI-4, BICLA, LLDAS ...): ``batch.visits``.  The
+        flare and patient arrays are the same either way (the visits use a
+        child stream of `rng`); they cost memory of order n_trials x
+        n_patients x n_visits x 9 bytes, so simulate many trials in chunks.
 
     Returns
     -------
@@ -491,8 +552,14 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -
     """
     scenario = _check_scenario(scenario)
     n_trials = _v.check_int("n_trials", n_trials, minimum=1)
+    if not isinstance(visits, bool):
+        raise TypeError(f"`visits` must be True or False, got {visits!r}.")
     rng = np.random.default_rng(rng)
     d = _draw(scenario, n_trials, rng)
+    visit_arrays = None
+    if visits:
+        child = rng.spawn(1)[0]
+        visit_arrays = _visits(scenario, d, _flare_events(scenario, d, child), child)
     return TrialBatch(
         n_flares=d["n_flares"],
         n_severe_flares=d["n_severe"],
@@ -509,6 +576,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None) -
         arm=d["code"],
         arm_names=scenario.arm_names,
         scenario=scenario,
+        visits=visit_arrays,
     )
 
 
@@ -604,4 +672,14 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
         C.ORGAN: pd.Categorical.from_codes(organ_code, dtype=organ_cat),
         C.SLEDAI_INCREASE: sledai_increase,
     }
-    return Cohort(patients=pd.DataFrame(patients), flares=pd.DataFrame(flares), scenario=scenario)
+    child = rng.spawn(1)[0]
+    events = {
+        "index": patient_idx,
+        "time": times,
+        "severity": sev_code,
+        "organ": organ_code,
+        "increase": sledai_increase,
+    }
+    arrays = _visits(scenario, d, events, child)
+    visits = visits_table(arrays, trial=0, arm_codes=code, arm_names=scenario.arm_names)
+    return Cohort(patients=pd.DataFrame(patients), flares=pd.DataFrame(flares), scenario=scenario, visits=visits)
