@@ -149,7 +149,7 @@ def test_header_only(tmp_path):
 
 
 def test_wrong_type():
-    with pytest.raises(TypeError, match="path to a CSV file or a pandas DataFrame"):
+    with pytest.raises(TypeError, match=r"path to a CSV or \.xlsx file or a pandas DataFrame"):
         ls.read_cohort([1, 2, 3])
     with pytest.raises(TypeError, match="arm_order"):
         ls.read_cohort(pd.DataFrame(), arm_order="placebo")
@@ -158,8 +158,8 @@ def test_wrong_type():
 def test_missing_columns(files, simulated):
     with pytest.raises(ValueError, match=r"patients.csv is missing column\(s\) \['arm'\]"):
         ls.read_cohort(*files(patients=simulated.patients.drop(columns=C.ARM)))
-    with pytest.raises(ValueError, match=r"flares.csv is missing column\(s\) \['severity'\]"):
-        ls.read_cohort(*files(flares=simulated.flares.drop(columns=C.SEVERITY)))
+    with pytest.raises(ValueError, match=r"flares.csv is missing column\(s\) \['time_years'\]"):
+        ls.read_cohort(*files(flares=simulated.flares.drop(columns=C.TIME_YEARS)))
     with pytest.raises(ValueError, match="no 'n_flares' column and no flares table"):
         ls.read_cohort(simulated.patients.drop(columns=C.N_FLARES))
 

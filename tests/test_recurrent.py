@@ -181,3 +181,14 @@ def test_bad_options():
         ls.recurrent_event_regression(FLARES.assign(time_years=["a", "b", "c"]), PATIENTS)
     with pytest.raises(ValueError, match="at least two arms"):
         ls.recurrent_event_regression(FLARES, PATIENTS.assign(arm="p"))
+
+
+@pytest.mark.parametrize(("dataset", "name"), [("cgd", "cgd"), ("bladder", "bladder2")])
+def test_shipped_trials_read_from_csv_give_rs_numbers(dataset, name):
+    # data/trials/ -> ls.read_cohort (years, 15 significant digits) -> the same fit as R on its own data
+    cohort = ls.load_dataset(dataset)
+    for model, key in (("andersen_gill", "andersen_gill_efron"), ("pwp_gap", "pwp_gap_efron")):
+        row = ls.recurrent_event_regression(cohort.flares, cohort.patients, model=model).iloc[0]
+        ref = REF[name]["fits"][key]
+        assert row["log_hazard_ratio"] == pytest.approx(ref["coef"], abs=1e-6)
+        assert row["se"] == pytest.approx(ref["se"], abs=1e-5)
