@@ -46,6 +46,8 @@ _METHOD = {
 # Times closer than this (in the unit of the data) count as the same time when
 # flare times are checked against follow-up (as read_cohort does, ~30 seconds in years).
 _TIME_TOL = 1e-6
+# Gap times closer than this are the same gap (rounding of differences; ~3 ms in years).
+_GAP_TOL = 1e-10
 
 
 # ---------------------------------------------------------------------------
@@ -222,7 +224,9 @@ def counting_process(
     DataFrame
         Columns `patient`, `group`, ``start``, ``stop``, ``event`` (0/1),
         ``enum`` (1 + the number of the patient's earlier flares: the PWP
-        stratum) and ``gap`` (``stop - start``), sorted by patient (in the
+        stratum) and ``gap`` (``stop - start``; gaps within 1e-10 of each
+        other are made equal, so that equal gaps of a data set kept in days
+        stay tied after the conversion to years), sorted by patient (in the
         order of `patients`) and time.
 
     Raises
@@ -352,7 +356,23 @@ def counting_process(
     arm_dtype = patients[group].dtype
     if isinstance(arm_dtype, pd.CategoricalDtype):
         out[group] = pd.Categorical(out[group], dtype=arm_dtype)
-    out["gap"] = out["stop"] - out["start"]
+    out["gap"] = _snap(out["stop"].to_numpy() - out["start"].to_numpy())
+    return out
+
+
+def _snap(values, tol=_GAP_TOL):
+    """Values within `tol` of each other (in sorted runs) replaced by the run's smallest.
+
+    A gap is a difference of two times; two gaps of the same length in days,
+    written in years, differ in the last binary digit and would no longer tie
+    (the PWP gap-time fit then differs from R's on the same days).
+    """
+    order = np.argsort(values, kind="stable")
+    v = values[order]
+    new_run = np.concatenate([[True], np.diff(v) > tol])
+    first = np.maximum.accumulate(np.where(new_run, np.arange(v.size), 0))
+    out = np.empty_like(values)
+    out[order] = v[first]
     return out
 
 
