@@ -192,3 +192,17 @@ def test_shipped_trials_read_from_csv_give_rs_numbers(dataset, name):
         ref = REF[name]["fits"][key]
         assert row["log_hazard_ratio"] == pytest.approx(ref["coef"], abs=1e-6)
         assert row["se"] == pytest.approx(ref["se"], abs=1e-5)
+
+
+def test_cgd_rate_ratio_and_first_event_match_r():
+    # MASS::glm.nb and coxph on the per-patient CGD data (recurrent_reference.R), read from data/trials
+    cgd = ls.load_dataset("cgd")
+    nb = ls.compare_rates(cgd.patients, model="negbin").iloc[0]
+    ref = REF["cgd"]["glm_nb"]
+    assert nb["log_rate_ratio"] == pytest.approx(ref["log_rate_ratio"], abs=1e-6)
+    assert nb["se"] == pytest.approx(ref["se"], abs=1e-5)
+    assert nb["dispersion"] == pytest.approx(1 / ref["theta"], rel=1e-4)
+    first = ls.compare_survival(ls.time_to_first_flare(cgd.patients))
+    ref = REF["cgd"]["first_event_cox"]
+    assert np.log(first.hazard_ratio) == pytest.approx(ref["coef"], abs=1e-6)
+    assert first.se == pytest.approx(ref["se"], abs=1e-5)

@@ -670,7 +670,7 @@ def load_dataset(name: str) -> pd.DataFrame | Cohort:
         columns (``authors, year, journal, pmid, doi, citation_tag``),
         ``evidence_tag`` (V/R/D) and ``note``.  Empty cells (NaN / <NA>) are
         numbers the publication (as recorded in DOMAIN.md) does not give;
-        none is imputed.  A trial: the :class:`Cohort` that
+        none is imputed.  A trial: the :class:`~lupusstats.Cohort` that
         :func:`ls.read_cohort` makes of its two CSV files in
         ``data/trials/`` (each event a row of the flares table, times in
         years, no severity recorded), the reference arm first.
