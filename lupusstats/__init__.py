@@ -19,7 +19,7 @@ One subpackage per family, each importable on its own:
 * ``lupusstats.rates`` -- flare frequency (Poisson, negative binomial, MCF);
 * ``lupusstats.severity`` -- flare severity (tables, rank tests, proportional odds);
 * ``lupusstats.effects`` -- effect sizes (SMD, 2x2, NNT) and multiplicity;
-* ``lupusstats.survival`` -- Kaplan-Meier, log-rank, Cox, RMST;
+* ``lupusstats.survival`` -- Kaplan-Meier, log-rank, Cox, RMST, recurrent-event regression;
 * ``lupusstats.endpoints`` -- trial endpoints from visits (SRI-4, BICLA, LLDAS, DORIS, renal response);
 * ``lupusstats.evidence`` -- published data sets and meta-analysis;
 * ``lupusstats.power`` -- power and sample size (formula, simulation, grids);
@@ -166,10 +166,12 @@ from lupusstats.survival import (
     RMSTResult,
     SurvivalComparison,
     compare_survival,
+    counting_process,
     cox_hazard_ratio,
     kaplan_meier,
     logrank,
     logrank_batch,
+    recurrent_event_regression,
     rmst_difference,
     time_to_first_flare,
 )
@@ -234,6 +236,7 @@ __all__ = [
     "compare_survival",
     "contingency_test",
     "count_frequencies",
+    "counting_process",
     "cox_hazard_ratio",
     "d_to_log_odds_ratio",
     "doris_remission",
@@ -274,6 +277,7 @@ __all__ = [
     "rate_difference",
     "rate_ratio_test",
     "read_cohort",
+    "recurrent_event_regression",
     "renal_response",
     "responder_gee",
     "responder_rates",

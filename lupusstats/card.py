@@ -59,6 +59,15 @@ _CARD_COLUMNS = [
 ]
 
 _FAMILIES = ("separate", "joint", "none")
+# Endpoints a user's tables may lack, with the column each needs (patients or flares table).
+_OPTIONAL_ENDPOINTS = (
+    ("severe flare rate", C.N_SEVERE_FLARES),
+    ("time to first flare", C.FIRST_FLARE_YEARS),
+    ("time to first severe flare", C.FIRST_SEVERE_FLARE_YEARS),
+    ("flare severity", C.SEVERITY),
+    ("SLEDAI increase from flares", C.SLEDAI_INCREASE),
+    ("drug-free remission", C.DRUG_FREE_REMISSION),
+)
 _FAMILY_NAMES = {"benefit": "efficacy", "harm": "safety"}
 
 
@@ -205,7 +214,12 @@ def effect_card(
         from a publication (``""`` if none, or for observed data); when it is
         not empty an :class:`AssumedEffectWarning` shows that line, because the
         card then reports what the assumption implies, not what any study found
-        (see ``Scenario.assumed_effects``).
+        (see ``Scenario.assumed_effects``).  ``card.attrs["left_out"]`` is one
+        line naming the endpoints left out because the tables lack their
+        columns (``""`` if none): a user's minimal tables (patients ``patient,
+        arm, followup_years``, flares ``patient, time_years``) give the flare
+        rate and time to first flare rows and leave out severe flares,
+        severity, SLEDAI and drug-free remission rather than fail.
 
     Raises
     ------
@@ -236,26 +250,24 @@ def effect_card(
 
     patients = getattr(cohort, "patients", None)
     flares = getattr(cohort, "flares", None)
-    if not isinstance(patients, pd.DataFrame) or not isinstance(flares, pd.DataFrame):
+    if not isinstance(patients, pd.DataFrame) or not (flares is None or isinstance(flares, pd.DataFrame)):
         raise TypeError(
             "`cohort` must have `.patients` and `.flares` DataFrames (e.g. ls.simulate_cohort(...)), "
             f"got {type(cohort).__name__}."
         )
     cl = _v.check_confidence_level(confidence_level)
     families = _v.check_choice("families", families, _FAMILIES)
-    needed = [
-        C.ARM,
-        C.PATIENT,
-        C.FOLLOWUP_YEARS,
-        C.N_FLARES,
-        C.N_SEVERE_FLARES,
-        C.FIRST_FLARE_YEARS,
-        C.FIRST_SEVERE_FLARE_YEARS,
-        C.DRUG_FREE_REMISSION,
-    ]
-    _v.check_columns("cohort.patients", patients, needed)
-    _v.check_columns("cohort.flares", flares, [C.ARM, C.PATIENT, C.SEVERITY, C.SLEDAI_INCREASE])
+    _v.check_columns("cohort.patients", patients, [C.ARM, C.PATIENT, C.FOLLOWUP_YEARS, C.N_FLARES])
+    if flares is not None:
+        _v.check_columns("cohort.flares", flares, [C.ARM, C.PATIENT])
+    # endpoints whose columns a user's (minimal) tables lack are left out, and the card says which
+    present = {str(c) for c in patients.columns} | (set() if flares is None else {str(c) for c in flares.columns})
+    # severity and sledai_increase are flare columns, the others patient columns (disjoint names)
+    left_out = [(endpoint, col) for endpoint, col in _OPTIONAL_ENDPOINTS if col not in present]
+    skip = {endpoint for endpoint, _ in left_out}
     for name, frame in (("patients", patients), ("flares", flares)):
+        if frame is None:
+            continue
         if C.TRIAL in frame.columns and frame[C.TRIAL].nunique() > 1:
             raise ValueError(f"`cohort.{name}` holds {frame[C.TRIAL].nunique()} trials; pass one trial at a time.")
     arms = patients[C.ARM]
@@ -363,27 +375,38 @@ def effect_card(
     # NB rate ratios (ls.compare_rates), both flare counts
     rate_rows = {}
     for count, endpoint in ((C.N_FLARES, "flare rate"), (C.N_SEVERE_FLARES, "severe flare rate")):
+        if endpoint in skip:
+            continue
         res = compare_rates(patients, model="negbin", reference=reference, count=count, confidence_level=cl)
         rate_rows[endpoint] = res.set_index("arm")
 
-    tte = {sev: time_to_first_flare(patients, severe=sev) for sev in (False, True)}
-    severity = compare_severity(
-        flares, patients, unit="flare", inference="cluster", reference=reference, confidence_level=cl
-    ).set_index("arm")
-    sledai_total = (
-        flares.groupby(C.PATIENT, observed=True)[C.SLEDAI_INCREASE]
-        .sum()
-        .reindex(patients[C.PATIENT])
-        .fillna(0.0)
-        .to_numpy()
-    )
-    remission = patients[C.DRUG_FREE_REMISSION].to_numpy(dtype=bool)
+    tte = {
+        sev: time_to_first_flare(patients, severe=sev)
+        for sev, endpoint in ((False, "time to first flare"), (True, "time to first severe flare"))
+        if endpoint not in skip
+    }
+    if "flare severity" not in skip:
+        assert flares is not None  # severity is a flares column
+        severity = compare_severity(
+            flares, patients, unit="flare", inference="cluster", reference=reference, confidence_level=cl
+        ).set_index("arm")
+    if "SLEDAI increase from flares" not in skip:
+        assert flares is not None
+        sledai_total = (
+            flares.groupby(C.PATIENT, observed=True)[C.SLEDAI_INCREASE]
+            .sum()
+            .reindex(patients[C.PATIENT])
+            .fillna(0.0)
+            .to_numpy()
+        )
+    if "drug-free remission" not in skip:
+        remission = patients[C.DRUG_FREE_REMISSION].to_numpy(dtype=bool)
     died = patients[C.DIED].to_numpy(dtype=bool) if C.DIED in patients.columns else None
     ref_mask = (arms == reference).to_numpy()
 
     for arm in [lvl for lvl in levels if lvl != reference]:
         mask = (arms == arm).to_numpy()
-        for endpoint in ("flare rate", "severe flare rate"):
+        for endpoint in rate_rows:
             r = rate_rows[endpoint].loc[arm]
             note = f"; {r['note']}" if isinstance(r.get("note"), str) and r["note"] else ""
             add(
@@ -400,6 +423,8 @@ def effect_card(
                 f"negative binomial (NB2) rate ratio, Wald (ls.compare_rates){note}",
             )
         for sev, endpoint in ((False, "time to first flare"), (True, "time to first severe flare")):
+            if sev not in tte:
+                continue
             d = tte[sev]
             keep = mask | ref_mask
             try:
@@ -425,45 +450,48 @@ def effect_card(
             except ValueError as err:  # no events / monotone likelihood: say so, do not invent a number
                 nan = math.nan
                 add(arm, "benefit", endpoint, "hazard ratio", nan, nan, nan, 1.0, nan, True, f"not estimable: {err}")
-        s = severity.loc[arm]
-        add(
-            arm,
-            "benefit",
-            "flare severity",
-            "P(X>Y)",
-            s["probability_superiority"],
-            s["ci_low"],
-            s["ci_high"],
-            0.5,
-            s["pvalue"],
-            True,
-            "probability of superiority per flare, cluster-robust by patient (ls.compare_severity)",
-        )
-        g = hedges_g(sledai_total[mask], sledai_total[ref_mask], confidence_level=cl)
-        add(
-            arm,
-            "benefit",
-            "SLEDAI increase from flares",
-            "Hedges' g",
-            g.estimate,
-            *g.confidence_interval(),
-            0.0,
-            g.pvalue,
-            True,
-            "Hedges' g of total SLEDAI increase per patient, noncentral-t CI",
-        )
+        if "flare severity" not in skip:
+            s = severity.loc[arm]
+            add(
+                arm,
+                "benefit",
+                "flare severity",
+                "P(X>Y)",
+                s["probability_superiority"],
+                s["ci_low"],
+                s["ci_high"],
+                0.5,
+                s["pvalue"],
+                True,
+                "probability of superiority per flare, cluster-robust by patient (ls.compare_severity)",
+            )
+        if "SLEDAI increase from flares" not in skip:
+            g = hedges_g(sledai_total[mask], sledai_total[ref_mask], confidence_level=cl)
+            add(
+                arm,
+                "benefit",
+                "SLEDAI increase from flares",
+                "Hedges' g",
+                g.estimate,
+                *g.confidence_interval(),
+                0.0,
+                g.pvalue,
+                True,
+                "Hedges' g of total SLEDAI increase per patient, noncentral-t CI",
+            )
         n1, n2 = int(mask.sum()), int(ref_mask.sum())
-        add_binary(
-            arm,
-            "benefit",
-            "drug-free remission",
-            int(remission[mask].sum()),
-            n1,
-            int(remission[ref_mask].sum()),
-            n2,
-            desirable=True,
-            ratio=False,
-        )
+        if "drug-free remission" not in skip:
+            add_binary(
+                arm,
+                "benefit",
+                "drug-free remission",
+                int(remission[mask].sum()),
+                n1,
+                int(remission[ref_mask].sum()),
+                n2,
+                desirable=True,
+                ratio=False,
+            )
         if died is not None:
             e1, e2 = int(died[mask].sum()), int(died[ref_mask].sum())
             add_binary(
@@ -502,6 +530,9 @@ def effect_card(
     card.attrs["confidence_level"] = cl
     card.attrs["families"] = families
     card.attrs["decision_rule"] = decision_rule(cl, families)
+    card.attrs["left_out"] = (
+        "left out, their columns are absent: " + ", ".join(f"{e} ({c})" for e, c in left_out) if left_out else ""
+    )
     line = _assumed_effects_line(cohort)
     card.attrs["assumed_effects"] = line
     if line:

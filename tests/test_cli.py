@@ -257,3 +257,22 @@ def test_import_does_not_load_heavy_libraries():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"imported by `import lupusstats`: {done.stdout.strip()}"
+
+
+def test_analyze_a_real_trial_with_semicolons_and_no_severity(tmp_path, capsys):
+    """The CGD trial written by `datasets cgd --out`, re-saved as a European spreadsheet export."""
+    code, out, err = run(capsys, "datasets", "cgd", "--out", str(tmp_path / "cgd"))
+    assert code == 0, err
+    assert "patients.csv" in out
+    for name in ("patients", "flares"):
+        table = pd.read_csv(tmp_path / "cgd" / f"{name}.csv")
+        keep = ["patient", "arm", "followup_years"] if name == "patients" else ["patient", "time_years"]
+        table[keep].to_csv(tmp_path / "cgd" / f"{name}.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    code, out, err = run(capsys, "analyze", str(tmp_path / "cgd"), "--arm-order", "placebo,interferon gamma")
+    assert code == 0, err
+    assert "128 patients, 76 flares" in out
+    assert "separated by semicolons" in out and "decimal commas" in out and "byte-order mark" in out
+    assert out.count("left out, their columns are absent:") == 1
+    assert "drug-free remission (drug_free_remission)" in out
+    card = pd.read_csv(tmp_path / "cgd" / "effect_card.csv")
+    assert list(card["endpoint"]) == ["flare rate", "time to first flare"]

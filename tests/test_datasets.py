@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import lupusstats as ls
-from lupusstats.evidence.datasets import SCHEMAS, DatasetError, validate_dataset
+from lupusstats.evidence.datasets import SCHEMAS, TRIALS, DatasetError, validate_dataset
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -25,8 +25,10 @@ NAMES = sorted(SCHEMAS)
 
 
 def test_list_datasets_covers_every_csv():
-    table = ls.list_datasets()
-    assert list(table.columns[:4]) == ["name", "description", "rows", "file"]
+    every = ls.list_datasets()
+    assert list(every.columns[:4]) == ["name", "description", "rows", "file"]
+    assert sorted(every.loc[every["kind"] == "trial", "name"]) == sorted(TRIALS)
+    table = every[every["kind"] == "summary"]
     assert sorted(table["name"]) == NAMES
     assert sorted(table["file"]) == sorted(p.name for p in DATA.glob("*.csv"))
     for _, row in table.iterrows():
@@ -223,6 +225,9 @@ def test_built_package_carries_the_data(tmp_path):
     assert sorted(p.name for p in (site / "lupusstats" / "data").glob("*.csv")) == sorted(
         p.name for p in DATA.glob("*.csv")
     )
+    assert sorted(p.name for p in (site / "lupusstats" / "data" / "trials").glob("*.csv")) == sorted(
+        p.name for p in (DATA / "trials").glob("*.csv")
+    )
     code = textwrap.dedent("""
         import pathlib, sys
         import lupusstats as ls
@@ -232,6 +237,8 @@ def test_built_package_carries_the_data(tmp_path):
         csv_file = pathlib.Path(str(_data_dir().joinpath("msc_sle_studies.csv"))).resolve()
         assert csv_file.is_relative_to(site), csv_file
         table = ls.list_datasets()
+        cgd = ls.load_dataset("cgd")
+        assert len(cgd.flares) == 76, cgd
         print(int(table["rows"].sum()))
     """)
     run = tmp_path / "elsewhere"
@@ -250,8 +257,46 @@ def test_built_package_carries_the_data(tmp_path):
 
 def test_readme_row_counts_match_the_files():
     readme = (DATA / "README.md").read_text(encoding="utf-8")
-    for _, row in ls.list_datasets().iterrows():
+    table = ls.list_datasets()
+    for _, row in table[table["kind"] == "trial"].iterrows():
+        cohort = ls.load_dataset(row["name"])
+        expected = f"| `{row['name']}` | {len(cohort.patients)} | {len(cohort.flares)} |"
+        assert expected in readme, f"data/README.md trials table is out of date for {row['name']}"
+    for _, row in table[table["kind"] == "summary"].iterrows():
         expected = (
             f"| `{row['file']}` | {row['rows']} | {row['n_verified']} | {row['n_recalled']} | {row['n_derived']} |"
         )
         assert expected in readme, f"data/README.md row-count table is out of date for {row['file']}"
+
+
+# --- the patient-level trials ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(TRIALS))
+def test_trials_load_as_cohorts_with_their_provenance(name):
+    trial = TRIALS[name]
+    cohort = ls.load_dataset(name)
+    assert isinstance(cohort, ls.Cohort)
+    assert cohort.arm_names == trial.arms
+    assert "severity" not in cohort.flares.columns  # not recorded: never invented
+    assert trial.citation and trial.licence.startswith("LGPL") and trial.data_source.startswith("R package survival")
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    assert f"trials/{name}_patients.csv" in readme and "LGPL" in readme
+
+
+def test_cgd_matches_the_published_counts():
+    # N Engl J Med 1991;324:509-16, abstract (read via the PubMed record, PMID 1846940): 128 patients,
+    # 63 interferon gamma and 65 placebo; 14 vs 30 patients with a serious infection; 20 vs 56 infections.
+    cgd = ls.load_dataset("cgd")
+    p = cgd.patients
+    per_arm = p.groupby("arm", observed=True).agg(
+        n=("patient", "size"), any=("n_flares", lambda x: (x > 0).sum()), events=("n_flares", "sum")
+    )
+    assert per_arm.loc["interferon gamma"].tolist() == [63, 14, 20]
+    assert per_arm.loc["placebo"].tolist() == [65, 30, 56]
+
+
+def test_bladder_matches_the_r_data():
+    bladder = ls.load_dataset("bladder")
+    assert len(bladder.patients) == 85 and len(bladder.flares) == 112
+    assert bladder.patients["n_flares"].max() <= 4

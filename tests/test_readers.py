@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -149,7 +151,7 @@ def test_header_only(tmp_path):
 
 
 def test_wrong_type():
-    with pytest.raises(TypeError, match="path to a CSV file or a pandas DataFrame"):
+    with pytest.raises(TypeError, match=r"path to a CSV or \.xlsx file or a pandas DataFrame"):
         ls.read_cohort([1, 2, 3])
     with pytest.raises(TypeError, match="arm_order"):
         ls.read_cohort(pd.DataFrame(), arm_order="placebo")
@@ -158,8 +160,8 @@ def test_wrong_type():
 def test_missing_columns(files, simulated):
     with pytest.raises(ValueError, match=r"patients.csv is missing column\(s\) \['arm'\]"):
         ls.read_cohort(*files(patients=simulated.patients.drop(columns=C.ARM)))
-    with pytest.raises(ValueError, match=r"flares.csv is missing column\(s\) \['severity'\]"):
-        ls.read_cohort(*files(flares=simulated.flares.drop(columns=C.SEVERITY)))
+    with pytest.raises(ValueError, match=r"flares.csv is missing column\(s\) \['time_years'\]"):
+        ls.read_cohort(*files(flares=simulated.flares.drop(columns=C.TIME_YEARS)))
     with pytest.raises(ValueError, match="no 'n_flares' column and no flares table"):
         ls.read_cohort(simulated.patients.drop(columns=C.N_FLARES))
 
@@ -260,3 +262,163 @@ def test_many_problems_are_counted_not_dropped(files, simulated):
         rf"and {len(f) - 1} more such row",
     ):
         ls.read_cohort(*files(flares=f))
+
+
+# ---------------------------------------------------------------------------- the usual exports
+
+
+def _minimal(simulated):
+    p = simulated.patients[[C.PATIENT, C.ARM, C.FOLLOWUP_YEARS]]
+    f = simulated.flares[[C.PATIENT, C.TIME_YEARS]]
+    return p, f
+
+
+def test_semicolons_and_decimal_commas_are_detected_and_reported(tmp_path, simulated):
+    p, f = _minimal(simulated)
+    p.to_csv(tmp_path / "p.csv", sep=";", decimal=",", index=False)
+    f.to_csv(tmp_path / "f.csv", sep=";", decimal=",", index=False)
+    assert "," in (tmp_path / "f.csv").read_text().splitlines()[1]  # really a decimal comma
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    np.testing.assert_array_equal(read.patients[C.FOLLOWUP_YEARS], p[C.FOLLOWUP_YEARS])
+    np.testing.assert_array_equal(read.flares[C.TIME_YEARS], f[C.TIME_YEARS])
+    text = " | ".join(read.notes)
+    assert "separated by semicolons" in text and "decimal commas" in text
+    # given explicitly: the same tables, no detection note for the decimal mark
+    again = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv", sep=";", decimal=",")
+    pd.testing.assert_frame_equal(again.patients, read.patients)
+    assert not any("detected" in n for n in again.notes)
+
+
+def test_a_comma_file_is_not_read_with_decimal_commas(tmp_path, simulated):
+    p, f = _minimal(simulated)
+    p.to_csv(tmp_path / "p.csv", index=False)
+    f.to_csv(tmp_path / "f.csv", index=False)
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    assert read.notes == (
+        "{}: no 'severity' column, so no severe-flare summaries (n_severe_flares, "
+        "first_severe_flare_years) and no severity analyses".format(tmp_path / "f.csv"),
+    )
+
+
+def test_bom_is_removed_and_said(tmp_path, simulated):
+    p, f = _minimal(simulated)
+    (tmp_path / "p.csv").write_bytes(b"\xef\xbb\xbf" + p.to_csv(index=False).encode())
+    f.to_csv(tmp_path / "f.csv", index=False)
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    assert read.patients.columns[0] == C.PATIENT
+    assert any("byte-order mark" in n and "p.csv" in n for n in read.notes)
+
+
+def test_xlsx_workbooks(tmp_path, simulated):
+    pytest.importorskip("openpyxl", reason="the `excel` extra (openpyxl) reads .xlsx")
+    simulated.patients.to_excel(tmp_path / "p.xlsx", index=False)
+    simulated.flares.to_excel(tmp_path / "f.xlsx", index=False)
+    read = ls.read_cohort(tmp_path / "p.xlsx", tmp_path / "f.xlsx")
+    pd.testing.assert_frame_equal(read.patients, simulated.patients)
+    pd.testing.assert_frame_equal(read.flares, simulated.flares)
+    assert any("Excel workbook" in n for n in read.notes)
+    bad = _with(simulated.flares, C.TIME_YEARS, 3, -1.0)
+    bad.to_excel(tmp_path / "bad.xlsx", index=False)
+    with pytest.raises(ValueError, match=r"bad.xlsx row 5, column 'time_years': negative flare time"):
+        ls.read_cohort(tmp_path / "p.xlsx", tmp_path / "bad.xlsx")
+
+
+def test_dates_are_converted_with_the_stated_rule(tmp_path):
+    patients = pd.DataFrame(
+        {
+            "patient": [1, 2],
+            "arm": ["placebo", "drug"],
+            "start_date": ["2020-01-01", "2020-03-01"],
+            "end_date": ["2021-01-01", "2020-09-01"],
+        }
+    )
+    flares = pd.DataFrame({"patient": [1, 2], "event_date": ["2020-07-01", "2020-04-01"]})
+    patients.to_csv(tmp_path / "p.csv", index=False)
+    flares.to_csv(tmp_path / "f.csv", index=False)
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    np.testing.assert_allclose(read.patients[C.FOLLOWUP_YEARS], [366 / 365.25, 184 / 365.25])
+    np.testing.assert_allclose(read.flares[C.TIME_YEARS], [182 / 365.25, 31 / 365.25])
+    assert any("(end_date - start_date) in days / 365.25" in n for n in read.notes)
+    assert any("(event_date - the patient's start_date)" in n for n in read.notes)
+    flares.assign(event_date=["2020-07-01", "2019-12-31"]).to_csv(tmp_path / "bad_f.csv", index=False)
+    with pytest.raises(ValueError, match=r"bad_f.csv line 3, column 'event_date': flare date '2019-12-31' is before"):
+        ls.read_cohort(tmp_path / "p.csv", tmp_path / "bad_f.csv")
+    patients.assign(end_date=["2021-13-01", "2020-09-01"]).to_csv(tmp_path / "bad_p.csv", index=False)
+    with pytest.raises(ValueError, match=r"bad_p.csv line 2, column 'end_date': '2021-13-01' is not a date"):
+        ls.read_cohort(tmp_path / "bad_p.csv", tmp_path / "f.csv")
+
+
+def test_minimal_tables_give_a_card_without_the_missing_endpoints(simulated):
+    p, f = _minimal(simulated)
+    read = ls.read_cohort(p, f)
+    card = ls.effect_card(read)
+    assert set(card["endpoint"]) == {"flare rate", "time to first flare"}
+    line = card.attrs["left_out"]
+    assert line.startswith("left out, their columns are absent: ")
+    for endpoint in ("severe flare rate", "flare severity", "SLEDAI increase from flares", "drug-free remission"):
+        assert endpoint in line
+    full = ls.effect_card(simulated)
+    same = ["arm", "endpoint", "measure", "estimate", "ci_low", "ci_high", "pvalue"]  # Holm: a smaller family
+    pd.testing.assert_frame_equal(
+        card[same].reset_index(drop=True),
+        full.loc[full["endpoint"].isin(["flare rate", "time to first flare"]), same].reset_index(drop=True),
+        check_categorical=False,
+    )
+    assert full.attrs["left_out"] == ""
+
+
+def test_simulate_write_read_analyse_equals_in_memory_across_formats(tmp_path, simulated):
+    full = ls.effect_card(simulated)
+    simulated.patients.to_csv(tmp_path / "p.csv", sep=";", decimal=",", index=False)
+    simulated.flares.to_csv(tmp_path / "f.csv", sep=";", decimal=",", index=False)
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    pd.testing.assert_frame_equal(ls.effect_card(read), full)
+
+
+def test_bad_sep_and_decimal():
+    with pytest.raises(TypeError, match="`sep` must be a non-empty string or None"):
+        ls.read_cohort(pd.DataFrame(), sep="")
+    with pytest.raises(ValueError, match=r"`decimal` must be '\.', ',' or None"):
+        ls.read_cohort(pd.DataFrame(), decimal=";")
+
+
+# ---------------------------------------------------------------------------- property: accepted whole or located
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_cell_numbers = st.one_of(
+    st.floats(min_value=-1.0, max_value=3.0).map(repr),
+    st.sampled_from(["nan", "inf", "-0.0"]),
+    st.sampled_from(["", "abc", "1,5", " 0.5 ", "2"]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    patients=st.lists(
+        st.tuples(st.integers(1, 8), st.sampled_from(["placebo", "drug", ""]), _cell_numbers), min_size=1, max_size=8
+    ),
+    flares=st.lists(st.tuples(st.integers(1, 10), _cell_numbers), max_size=10),
+    sep=st.sampled_from([",", ";"]),
+)
+def test_any_table_is_accepted_whole_or_rejected_with_file_line_column(tmp_path, patients, flares, sep):
+    p_path, f_path = tmp_path / "patients.csv", tmp_path / "flares.csv"
+    quote = (lambda v: f'"{v}"') if sep == "," else (lambda v: v)
+    p_path.write_text(
+        "patient,arm,followup_years\n".replace(",", sep)
+        + "".join(f"{i}{sep}{a}{sep}{quote(t)}\n" for i, a, t in patients)
+    )
+    f_path.write_text("patient,time_years\n".replace(",", sep) + "".join(f"{i}{sep}{quote(t)}\n" for i, t in flares))
+    try:
+        cohort = ls.read_cohort(p_path, f_path, sep=sep, decimal=".")
+    except ValueError as err:
+        text = str(err)
+        located = re.search(
+            r"(patients|flares)\.csv line (\d+), column '(patient|arm|followup_years|time_years)'", text
+        )
+        assert located, text
+        assert 2 <= int(located.group(2)) <= 1 + max(len(patients), len(flares)), text
+    else:
+        assert len(cohort.patients) == len(patients) and len(cohort.flares) == len(flares)
+        assert int(cohort.patients["n_flares"].sum()) == len(flares)

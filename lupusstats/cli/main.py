@@ -20,6 +20,7 @@ from typing import cast
 
 from lupusstats.card import effect_card
 from lupusstats.cli.report import build_report
+from lupusstats.cohort.cohort import Cohort
 from lupusstats.cohort.readers import read_cohort
 from lupusstats.evidence.datasets import list_datasets, load_dataset
 from lupusstats.model.presets import list_presets, preset
@@ -208,7 +209,7 @@ def _cmd_analyze(args) -> int:
         if not path.exists():
             raise FileNotFoundError(f"no {path.name} in {path.parent} (expected the patients.csv and flares.csv pair)")
     arm_order = [a.strip() for a in args.arm_order.split(",")] if args.arm_order else None
-    cohort = read_cohort(patients, flares, arm_order=arm_order, sep=args.sep)
+    cohort = read_cohort(patients, flares, arm_order=arm_order, sep=args.sep, decimal=args.decimal)
     if args.reference is not None and args.reference not in cohort.arm_names:
         raise UsageError(f"unknown --reference {args.reference!r}; the arms are {', '.join(cohort.arm_names)}")
     card = effect_card(cohort, reference=args.reference, confidence_level=args.confidence_level)
@@ -217,6 +218,10 @@ def _cmd_analyze(args) -> int:
     print(f"{len(cohort.patients)} patients, {len(cohort.flares)} flares; arms: {', '.join(cohort.arm_names)}")
     if cohort.computed:
         print(f"computed from the flares table: {', '.join(cohort.computed)}")
+    for note in cohort.notes:
+        print(f"read: {note}")
+    if card.attrs.get("left_out"):
+        print(card.attrs["left_out"])
     print()
     print(format_effect_card(card, args.confidence_level))
     # A scenario.csv next to the default tables was written by `simulate` for exactly these data.
@@ -302,6 +307,17 @@ def _cmd_datasets(args) -> int:
     if args.name not in known:
         raise UsageError(f"unknown dataset {args.name!r}; known datasets: {', '.join(known)}")
     data = load_dataset(args.name)
+    if isinstance(data, Cohort):  # a patient-level trial: its two tables
+        if args.out:
+            out = pathlib.Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            data.patients.to_csv(out / "patients.csv", index=False)
+            data.flares.to_csv(out / "flares.csv", index=False)
+            print(f"wrote {out / 'patients.csv'} and {out / 'flares.csv'} (analyse them with: {PROG} analyze {out})")
+        else:
+            print(repr(data))
+            print(_frame_text(data.patients.head(10)))
+        return 0
     if args.out:
         data.to_csv(args.out, index=False)
         print(f"wrote {args.out} ({len(data)} rows)")
@@ -338,8 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze",
         help="print and save the effect card of a patients/flares pair",
         description="Read DIR/patients.csv and DIR/flares.csv (simulated, or your own data in "
-        "the same shape: see ls.read_cohort), print the effect card of every arm "
-        "against the reference arm and write it to DIR/effect_card.csv.",
+        "the same shape: see ls.read_cohort; --patients/--flares may name .xlsx workbooks; "
+        "semicolons, decimal commas, a BOM and start_date/end_date/event_date columns are "
+        "read and reported), print the effect card of every arm "
+        "against the reference arm and write it to DIR/effect_card.csv.  Endpoints whose "
+        "columns are absent are left out, with one line naming them.",
     )
     ana.add_argument("directory", metavar="DIR", help="folder holding patients.csv and flares.csv")
     ana.add_argument("--reference", metavar="ARM", help="reference arm (default: the first arm in patients.csv)")
@@ -347,7 +366,10 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--confidence-level", type=_level, default=0.95, metavar="L", help="default 0.95")
     ana.add_argument("--patients", metavar="FILE", help="patients table (default DIR/patients.csv)")
     ana.add_argument("--flares", metavar="FILE", help="flares table (default DIR/flares.csv)")
-    ana.add_argument("--sep", default=",", help="CSV field separator (default ',')")
+    ana.add_argument("--sep", default=None, help="CSV field separator (default: detected from the header line)")
+    ana.add_argument(
+        "--decimal", default=None, choices=[".", ","], help="decimal mark (default: detected, ',' only with ';' files)"
+    )
     ana.add_argument("--out", metavar="FILE", help="where to write the card (default DIR/effect_card.csv)")
     ana.set_defaults(func=_cmd_analyze)
 
@@ -388,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
         "table (ls.load_dataset(NAME)).",
     )
     dat.add_argument("name", nargs="?", metavar="NAME")
-    dat.add_argument("--out", metavar="FILE", help="write dataset NAME as CSV")
+    dat.add_argument("--out", metavar="FILE", help="write dataset NAME as CSV (a trial: a folder for its two tables)")
     dat.set_defaults(func=_cmd_datasets)
     return parser
 

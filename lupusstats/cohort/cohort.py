@@ -41,6 +41,11 @@ class Cohort:
     computed : tuple of str
         Patient columns computed from the flares table because the patients
         table did not have them.
+    notes : tuple of str
+        What :func:`lupusstats.read_cohort` did to read the files, one line
+        each: a detected separator or decimal comma, a removed byte-order
+        mark, an Excel sheet, dates converted to years (with the rule), a
+        missing severity column.  Empty for simulated data.
 
     Examples
     --------
@@ -57,6 +62,7 @@ class Cohort:
     source: tuple[str, ...] = ()
     computed: tuple[str, ...] = ()
     visits: Any = None
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.arm_names:
@@ -71,6 +77,7 @@ class Cohort:
         object.__setattr__(self, "arm_names", tuple(self.arm_names))
         object.__setattr__(self, "source", tuple(self.source))
         object.__setattr__(self, "computed", tuple(self.computed))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     def __repr__(self) -> str:
         n_flares = "no flares table" if self.flares is None else f"{len(self.flares)} flares"

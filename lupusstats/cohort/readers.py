@@ -31,10 +31,15 @@ __all__ = ["read_cohort"]
 
 #: Columns every patients table needs; the rest are optional or computed.
 REQUIRED_PATIENT_COLUMNS: tuple[str, ...] = (C.PATIENT, C.ARM, C.FOLLOWUP_YEARS)
-#: Columns every flares table needs (``arm`` is taken from the patients table when absent).
-REQUIRED_FLARE_COLUMNS: tuple[str, ...] = (C.PATIENT, C.TIME_YEARS, C.SEVERITY)
+#: Columns every flares table needs (``arm`` is taken from the patients table when absent; without
+#: ``severity`` the severity endpoints are left out).
+REQUIRED_FLARE_COLUMNS: tuple[str, ...] = (C.PATIENT, C.TIME_YEARS)
 #: Columns every visits table needs besides the patient keys (``arm`` is taken from the patients table).
 REQUIRED_VISIT_COLUMNS: tuple[str, ...] = tuple(c for c in C.VISIT_COLUMNS if c not in (C.TRIAL, C.PATIENT, C.ARM))
+#: Date columns read instead of years: randomisation and end of follow-up (patients), flare date (flares).
+START_DATE, END_DATE, EVENT_DATE = "start_date", "end_date", "event_date"
+#: Days per year in the date rule: years = days / 365.25 (the Julian year, as R's lubridate and most trial SAPs).
+DAYS_PER_YEAR = 365.25
 # Patient columns that summarise the flares table: computed from it when absent, checked when present.
 _DERIVED = (C.N_FLARES, C.N_SEVERE_FLARES, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS)
 _ORGAN_ALIASES = {"hematological": "haematological", "hematologic": "haematological", "haematologic": "haematological"}
@@ -50,13 +55,13 @@ _MAX_LISTED = 5
 class _Table:
     """A table being read: its display name and how to name one of its rows."""
 
-    def __init__(self, name: str, frame, from_file: bool):
-        self.name, self.frame, self.from_file = name, frame, from_file
+    def __init__(self, name: str, frame, from_file: bool, line_word: str = "line"):
+        self.name, self.frame, self.from_file, self.line_word = name, frame, from_file, line_word
 
     def row(self, position: int) -> str:
-        # CSV: the line an editor shows (header is line 1); DataFrame: the index label.
+        # CSV: the line an editor shows (header is line 1); Excel: the sheet row; DataFrame: the index label.
         if self.from_file:
-            return f"{self.name} line {position + 2}"
+            return f"{self.name} {self.line_word} {position + 2}"
         return f"{self.name} row {self.frame.index[position]!r}"
 
 
@@ -96,26 +101,101 @@ class _Problems:
         )
 
 
-def _load(name: str, value, sep: str) -> _Table:
+def _load(name: str, value, sep: str | None, decimal: str | None, notes: list[str]) -> _Table:
+    """Read one table; `notes` gets one line per thing done to the file (separator, decimal comma, BOM)."""
     import pandas as pd
 
     if isinstance(value, pd.DataFrame):
         return _Table(f"`{name}`", value.copy(), from_file=False)
     if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"`{name}` must be a path to a CSV file or a pandas DataFrame, got {type(value).__name__}.")
+        raise TypeError(
+            f"`{name}` must be a path to a CSV or .xlsx file or a pandas DataFrame, got {type(value).__name__}."
+        )
     path = os.fspath(value)
     if not os.path.exists(path):
         raise FileNotFoundError(f"`{name}`: no such file {path!r}.")
     if os.path.isdir(path):
         raise ValueError(f"`{name}` must be a CSV file, got the directory {path!r}.")
+    if path.lower().endswith((".xlsx", ".xlsm")):
+        return _load_excel(name, path, notes)
+    if path.lower().endswith(".xls"):
+        raise ValueError(f"{path}: the old .xls format is not read; save it as .xlsx or CSV.")
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if head.startswith(b"PK\x03\x04"):
+        raise ValueError(f"{path} is a zip archive (an Excel workbook?); give it the .xlsx extension or export CSV.")
+    bom = head.startswith(b"\xef\xbb\xbf")
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True)
+        text = head.decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError:
+        text = head.decode("utf-8-sig", errors="ignore")  # a cut multi-byte character at the end; pandas decides
+    first_line = text.splitlines()[0] if text else ""
+    if sep is None:
+        counts = {c: first_line.count(c) for c in (",", ";", "\t")}
+        sep = max(counts, key=lambda c: counts[c]) if max(counts.values()) > 0 else ","
+        if sep != ",":
+            notes.append(f"{path}: fields separated by {_SEP_NAMES[sep]} (detected from the header line)")
+    try:
+        frame = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path} is empty; expected a CSV file with a header line.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise ValueError(f"{path} is not a readable CSV file: {str(err).strip()}") from None
+    if bom:
+        notes.append(f"{path}: UTF-8 byte-order mark (BOM) removed")
     frame.columns = [str(c).strip() for c in frame.columns]
+    if decimal is None:
+        decimal = "," if sep != "," and _has_decimal_commas(frame) else "."
+        if decimal == ",":
+            notes.append(f"{path}: decimal commas read as decimal points (detected: numbers such as 0,5)")
+    if decimal == ",":
+        frame = frame.apply(lambda col: col.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True))
     return _Table(path, frame, from_file=True)
+
+
+_SEP_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
+_DECIMAL_COMMA = re.compile(r"^\s*([+-]?\d*),(\d+)\s*$")
+
+
+def _has_decimal_commas(frame) -> bool:
+    for col in frame.columns:
+        values = frame[col].dropna()
+        if len(values) and values.str.match(_DECIMAL_COMMA).any():
+            return True
+    return False
+
+
+def _load_excel(name: str, path: str, notes: list[str]) -> _Table:
+    """The first sheet of an .xlsx workbook (openpyxl, the `excel` extra), every cell as text."""
+    import pandas as pd
+
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            f"`{name}`: reading {path} needs openpyxl; install it with pip install 'lupusstats[excel]' "
+            "(or export the sheet as CSV)."
+        ) from None
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+    except (ValueError, OSError, KeyError) as err:
+        raise ValueError(f"{path} is not a readable .xlsx workbook: {str(err).strip()}") from None
+    if frame.shape[1] == 0:
+        raise ValueError(f"{path} is empty; expected a sheet with a header row.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+            return np.nan
+        if isinstance(v, (pd.Timestamp,)) or hasattr(v, "isoformat"):
+            return v.isoformat()[:10] if getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0 else v.isoformat()
+        if isinstance(v, float):
+            return repr(v)
+        return str(v)
+
+    frame = frame.apply(lambda col: col.map(cell)).astype(object)
+    notes.append(f"{path}: first sheet of the Excel workbook read (openpyxl)")
+    return _Table(path, frame, from_file=True, line_word="row")
 
 
 def _require(table: _Table, required: Sequence[str], hint: str) -> None:
@@ -220,7 +300,8 @@ def read_cohort(
     visits: str | os.PathLike[str] | pd.DataFrame | None = None,
     *,
     arm_order: Sequence[str] | None = None,
-    sep: str = ",",
+    sep: str | None = None,
+    decimal: str | None = None,
 ) -> Cohort:
     """Read a user's own patients and flares tables into the lupusstats table shapes.
 
@@ -321,12 +402,16 @@ def read_cohort(
         arm_order = [a.strip() for a in arm_order]
         if len(set(arm_order)) != len(arm_order):
             raise ValueError(f"`arm_order` must not repeat an arm, got {arm_order}.")
-    if not isinstance(sep, str) or not sep:
-        raise TypeError(f"`sep` must be a non-empty string, got {sep!r}.")
+    if sep is not None and (not isinstance(sep, str) or not sep):
+        raise TypeError(f"`sep` must be a non-empty string or None (detect), got {sep!r}.")
+    if decimal is not None and decimal not in (".", ","):
+        raise ValueError(f"`decimal` must be '.', ',' or None (detect), got {decimal!r}.")
 
-    pt = _load("patients", patients, sep)
-    ft = None if flares is None else _load("flares", flares, sep)
-    vt = None if visits is None else _load("visits", visits, sep)
+    notes: list[str] = []
+    pt = _load("patients", patients, sep, decimal, notes)
+    ft = None if flares is None else _load("flares", flares, sep, decimal, notes)
+    vt = None if visits is None else _load("visits", visits, sep, decimal, notes)
+    _dates_to_years(pt, ft, notes)
     if ft is None and C.PATIENT in pt.frame.columns and C.N_FLARES not in pt.frame.columns:
         raise ValueError(
             f"{pt.name} has no {C.N_FLARES!r} column and no flares table was given; "
@@ -486,8 +571,15 @@ def read_cohort(
                 f"{pt.row(int(row[i]))})"
             ),
         )
-        sev_raw = _labels(ft, C.SEVERITY, problems)
-        severity = _categories(ft, C.SEVERITY, sev_raw, C.SEVERITY_LEVELS, problems)
+        severity = None
+        if C.SEVERITY in F.columns:
+            sev_raw = _labels(ft, C.SEVERITY, problems)
+            severity = _categories(ft, C.SEVERITY, sev_raw, C.SEVERITY_LEVELS, problems)
+        else:
+            notes.append(
+                f"{ft.name}: no {C.SEVERITY!r} column, so no severe-flare summaries "
+                f"({C.N_SEVERE_FLARES}, {C.FIRST_SEVERE_FLARE_YEARS}) and no severity analyses"
+            )
         fout = {k: fkeys[k].to_numpy() for k in keys}
         flare_arm = arms[row]
         if C.ARM in F.columns:
@@ -509,7 +601,8 @@ def read_cohort(
             )
         fout[C.ARM] = flare_arm
         fout[C.TIME_YEARS] = times
-        fout[C.SEVERITY] = severity
+        if severity is not None:
+            fout[C.SEVERITY] = severity
         if C.ORGAN in F.columns:
             organ_raw = _labels(ft, C.ORGAN, problems)
             fout[C.ORGAN] = _categories(ft, C.ORGAN, organ_raw, C.ORGAN_DOMAINS, problems, _ORGAN_ALIASES)
@@ -522,19 +615,20 @@ def read_cohort(
         problems.raise_if_any()
 
         # summaries from the flares table: computed when absent, checked when present
-        severe = severity == "severe"
         n_all = np.bincount(row, minlength=n_p)
-        n_sev = np.bincount(row, weights=severe, minlength=n_p).astype(np.int64)
         first_all = np.full(n_p, np.inf)
         np.minimum.at(first_all, row, times)
-        first_sev = np.full(n_p, np.inf)
-        np.minimum.at(first_sev, row[severe], times[severe])
         derived = {
             C.N_FLARES: n_all,
-            C.N_SEVERE_FLARES: n_sev,
             C.FIRST_FLARE_YEARS: np.where(np.isinf(first_all), np.nan, first_all),
-            C.FIRST_SEVERE_FLARE_YEARS: np.where(np.isinf(first_sev), np.nan, first_sev),
         }
+        if severity is not None:
+            severe = severity == "severe"
+            n_sev = np.bincount(row, weights=severe, minlength=n_p).astype(np.int64)
+            first_sev = np.full(n_p, np.inf)
+            np.minimum.at(first_sev, row[severe], times[severe])
+            derived[C.N_SEVERE_FLARES] = n_sev
+            derived[C.FIRST_SEVERE_FLARE_YEARS] = np.where(np.isinf(first_sev), np.nan, first_sev)
         computed = []
         for col, value in derived.items():
             if col not in out:
@@ -587,9 +681,10 @@ def read_cohort(
             frame[col] = P[col].to_numpy()
     if ft is not None and flare_frame is not None:  # both or neither
         flare_frame[C.ARM] = pd.Categorical(flare_frame[C.ARM].astype(str), dtype=arm_dtype)
-        flare_frame[C.SEVERITY] = pd.Categorical(
-            flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True
-        )
+        if C.SEVERITY in flare_frame.columns:
+            flare_frame[C.SEVERITY] = pd.Categorical(
+                flare_frame[C.SEVERITY].astype(str), categories=list(C.SEVERITY_LEVELS), ordered=True
+            )
         if C.ORGAN in flare_frame.columns:
             flare_frame[C.ORGAN] = pd.Categorical(flare_frame[C.ORGAN].astype(str), categories=list(C.ORGAN_DOMAINS))
         if C.SLEDAI_INCREASE in flare_frame.columns:
@@ -609,7 +704,88 @@ def read_cohort(
         source=source,
         computed=tuple(computed),
         visits=visit_frame,
+        notes=tuple(notes),
     )
+
+
+def _dates_to_years(pt: _Table, ft: _Table | None, notes: list[str]) -> None:
+    """Replace start_date/end_date/event_date by years, when the years columns are absent.
+
+    Rule: ``followup_years = (end_date - start_date) / 365.25`` and ``time_years =
+    (event_date - start_date of the flare's patient) / 365.25``, in whole days
+    (dates with a time of day keep it as a fraction of a day).  A date that cannot
+    be read, an end before the start, a flare before its patient's start are
+    refused with file, line and column.
+    """
+    import pandas as pd
+
+    P = pt.frame
+    use_follow = C.FOLLOWUP_YEARS not in P.columns and START_DATE in P.columns and END_DATE in P.columns
+    use_events = ft is not None and C.TIME_YEARS not in ft.frame.columns and EVENT_DATE in ft.frame.columns
+    if not (use_follow or use_events):
+        return
+    if START_DATE not in P.columns:
+        raise ValueError(
+            f"{ft.name if ft is not None else pt.name} gives {EVENT_DATE!r} but {pt.name} has no {START_DATE!r} "
+            f"(the randomisation date each flare date is counted from); add it or give {C.TIME_YEARS!r}."
+        )
+    problems = _Problems()
+    start = _dates(pt, START_DATE, problems)
+    if use_follow:
+        end = _dates(pt, END_DATE, problems)
+        days = (end - start) / np.timedelta64(1, "D")
+        problems.add_mask(
+            pt,
+            END_DATE,
+            days <= 0,
+            lambda i: f"end of follow-up {P[END_DATE].iloc[i]!r} is not after the start {P[START_DATE].iloc[i]!r}",
+        )
+        P[C.FOLLOWUP_YEARS] = days / DAYS_PER_YEAR
+        notes.append(f"{pt.name}: {C.FOLLOWUP_YEARS} = ({END_DATE} - {START_DATE}) in days / {DAYS_PER_YEAR:g}")
+    if use_events and ft is not None:
+        F = ft.frame
+        keys = [C.TRIAL, C.PATIENT] if C.TRIAL in P.columns and C.TRIAL in F.columns else [C.PATIENT]
+        missing = [k for k in keys if k not in F.columns]
+        if missing:
+            return  # reported by the column check that follows
+        key_p = P[keys].astype(str).apply(lambda c: c.str.strip()).agg("|".join, axis=1)
+        key_f = F[keys].astype(str).apply(lambda c: c.str.strip()).agg("|".join, axis=1)
+        start_of = pd.Series(start, index=key_p.to_numpy())
+        start_of = start_of[~start_of.index.duplicated()]
+        f_start = start_of.reindex(key_f.to_numpy()).to_numpy()
+        event = _dates(ft, EVENT_DATE, problems)
+        known = ~pd.isna(f_start)
+        days = np.where(known, (event - np.where(known, f_start, event)) / np.timedelta64(1, "D"), 0.0)
+        problems.add_mask(
+            ft,
+            EVENT_DATE,
+            days < 0,
+            lambda i: f"flare date {F[EVENT_DATE].iloc[i]!r} is before its patient's {START_DATE}",
+        )
+        F[C.TIME_YEARS] = days / DAYS_PER_YEAR  # unknown patients: reported by the patient check
+        notes.append(
+            f"{ft.name}: {C.TIME_YEARS} = ({EVENT_DATE} - the patient's {START_DATE}) in days / {DAYS_PER_YEAR:g}"
+        )
+    problems.raise_if_any()
+
+
+def _dates(table: _Table, column: str, problems: _Problems) -> np.ndarray:
+    """Parse a date column (ISO 8601, e.g. 2024-03-01; Excel dates arrive as ISO text); record bad cells."""
+    import pandas as pd
+
+    raw = table.frame[column]
+    values = pd.to_datetime(raw.astype("string").str.strip(), format="ISO8601", errors="coerce").to_numpy(
+        dtype="datetime64[ns]"
+    )
+    given = _present(raw) & (raw.astype(str).str.strip() != "").to_numpy()
+    problems.add_mask(
+        table,
+        column,
+        given & pd.isna(values),
+        lambda i: f"{raw.iloc[i]!r} is not a date (write dates as YYYY-MM-DD)",
+    )
+    problems.add_mask(table, column, ~given, lambda i: "missing date")
+    return values
 
 
 def _who(keys, i: int) -> str:

@@ -20,14 +20,17 @@ import os
 import pathlib
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from lupusstats._core import validation as _v
+from lupusstats.cohort.cohort import Cohort
+from lupusstats.cohort.readers import read_cohort
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "TRIALS",
     "DatasetError",
     "distinct_patients",
     "list_datasets",
@@ -347,6 +350,62 @@ SCHEMAS: dict[str, _Schema] = {
 }
 
 
+@dataclass(frozen=True)
+class _Trial:
+    """A randomised trial shipped as patient-level patients/flares CSVs in data/trials/."""
+
+    description: str
+    arms: tuple[str, ...]  # reference first
+    events: str
+    citation: str
+    data_source: str
+    licence: str
+    time_rule: str
+
+
+#: The patient-level trials in data/trials/ (exported by data/trials/export_trials.R), loaded as a Cohort.
+TRIALS: dict[str, _Trial] = {
+    "cgd": _Trial(
+        description="Interferon gamma vs placebo in chronic granulomatous disease: recurrent serious infections "
+        "(128 patients, 76 infections)",
+        arms=("placebo", "interferon gamma"),
+        events="serious infections (an event requiring hospitalisation and parenteral antibiotics)",
+        citation="International Chronic Granulomatous Disease Cooperative Study Group. A controlled trial of "
+        "interferon gamma to prevent infection in chronic granulomatous disease. N Engl J Med "
+        "1991;324(8):509-16. doi:10.1056/NEJM199102213240801, PMID 1846940",
+        data_source="R package survival, data set `cgd` (Fleming TR, Harrington DP. Counting Processes and "
+        "Survival Analysis. Wiley 1991, appendix D.2)",
+        licence="LGPL (>= 2), as the R survival package that distributes the data",
+        time_rule="days since randomisation / 365.25",
+    ),
+    "bladder": _Trial(
+        description="Thiotepa vs placebo in superficial bladder cancer: tumour recurrences (85 patients, first "
+        "four recurrences each, 112 recurrences)",
+        arms=("placebo", "thiotepa"),
+        events="tumour recurrences (at most the first four per patient)",
+        citation="Byar DP. The Veterans Administration study of chemoprophylaxis for recurrent stage I bladder "
+        "tumors: comparisons of placebo, pyridoxine, and topical thiotepa. In: Bladder Tumors and Other "
+        "Topics in Urological Oncology. Plenum 1980:363-70; as analysed by Wei LJ, Lin DY, Weissfeld L, "
+        "J Am Stat Assoc 1989;84:1065-73",
+        data_source="R package survival, data set `bladder2` (the 85 placebo and thiotepa patients of `bladder`, "
+        "(start, stop] layout)",
+        licence="LGPL (>= 2), as the R survival package that distributes the data",
+        time_rule="months since randomisation / 12",
+    ),
+}
+
+
+def _load_trial(name: str) -> Cohort:
+    from importlib import resources
+
+    root = _data_dir().joinpath("trials")
+    with (
+        resources.as_file(root.joinpath(f"{name}_patients.csv")) as patients,
+        resources.as_file(root.joinpath(f"{name}_flares.csv")) as flares,
+    ):
+        return read_cohort(patients, flares, arm_order=list(TRIALS[name].arms))
+
+
 def _data_dir():
     """The directory (or resource container) holding the CSVs: installed package first, then the source tree."""
     from importlib import resources
@@ -582,21 +641,39 @@ def validate_dataset(data: str | os.PathLike[str] | pd.DataFrame, *, name: str |
     return out
 
 
-def load_dataset(name: str) -> pd.DataFrame:
-    """Load one shipped data set of published summary statistics, validated.
+@overload
+def load_dataset(name: Literal["cgd", "bladder"]) -> Cohort: ...  # type: ignore[overload-overlap]
+
+
+# (a trial name is also a str: the narrower literal overload is listed first on purpose)
+
+
+@overload
+def load_dataset(name: str) -> pd.DataFrame: ...
+
+
+def load_dataset(name: str) -> pd.DataFrame | Cohort:
+    """Load one shipped data set: published summary statistics (validated), or a whole trial (a Cohort).
 
     Parameters
     ----------
     name : str
-        A name from :func:`list_datasets`, e.g. ``"msc_sle_studies"``.
+        A name from :func:`list_datasets`, e.g. ``"msc_sle_studies"``, or a
+        patient-level trial (``kind == "trial"``): ``"cgd"`` (interferon gamma
+        in chronic granulomatous disease, N Engl J Med 1991;324:509-16) or
+        ``"bladder"`` (thiotepa in bladder cancer, Byar 1980).
 
     Returns
     -------
-    pandas.DataFrame
-        One row per study arm or outcome, with citation columns (``authors,
-        year, journal, pmid, doi, citation_tag``), ``evidence_tag`` (V/R/D)
-        and ``note``.  Empty cells (NaN / <NA>) are numbers the publication
-        (as recorded in DOMAIN.md) does not give; none is imputed.
+    pandas.DataFrame or Cohort
+        A summary data set: one row per study arm or outcome, with citation
+        columns (``authors, year, journal, pmid, doi, citation_tag``),
+        ``evidence_tag`` (V/R/D) and ``note``.  Empty cells (NaN / <NA>) are
+        numbers the publication (as recorded in DOMAIN.md) does not give;
+        none is imputed.  A trial: the :class:`~lupusstats.Cohort` that
+        :func:`ls.read_cohort` makes of its two CSV files in
+        ``data/trials/`` (each event a row of the flares table, times in
+        years, no severity recorded), the reference arm first.
 
     Raises
     ------
@@ -609,8 +686,17 @@ def load_dataset(name: str) -> pd.DataFrame:
     >>> msc = ls.load_dataset("msc_sle_studies")
     >>> sorted(msc.loc[msc.overlap_group == "nanjing", "study"].unique())
     ['Liang 2010', 'Sun 2010', 'Wang 2013', 'Wang 2014', 'Wang 2018']
+    >>> cgd = ls.load_dataset("cgd")
+    >>> cgd.arm_names, len(cgd.patients), len(cgd.flares)
+    (('placebo', 'interferon gamma'), 128, 76)
     """
-    _v.check_choice("name", name, sorted(SCHEMAS))
+    _v.check_choice("name", name, sorted(SCHEMAS) + sorted(TRIALS))
+    if name in TRIALS:
+        return _load_trial(name)
+    return _load_summary(name)
+
+
+def _load_summary(name: str) -> pd.DataFrame:
     return validate_dataset(_data_dir().joinpath(f"{name}.csv"), name=name)
 
 
@@ -621,7 +707,11 @@ def list_datasets() -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``name, description, rows, file, n_verified, n_recalled,
-        n_derived``.  Each file is validated while it is counted.
+        n_derived, kind``.  ``kind`` is ``"summary"`` for the published
+        summary tables (each file is validated while it is counted) and
+        ``"trial"`` for the patient-level trials of ``data/trials/`` (rows =
+        patients, file = the patients table; their rows are data, not
+        published numbers, so the tag counts are 0).
 
     Examples
     --------
@@ -634,7 +724,7 @@ def list_datasets() -> pd.DataFrame:
 
     out = []
     for name, schema in SCHEMAS.items():
-        frame = load_dataset(name)
+        frame = _load_summary(name)
         tags = frame["evidence_tag"].value_counts()
         out.append(
             {
@@ -645,6 +735,21 @@ def list_datasets() -> pd.DataFrame:
                 "n_verified": int(tags.get("V", 0)),
                 "n_recalled": int(tags.get("R", 0)),
                 "n_derived": int(tags.get("D", 0)),
+                "kind": "summary",
+            }
+        )
+    for name, trial in TRIALS.items():
+        cohort = _load_trial(name)
+        out.append(
+            {
+                "name": name,
+                "description": trial.description,
+                "rows": len(cohort.patients),
+                "file": f"trials/{name}_patients.csv",
+                "n_verified": 0,
+                "n_recalled": 0,
+                "n_derived": 0,
+                "kind": "trial",
             }
         )
     return pd.DataFrame(out)
@@ -660,7 +765,7 @@ def _overlap_frame(data, size):
     import pandas as pd
 
     if isinstance(data, str):
-        data = load_dataset(data)
+        data = _load_summary(data)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a data set name or a table from ls.load_dataset, got {type(data).__name__}.")
     name = data.attrs.get("dataset")

@@ -13,7 +13,9 @@ return the observed/expected table, and its ``PHReg(ties="efron")`` (used in
 the tests as a cross-check) takes ~0.1 s per fit, too slow for calibration.
 
 Modules: ``nonparametric`` (Kaplan-Meier, log-rank single and batch, time to first
-flare from a patients table), ``models`` (Cox hazard ratio, RMST), ``compare``
+flare from a patients table), ``models`` (Cox hazard ratio, RMST), ``recurrent``
+(every flare: Andersen-Gill, LWYY and PWP gap-time regressions on counting-process
+intervals, robust variance clustered by patient), ``compare``
 (:func:`compare_survival`: log-rank and Cox on a table, as the other families'
 ``compare_*``), ``data`` (the shared argument checks).
 """
@@ -30,16 +32,19 @@ from lupusstats.survival.nonparametric import (
     logrank_batch,
     time_to_first_flare,
 )
+from lupusstats.survival.recurrent import counting_process, recurrent_event_regression
 
 __all__ = [
     "LogrankResult",
     "RMSTResult",
     "SurvivalComparison",
     "compare_survival",
+    "counting_process",
     "cox_hazard_ratio",
     "kaplan_meier",
     "logrank",
     "logrank_batch",
+    "recurrent_event_regression",
     "rmst_difference",
     "time_to_first_flare",
 ]
