@@ -102,7 +102,7 @@ def simulate_visits(
 
     # Baseline: serology, active domains, their grades and SLEDAI points.
     sero = 2 * (rng.random(shape) < act.serology_prevalence[0]) + 2 * (rng.random(shape) < act.serology_prevalence[1])
-    sero = np.minimum(sero, baseline_sledai)
+    sero = np.minimum(sero, baseline_sledai - baseline_sledai % 2)  # serology items score 2 each
     clinical0 = baseline_sledai - sero
     prev = np.asarray(act.domain_prevalence)
     active = rng.random((*shape, n_dom)) < prev
@@ -192,7 +192,7 @@ def simulate_visits(
         # glucocorticoids: raised at a flare (severe: to the severe level), tapered at quiet visits
         worst = fs.max(axis=-1)
         dose = np.where(worst == 3, np.maximum(dose, step_up[2]), dose + np.take([0.0, *step_up[:2], 0.0], worst))
-        quiet = ~new_out[v] & ~(grade <= _B).any(axis=-1) & (dose > act.taper_floor_mg)
+        quiet = ~new_out[v] & ~(grade == _A).any(axis=-1) & (dose > act.taper_floor_mg)
         taper = quiet & (rng.random(shape) < act.taper_probability)
         dose = np.where(taper, np.maximum(dose - act.taper_step_mg, act.taper_floor_mg), dose)
         rescued = (worst == 3) & (rng.random(shape) < act.rescue_probability)

@@ -305,7 +305,7 @@ class Activity:
       pga_per_grade_a * (any A)`` plus normal noise (`pga_sd`), clipped;
     * **prednisone**: taken at baseline with probability `prednisone_use`,
       dose log-normal (`prednisone_log_mean`, `prednisone_log_sd`); lowered by
-      `taper_step_mg` at a visit with no A or B domain and no new activity,
+      `taper_step_mg` at a visit with no BILAG A domain and no new activity,
       with probability `taper_probability`, not below `taper_floor_mg`;
       raised at a flare to at least the current dose plus `flare_prednisone_mg`
       (mild, moderate) or to the severe level (the SELENA flare index's

@@ -16,6 +16,8 @@ from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
 from lupusstats._core.types import RNGLike
 from lupusstats.effects import compare_proportions_batch
+from lupusstats.endpoints.responders import responder_kernel
+from lupusstats.endpoints.visits import VisitArrays
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import simulate_trials
 from lupusstats.power.formula import (
@@ -31,6 +33,10 @@ from lupusstats.survival import logrank_batch
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Responder endpoints from the visits model that :func:`simulate_power` accepts (every randomised
+#: patient is in the denominator, as the composite estimand counts them).
+_VISIT_ENDPOINTS = ("sri4", "bicla", "lldas", "doris", "drug_free_remission")
+
 #: Endpoints understood by :func:`simulate_power`.
 ENDPOINTS = (
     "flare_rate",
@@ -39,8 +45,10 @@ ENDPOINTS = (
     "time_to_first_severe_flare",
     "severity",
     "remission",
+    *_VISIT_ENDPOINTS,
 )
 _CELLS_PER_CHUNK = 500_000  # patient-trials simulated and analysed at once (memory ~ tens of MB)
+_VISIT_CELLS_PER_CHUNK = 50_000  # with the visits model (~0.5 kB per patient-trial for a 52-week schedule)
 
 
 # =========================================================================== batch tests
@@ -61,6 +69,11 @@ def _analyse(batch, treated, endpoint, model, alternative):
     if endpoint == "remission":
         # the arm's remission (or response) indicator; non-completers are non-remitters
         return compare_proportions_batch(batch.drug_free_remission, treated, alternative=alternative)
+    if endpoint in _VISIT_ENDPOINTS:
+        # responders at the last scheduled visit, composite estimand (death, dropout, rescue = non-responder)
+        arrays = VisitArrays(**batch.visits)
+        responder, _ = responder_kernel(arrays, endpoint, arrays.n_visits - 1)
+        return compare_proportions_batch(responder, treated, alternative=alternative)
     # severity: worst flare per patient, none < mild < moderate < severe (Brunner-Munzel)
     worst = batch.worst_severity
     counts = (worst[..., None] == np.arange(3)).astype(np.int64)
@@ -168,13 +181,14 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
             "time_to_first_flare": "logrank",
             "time_to_first_severe_flare": "logrank",
             "remission": "score",
-        }[endpoint]
+        }.get(endpoint, "score")
     return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
 
 
 def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
     """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
-    chunk = max(1, _CELLS_PER_CHUNK // sc2.n_patients)
+    visits = endpoint in _VISIT_ENDPOINTS
+    chunk = max(1, (_VISIT_CELLS_PER_CHUNK if visits else _CELLS_PER_CHUNK) // sc2.n_patients)
     sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
     streams = rng.spawn(len(sizes))
     treated = np.repeat([False, True], sc2.n_per_arm)
@@ -186,7 +200,7 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
     p_all, est_all = [], []
     try:
         for size, stream in zip(sizes, streams, strict=True):
-            batch = simulate_trials(sc2, size, rng=stream)
+            batch = simulate_trials(sc2, size, rng=stream, visits=visits)
             res = _analyse(batch, treated, endpoint, model, alternative)
             with np.errstate(divide="ignore"):
                 est = np.log(res.estimate) if res.scale == "log" else res.estimate
@@ -243,7 +257,11 @@ def simulate_power(
         response) compared by the score z-test of
         :func:`lupusstats.compare_proportions_batch`, whose power the formula
         :func:`lupusstats.power_proportions` gives; patients who do not
-        complete count as non-remitters.
+        complete count as non-remitters.  ``"sri4"``, ``"bicla"``, ``"lldas"``,
+        ``"doris"``, ``"drug_free_remission"``: responders at the last
+        scheduled visit of the visits model (composite estimand: death,
+        dropout and rescue count as non-response; definitions in
+        :mod:`lupusstats.endpoints`), compared by the same score test.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
         Count model for the rate endpoints (ignored otherwise).
     alpha : float, default 0.05

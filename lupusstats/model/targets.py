@@ -1,0 +1,179 @@
+"""Published arm-level trial results that the trial presets are fitted to or checked against.
+
+A :class:`Target` is one published number (an SRI-4 rate, a BICLA rate, the
+share with a BILAG A at baseline ...) with its denominator, interval and
+source.  ``PRESET_TARGETS`` lists, for each trial preset, the targets its free
+parameters were fitted to (parameter key -> target) and the **held-out**
+published numbers that were not used in the fit and that the fitted model
+predicts (``lupusstats.fitting.preset_calibration`` reports both).  Every
+number was read in the cited table (ENDPOINTS.md and the verification notes
+give the addresses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from lupusstats._core import inference as _inf
+from lupusstats._core import validation as _v
+
+__all__ = ["PRESET_TARGETS", "TARGET_KINDS", "Target"]
+
+#: Responder endpoints a target may name (``lupusstats.RESPONDER_ENDPOINTS``; repeated here because the
+#: model layer does not import the endpoints family).
+_RESPONDER_ENDPOINTS = (
+    "sri4",
+    "bicla",
+    "lldas",
+    "doris",
+    "drug_free_remission",
+    "steroid_taper",
+    "renal_response",
+    "complete_renal_response",
+    "alms_response",
+)
+
+#: Target kinds besides the responder endpoints (``lupusstats.RESPONDER_ENDPOINTS``).
+TARGET_KINDS: tuple[str, ...] = (
+    *_RESPONDER_ENDPOINTS,
+    "flare_rate",
+    "baseline_bilag_a",
+    "baseline_pga",
+    "lldas_among_sri4",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One published arm-level number a simulated trial should reproduce.
+
+    Parameters
+    ----------
+    endpoint : str
+        One of ``TARGET_KINDS``: a responder endpoint (``"sri4"``, ``"bicla"``,
+        ``"lldas"``, ``"steroid_taper"`` ...), ``"flare_rate"`` (flares per
+        patient-year), ``"baseline_bilag_a"`` (share with >= 1 BILAG A at
+        week 0), ``"baseline_pga"`` (mean PGA at week 0) or
+        ``"lldas_among_sri4"`` (share in LLDAS among SRI-4 responders).
+    arm : str
+        The scenario arm it belongs to.
+    value : float
+        The published value (a proportion, a rate or a mean).
+    n : int
+        Its denominator (patients; for ``lldas_among_sri4`` the SRI-4
+        responders).
+    source : str
+        Where it was read (citation and table).
+    sd : float, optional
+        The published SD, for a mean (its CI is ``value +/- 1.96 sd / sqrt(n)``).
+    ci : (float, float), optional
+        The published 95% CI when the paper gives one (used instead of the
+        Wilson interval of ``value`` and ``n``).
+    week : int, default 52
+        The assessment visit.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> t = ls.Target("sri4", "placebo", 125 / 287, 287, source="Oon 2019, Table 1")
+    >>> [round(x, 3) for x in t.interval()]
+    [0.379, 0.494]
+    """
+
+    endpoint: str
+    arm: str
+    value: float
+    n: int
+    source: str = ""
+    sd: float | None = None
+    ci: tuple[float, float] | None = None
+    week: int = 52
+
+    def __post_init__(self) -> None:
+        _v.check_choice("endpoint", self.endpoint, TARGET_KINDS)
+        _v.check_number("value", self.value)
+        _v.check_int("n", self.n, minimum=1)
+        _v.check_int("week", self.week, minimum=0)
+        if self.endpoint == "baseline_pga" and self.sd is None:
+            raise ValueError("a `baseline_pga` target needs `sd` (the published SD) for its interval.")
+        if self.endpoint == "flare_rate" and self.ci is None:
+            raise ValueError("a `flare_rate` target needs `ci` (the published interval).")
+
+    def interval(self, confidence_level: float = 0.95) -> tuple[float, float]:
+        """The published value's confidence interval (given, or Wilson, or the mean's normal interval)."""
+        if self.ci is not None:
+            return float(self.ci[0]), float(self.ci[1])
+        if self.endpoint == "baseline_pga":
+            assert self.sd is not None
+            z = float(_inf.critical_value(confidence_level))
+            half = z * self.sd / math.sqrt(self.n)
+            return self.value - half, self.value + half
+        if self.endpoint == "flare_rate":
+            raise ValueError(
+                "a `flare_rate` target needs `ci` (the published interval): a rate's interval depends on the "
+                "exposure and the over-dispersion, which a rate and a patient count do not give."
+            )
+        low, high = _inf.wilson_interval(round(self.value * self.n), self.n, confidence_level)
+        return float(low), float(high)
+
+
+_OON = "Oon S, et al. ARD 2019;78:629-33, Table 1 (ard.bmj.com/highwire/markup/251641)"
+_BLISS52_T1 = "BLISS-52 baseline, ARD Table 1 (ard.bmj.com/highwire/markup/191181)"
+_BLISS_LSM_T1 = "Pooled BLISS baseline, Lupus Sci Med Table 1 (lupus.bmj.com/highwire/markup/135674)"
+_TULIP_T1 = "Pooled TULIP-1/2 baseline (lupus.bmj.com/highwire/markup/141661)"
+_TULIP_OUT = "Vital EM, et al. ARD 2022;81:951-61, Table 1 (PMC9213795): pooled TULIP-1/2"
+_TULIP_LLDAS = "Morand EF, et al. ARD 2023;82:639-45 (ard.bmj.com/highwire/markup/300727): pooled TULIP"
+
+_BEL, _ANI = "belimumab 10 mg/kg", "anifrolumab 300 mg"
+
+#: Per trial preset: ``fitted`` (parameter key -> the published number it was fitted to) and ``held_out``
+#: (published numbers not used in the fit: the model's predictions).
+PRESET_TARGETS: dict[str, dict[str, object]] = {
+    "bliss52": {
+        "fitted": {
+            "activity.grade_a_share": Target(
+                "baseline_bilag_a", "placebo", 0.190, 865, _BLISS52_T1 + ": BILAG >= 1 A 19.0% (whole trial)"
+            ),
+            "activity.pga_intercept": Target(
+                "baseline_pga", "placebo", 1.4, 1684, _BLISS_LSM_T1 + ": PGA 1.4 +/- 0.5 (BLISS-52 and -76)", sd=0.5
+            ),
+            "activity.improvement_rate": Target("sri4", "placebo", 0.436, 287, _OON + ": SRI-4 43.6%"),
+            f"{_BEL}:activity_response_ratio": Target("sri4", _BEL, 0.576, 290, _OON + ": SRI-4 57.6%"),
+        },
+        "held_out": [
+            Target("lldas", "placebo", 0.058, 287, _OON + ": LLDAS at week 52 5.8%"),
+            Target("lldas", _BEL, 0.125, 290, _OON + ": LLDAS at week 52 12.5%"),
+            Target(
+                "lldas_among_sri4",
+                _BEL,
+                0.170,
+                167,
+                "Oon 2019 abstract (research.monash.edu): 17.0% of SRI-4 responders on belimumab 10 mg/kg in LLDAS "
+                "(n = 167 = 57.6% of 290, derived)",
+            ),
+        ],
+    },
+    "tulip": {
+        "fitted": {
+            "activity.grade_a_share": Target(
+                "baseline_bilag_a", "placebo", 179 / 366, 366, _TULIP_T1 + ": >= 1 BILAG-2004 A 179/366"
+            ),
+            "activity.pga_intercept": Target(
+                "baseline_pga", "placebo", 1.8, 366, _TULIP_T1 + ": PGA 1.8 (SD 0.4)", sd=0.4
+            ),
+            "activity.improvement_rate": Target("bicla", "placebo", 112 / 366, 366, _TULIP_OUT + ": BICLA 112/366"),
+            f"{_ANI}:activity_response_ratio": Target("bicla", _ANI, 171 / 360, 360, _TULIP_OUT + ": BICLA 171/360"),
+            "activity.taper_probability": Target(
+                "steroid_taper", "placebo", 59 / 185, 185, _TULIP_OUT + ": sustained taper 59/185"
+            ),
+        },
+        "held_out": [
+            Target("sri4", "placebo", 147 / 366, 366, _TULIP_OUT + ": SRI(4) 147/366"),
+            Target("sri4", _ANI, 188 / 360, 360, _TULIP_OUT + ": SRI(4) 188/360"),
+            Target("lldas", "placebo", 72 / 366, 366, _TULIP_LLDAS + ": LLDAS at week 52 72/366"),
+            Target("lldas", _ANI, 108 / 360, 360, _TULIP_LLDAS + ": LLDAS at week 52 108/360"),
+            Target("steroid_taper", _ANI, 96 / 190, 190, _TULIP_OUT + ": sustained taper 96/190"),
+        ],
+    },
+}
