@@ -74,7 +74,10 @@ def test_the_seed_2025_time_to_first_flare_row_no_longer_favours_msc(cards):
     # the example: HR 0.729 (0.534-0.995) was 'favours treatment' by its raw interval while the marker
     # followed Holm; under the one rule a raw interval may exclude 1 and the row favour neither
     card = cards["separate"]
-    rows = card[(card["measure"] != "NNT") & (card["ci_high"] < card["null_value"])]
+    # rows whose interval lies wholly on the treatment side of a lower-is-better measure (a row of a
+    # higher-is-better measure, e.g. remission, below the null favours the reference instead)
+    lower_better = card["favours_treatment_if"].astype(str).str.startswith("<")
+    rows = card[(card["measure"] != "NNT") & lower_better & (card["ci_high"] < card["null_value"])]
     for _, r in rows.iterrows():
         assert r["favours"] == ("treatment" if r["pvalue_adjusted"] < 0.05 else "neither")
 

@@ -679,3 +679,44 @@ def test_plots_return_axes():
     for ax in axes:
         assert isinstance(ax, matplotlib.axes.Axes) and ax.get_xlabel()
     plt.close("all")
+
+
+@pytest.mark.parametrize("dispersion", [0.0, 0.05, 0.5, 3.0])
+def test_negbin_group_fast_path_equals_general_path(dispersion):
+    # The arm-only fast path of the batch NB engine (variable follow-up, diagonal
+    # Newton system) must give the general path's estimates to 1e-6 relative, with
+    # per-patient follow-up, arms without events, Poisson-boundary trials and
+    # non-contiguous arms (three arms, interleaved patients).
+    from lupusstats.rates.negbin import fit_rates
+
+    rng = np.random.default_rng(17)
+    T, n = 600, 90
+    arm = rng.permutation(np.arange(n) % 3)
+    X = np.column_stack([np.ones(n), arm == 1, arm == 2]).astype(float)
+    t = rng.uniform(0.05, 1.5, (T, n))
+    u = rng.gamma(1 / dispersion, dispersion, (T, n)) if dispersion else np.ones((T, n))
+    rate = np.array([0.8, 0.5, 1.2])[arm] * np.where(np.arange(T) % 10 == 0, 0.05, 1.0)[:, None]
+    y = rng.poisson(u * rate * t)
+    fast = fit_rates(y, t, X, arm_cols=[1, 2], loglik=False)
+    slow = fit_rates(y, t, X, arm_cols=[1, 2], loglik=False, fast=False)
+    assert (fast.frozen.any(axis=1)).any()  # some trials have an arm without events
+    np.testing.assert_array_equal(fast.boundary, slow.boundary)
+    np.testing.assert_array_equal(fast.converged, slow.converged)
+    np.testing.assert_allclose(fast.alpha, slow.alpha, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(fast.beta, slow.beta, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fast.cov, slow.cov, rtol=1e-6, atol=1e-12)
+
+
+def test_compare_rates_batch_chunks_equal_one_block(monkeypatch):
+    # fit_rates works in blocks of trials; the answer must not depend on the block size
+    from lupusstats.rates import negbin
+
+    rng = np.random.default_rng(3)
+    y = rng.negative_binomial(2, 0.6, (300, 40))
+    t = rng.uniform(0.3, 1.0, (300, 40))
+    treated = np.arange(40) % 2 == 1
+    whole = ls.compare_rates_batch(y, t, treated)
+    monkeypatch.setattr(negbin, "_CELLS_PER_CHUNK", 40 * 7)
+    blocks = ls.compare_rates_batch(y, t, treated)
+    np.testing.assert_allclose(blocks.pvalue, whole.pvalue, rtol=1e-12)
+    np.testing.assert_allclose(blocks.dispersion, whole.dispersion, rtol=1e-12)

@@ -137,6 +137,12 @@ def as_float_array(
 
 def as_count_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.int64]:
     """Non-negative integer counts (floats holding whole numbers are accepted)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":  # integers already: only the sign to check
+        if ndim is not None and value.ndim != ndim:
+            raise ValueError(f"`{name}` must be {ndim}-dimensional, got shape {value.shape}.")
+        if value.dtype.kind == "i" and (value < 0).any():
+            raise ValueError(f"`{name}` must be non-negative counts, got {_show(value[value < 0][:5].tolist())}.")
+        return value.astype(np.int64, copy=False)
     arr = as_float_array(name, value, ndim=ndim)
     if np.isinf(arr).any():
         raise ValueError(f"`{name}` must be finite counts, got infinity.")

@@ -335,34 +335,27 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws
     mean = pp["rate"] * frailty * followup
     n_flares = rng.poisson(mean)
     p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
-    n_severe = rng.binomial(n_flares, p_sev)
+    n_severe, n_moderate, first_is_severe, has = _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng)
 
-    # First flare: the minimum of n uniform times on (0, followup).  It is severe
-    # with probability n_severe / n; otherwise the other n - 1 flares are uniform
-    # on (t, followup) and the first severe one is the minimum of n_severe of them.
+    # First flare: the minimum of n uniform times on (0, followup).  Its severity
+    # is that of the first flare drawn above (flares are exchangeable given the
+    # patient); otherwise the other n - 1 flares are uniform on (t, followup) and
+    # the first severe one is the minimum of n_severe of them.
     first_flare = _first_uniform(n_flares, followup, rng)
     first_severe = np.full(shape, np.nan)
     idx = np.flatnonzero(n_severe)
     if idx.size:
-        n_i, s_i = n_flares.ravel()[idx], n_severe.ravel()[idx]
+        s_i = n_severe.ravel()[idx]
         t_i, f_i = first_flare.ravel()[idx], followup.ravel()[idx]
-        first_is_severe = rng.random(idx.size) * n_i < s_i
         later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
-        first_severe.ravel()[idx] = np.where(first_is_severe, t_i, later)
+        first_severe.ravel()[idx] = np.where(first_is_severe[idx], t_i, later)
 
-    # Moderate flares among the non-severe ones (binomial thinning again), drawn
-    # only where there are any, and the worst flare per patient (the ordinal
-    # patient-level endpoint): -1 none, 0 mild, 1 moderate, 2 severe.
-    n_other = n_flares - n_severe
-    n_moderate = np.zeros(shape, dtype=n_flares.dtype)
-    idx = np.flatnonzero(n_other)
-    if idx.size:
-        rows, cols = np.divmod(idx, shape[1])
-        q = np.broadcast_to(p_mod_given_not_sev, shape)[rows, cols]  # no copy of a broadcast view
-        n_moderate.ravel()[idx] = rng.binomial(n_other.ravel()[idx], q)
-    worst = (n_flares > 0).astype(np.int8) - 1
-    worst[n_moderate > 0] = 1
-    worst[n_severe > 0] = 2
+    # The worst flare per patient (the ordinal patient-level endpoint): -1 none,
+    # 0 mild, 1 moderate, 2 severe.
+    worst = has.astype(np.int8).reshape(shape)
+    worst -= 1
+    worst += (n_moderate > 0) | (n_severe > 0)
+    worst += n_severe > 0
 
     if np.any(pp["remission"] > 0):
         remission = completed & (rng.random(shape) < pp["remission"])
@@ -428,20 +421,54 @@ def _severity_probabilities(scenario, pp, frailty, rng):
     return sev, q
 
 
+def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
+    """Severe and moderate counts per patient, by one uniform per flare (inverse CDF of its severity).
+
+    Given the patient, the flares are independent with P(severe) = `p_sev` and
+    P(moderate) = (1 - p_sev) * `p_mod_given_not_sev`: a flare is severe when its
+    uniform is below p_sev and moderate when below p_sev + P(moderate).  Returns
+    (n_severe, n_moderate, first_is_severe, has_flare), the last two flat over
+    patients: whether the first drawn flare of each patient is severe.
+    """
+    shape = n_flares.shape
+    nf = n_flares.ravel()
+    starts = np.cumsum(nf) - nf
+    total = int(nf.sum())
+    pid = np.repeat(np.arange(nf.size, dtype=np.intp), nf)
+    # probabilities are per column when they do not vary by patient (a broadcast view)
+    per_column = p_sev.strides[0] == 0 and np.shape(p_mod_given_not_sev) == shape
+    if per_column and np.asarray(p_mod_given_not_sev).strides[0] == 0:
+        key = pid % shape[1]
+        ps, q = p_sev[0], np.asarray(p_mod_given_not_sev)[0]
+    else:
+        key = pid
+        ps, q = np.ravel(p_sev), np.ravel(np.broadcast_to(p_mod_given_not_sev, shape))
+    cut_mod = ps + (1.0 - ps) * q
+    u = rng.random(total)
+    severe = u < ps[key]
+    moderate = (u < cut_mod[key]) & ~severe
+    n_severe = np.bincount(pid[severe], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
+    n_moderate = np.bincount(pid[moderate], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
+    has = nf > 0
+    first_is_severe = np.zeros(nf.size, dtype=bool)
+    first_is_severe[has] = severe[starts[has]]
+    return n_severe, n_moderate, first_is_severe, has
+
+
 def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Minimum of `n` uniform times on (0, followup); NaN where n == 0.
 
     The minimum of n uniforms is ``1 - U**(1/n)``, computed as
-    ``-expm1(log(U)/n)`` only where n > 0 (one uniform is drawn per patient
-    either way, so the random stream does not depend on the counts).
+    ``-expm1(log(U)/n)`` on every patient (n = 0 gives -inf / 0 -> NaN).
     """
     u = rng.random(n.shape)
-    out = np.full(n.shape, np.nan)
-    idx = np.flatnonzero(n)
-    if idx.size:
-        f = followup.ravel()[idx] if followup.ndim else followup
-        out.ravel()[idx] = -np.expm1(np.log(u.ravel()[idx]) / n.ravel()[idx]) * f
-    return out
+    np.log(u, out=u)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u /= n
+    np.expm1(u, out=u)
+    u *= -followup
+    u[n == 0] = np.nan
+    return u
 
 
 def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:

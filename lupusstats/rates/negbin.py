@@ -64,6 +64,7 @@ import numpy as np
 _TOL = 1e-8  # on Newton steps: with quadratic convergence the error left is ~1e-16
 _MAX_OUTER = 200
 _MAX_INNER = 100
+_CELLS_PER_CHUNK = 400_000  # patient-trials fitted at once (fit_rates works in blocks of trials)
 
 
 @dataclasses.dataclass
@@ -172,6 +173,13 @@ def _xdot(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return np.einsum("tnp,tp->tn", X, beta)
 
 
+def _mu_arms(exposure: np.ndarray, X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Fitted means of an arm-only design, exposure * exp(X beta), with exp taken per arm, not per patient."""
+    codes, inverse = np.unique(X, axis=0, return_inverse=True)
+    rate = np.exp(beta @ codes.T)  # (T, number of distinct rows)
+    return exposure * rate[:, inverse.ravel()]
+
+
 def _xt_vec(X: np.ndarray, v: np.ndarray) -> np.ndarray:
     """X' v per trial -> (T,p)."""
     if X.ndim == 2:
@@ -267,7 +275,7 @@ def _newton_beta(y, offset, X, XX, w, alpha, beta, frozen, *, steps, tol=_TOL):
 # The fit
 
 
-def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=True) -> GLMFit:
+def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=True, fast=True, keep_mu=True) -> GLMFit:
     """Fit a log-linear rate model with offset log(exposure) to every trial.
 
     Parameters
@@ -277,12 +285,48 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     X : (n, p) or (T, n, p) design; column 0 the intercept (the reference arm)
     model : "negbin", "poisson", "quasipoisson" or "robust"
     arm_cols : indices of the 0/1 indicator columns of the non-reference arms.
+    keep_mu : False: leave ``mu`` and ``mu_poisson`` empty, shape (T, 0) (callers
+        that need only the coefficients save their memory).
+    fast : use the group fast path for arm-only designs (False: the general path
+        only, which the tests compare it with).
     """
     y = np.asarray(y)
+    T, n = y.shape
+    chunk = max(1, _CELLS_PER_CHUNK // max(n, 1))
+    if chunk < T:
+        # in blocks of trials: the temporaries stay small (memory flat in T, and faster)
+        parts = [
+            _fit_rates(
+                y[s : s + chunk],
+                exposure[s : s + chunk],
+                X if X.ndim == 2 else X[s : s + chunk],
+                model=model,
+                arm_cols=arm_cols,
+                tol=tol,
+                loglik=loglik,
+                fast=fast,
+                keep_mu=keep_mu,
+            )
+            for s in range(0, T, chunk)
+        ]
+        fields = {
+            f.name: np.concatenate([getattr(q, f.name) for q in parts])
+            for f in dataclasses.fields(GLMFit)
+            if f.name != "df_resid"
+        }
+        return GLMFit(**fields, df_resid=parts[0].df_resid)
+    return _fit_rates(
+        y, exposure, X, model=model, arm_cols=arm_cols, tol=tol, loglik=loglik, fast=fast, keep_mu=keep_mu
+    )
+
+
+def _fit_rates(y, exposure, X, *, model, arm_cols, tol, loglik, fast, keep_mu) -> GLMFit:
     yf = y.astype(float)
     T, n = y.shape
     p = X.shape[-1]
-    offset = np.log(exposure)
+    arms_only = X.shape[-1] == 1 + len(arm_cols) and X.ndim == 2
+    # arm-only designs never need log(exposure): mu = exposure * rate of the arm
+    offset = None if arms_only else np.log(exposure)
     XX = None
     if X.ndim == 2:
         XX = (X[:, :, None] * X[:, None, :]).reshape(n, p * p)
@@ -305,35 +349,27 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
             excl |= empty_arm[:, j : j + 1] & member
         excl |= ref_empty[:, None] & in_ref
         frozen[:, 0] = ref_empty
-        w = np.where(excl, 0.0, 1.0)
+        if excl.any():
+            w = np.where(excl, 0.0, 1.0)
     else:
         ref_empty = yf.sum(axis=1) == 0
     all_empty = yf.sum(axis=1) == 0
     if all_empty.any():
         frozen[all_empty] = True
         w[all_empty] = 0.0
+    no_excl = not frozen.any()  # every weight is 1: skip the multiplications by w
 
     # Start: intercept at the pooled rate of the included patients.
     beta = np.zeros((T, p))
-    tot_y = (w * yf).sum(axis=1)
-    tot_t = (w * exposure).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        start = np.log(np.where(tot_y > 0, tot_y, 1.0) / np.where(tot_t > 0, tot_t, 1.0))
-    beta[:, 0] = np.where(frozen[:, 0], 0.0, start)
-    if ref_empty.any() and arm_cols:
-        # reference excluded: arm columns act as arm intercepts
-        beta[np.ix_(ref_empty, arm_cols)] = np.where(
-            frozen[np.ix_(ref_empty, arm_cols)], 0.0, start[ref_empty][:, None]
-        )
-
     zeros = np.zeros(T)
-    arms_only = X.shape[-1] == 1 + len(arm_cols) and X.ndim == 2
+    groups: list[np.ndarray] = []
     if arms_only:
         # Design of arm indicators only: the Poisson MLE is each arm's pooled rate.
         in_ref = X[:, arm_cols].sum(axis=1) == 0
         groups = [in_ref] + [X[:, j] > 0 for j in arm_cols]
+        sels = _column_groups(groups)
         log_rate = []
-        for g in groups:
+        for g in sels:
             yy, tt = yf[:, g].sum(axis=1), exposure[:, g].sum(axis=1)
             with np.errstate(divide="ignore"):
                 log_rate.append(np.where(yy > 0, np.log(np.where(yy > 0, yy, 1.0) / tt), 0.0))
@@ -341,12 +377,22 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
         beta[:, 0] = np.where(frozen[:, 0], 0.0, log_rate[0])
         for j, lr in zip(arm_cols, log_rate[1:], strict=True):
             beta[:, j] = np.where(frozen[:, j], 0.0, np.where(frozen[:, 0], lr, lr - log_rate[0]))
-        mu = np.exp(offset + _xdot(X, beta))
+        mu = _mu_arms(exposure, X, beta)
         conv_p = np.ones(T, dtype=bool)
     else:
+        tot_y = (w * yf).sum(axis=1)
+        tot_t = (w * exposure).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            start = np.log(np.where(tot_y > 0, tot_y, 1.0) / np.where(tot_t > 0, tot_t, 1.0))
+        beta[:, 0] = np.where(frozen[:, 0], 0.0, start)
+        if ref_empty.any() and arm_cols:
+            # reference excluded: arm columns act as arm intercepts
+            beta[np.ix_(ref_empty, arm_cols)] = np.where(
+                frozen[np.ix_(ref_empty, arm_cols)], 0.0, start[ref_empty][:, None]
+            )
         beta, mu, conv_p = _newton_beta(yf, offset, X, XX, w, zeros, beta, frozen, steps=_MAX_INNER, tol=tol)
     beta_p, mu_p = beta.copy(), mu.copy()
-    C = _count_table(np.where(w > 0, y, 0))
+    C = _count_table(y if no_excl else np.where(w > 0, y, 0))
     if loglik:
         with np.errstate(divide="ignore", invalid="ignore"):
             ylogmu = yf * np.log(mu_p)
@@ -359,7 +405,11 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     alpha = np.zeros(T)
     scale = np.ones(T)
     converged = conv_p.copy()
-    score0 = 0.5 * (w * ((yf - mu_p) ** 2 - yf)).sum(axis=1)
+    resid = yf - mu_p
+    resid *= resid
+    resid -= yf
+    score0 = 0.5 * (resid.sum(axis=1) if no_excl else (w * resid).sum(axis=1))
+    del resid
     # a score within rounding of 0 counts as the boundary (e.g. exactly equidispersed arms)
     boundary = ~(score0 > 1e-9 * np.maximum((w * yf).sum(axis=1), 1.0)) | all_empty
     ll = ll_pois.copy()
@@ -368,30 +418,49 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
         active = ~boundary
         if active.any():
             idx = np.flatnonzero(active)
-            b, a, ok = _profile_alpha(
-                yf[idx],
-                offset[idx],
-                X if X.ndim == 2 else X[idx],
-                XX,
-                w[idx],
-                C[idx],
-                beta[idx],
-                mu_p[idx],
-                frozen[idx],
-                score0[idx],
-                tol,
-            )
-            beta[idx], alpha[idx] = b, a
-            converged[idx] = ok
-            zero = idx[a == 0.0]
-            boundary[zero] = True
-            beta[zero] = beta_p[zero]
-            mu = np.exp(offset + _xdot(X, beta))
+            if arms_only and fast:
+                # every arm with events: the group fast path; the rest (and trials
+                # it cannot fit to full precision) go through the general path
+                rows = idx[~frozen[idx].any(axis=1)]
+                if rows.size:
+                    lr0 = beta_p[rows][:, [0, *arm_cols]]
+                    lr0[:, 1:] += lr0[:, :1]
+                    mu_r = mu_p[rows]
+                    a0 = np.clip(2.0 * score0[rows] / np.maximum(np.einsum("ij,ij->i", mu_r, mu_r), 1e-300), 1e-4, 1e3)
+                    lr, a, ok, mean_x = _profile_alpha_groups(yf[rows], exposure[rows], sels, C[rows], lr0, a0, tol)
+                    good = ok & (mean_x >= _FAST_MIN_X)
+                    gi = rows[good]
+                    beta[gi, 0] = lr[good, 0]
+                    beta[np.ix_(gi, arm_cols)] = lr[good, 1:] - lr[good, :1]
+                    alpha[gi] = a[good]
+                    converged[gi] = True
+                    idx = np.setdiff1d(idx, gi, assume_unique=True)
+            if idx.size:
+                b, a, ok = _profile_alpha(
+                    yf[idx],
+                    np.log(exposure[idx]) if offset is None else offset[idx],
+                    X if X.ndim == 2 else X[idx],
+                    XX,
+                    w[idx],
+                    C[idx],
+                    beta[idx],
+                    mu_p[idx],
+                    frozen[idx],
+                    score0[idx],
+                    tol,
+                )
+                beta[idx], alpha[idx] = b, a
+                converged[idx] = ok
+                zero = idx[a == 0.0]
+                boundary[zero] = True
+                beta[zero] = beta_p[zero]
+            mu = _mu_arms(exposure, X, beta) if offset is None else np.exp(offset + _xdot(X, beta))
             if loglik:
                 c1, _, _ = _alpha_terms(alpha, C)
                 ll = c1 + _beta_loglik(yf, mu, w, alpha) - const
     a = alpha[:, None]
-    info = _xt_w_x(X, w * mu / (1.0 + a * mu), XX)
+    wi = mu / (1.0 + a * mu)
+    info = _xt_w_x(X, wi if no_excl else w * wi, XX)
     cov = _inverse(info, frozen)
     n_par = p
     df_resid = n - n_par
@@ -412,8 +481,11 @@ def fit_rates(y, exposure, X, *, model="negbin", arm_cols=(), tol=_TOL, loglik=T
     if model != "negbin":
         boundary = np.zeros(T, dtype=bool) if model != "poisson" else boundary
     # excluded patients (arms without events) have fitted mean 0 at the maximum
-    mu = np.where(w > 0, mu, 0.0)
-    mu_p = np.where(w > 0, mu_p, 0.0)
+    if not keep_mu:
+        mu = mu_p = np.empty((T, 0))
+    elif not no_excl:
+        mu = np.where(w > 0, mu, 0.0)
+        mu_p = np.where(w > 0, mu_p, 0.0)
     return GLMFit(
         beta=beta,
         cov=cov,
@@ -512,3 +584,146 @@ def _solve_two(H, g1, g2, frozen):
         H[:, idx, idx] = np.where(frozen, 1.0, H[:, idx, idx])
     rhs = np.stack([np.where(frozen, 0.0, g1), np.where(frozen, 0.0, g2)], axis=-1)
     return np.linalg.solve(H, rhs)
+
+
+# ---------------------------------------------------------------------------
+# Fast path: designs of arm indicators only (the two-group comparison of
+# compare_rates_batch), for trials where every arm has events.
+#
+# With groups g and patients i in g, mu_i = lam_g * t_i, and the information for
+# the group log rates is diagonal, so the Newton system needs no linear algebra.
+# Every per-patient sum of the alpha iteration is a weighted sum of inv = 1/(1+x)
+# or inv**2 (x = alpha * mu) with weights fixed in advance (y, t, t*y, t**2,
+# y*t**2), plus sum(log1p(x)): one log1p and one reciprocal per patient and
+# iteration.  The digamma/lgamma part still comes from the count-of-counts table.
+# The sums lose relative precision ~ 1e-16 / (alpha * mean mu) in the alpha
+# score, so trials whose fitted alpha * mean(mu) is below _FAST_MIN_X (or that
+# did not converge) are refitted by the general path.
+
+_FAST_MIN_X = 1e-3
+
+
+def _column_groups(masks):
+    """Each boolean column mask as a slice when its columns are contiguous (a view), else an index array."""
+    out: list[slice | np.ndarray] = []
+    for m in masks:
+        cols = np.flatnonzero(m)
+        if cols.size and cols[-1] - cols[0] + 1 == cols.size:
+            out.append(slice(int(cols[0]), int(cols[-1]) + 1))
+        else:
+            out.append(cols)
+    return out
+
+
+def _profile_alpha_groups(y, exposure, groups, C, lograte, alpha, tol):
+    """NB2 fit of per-group rates and alpha for every trial; the safeguarded Newton of _profile_alpha.
+
+    y, exposure : (T, n); groups : column selectors (slice or index array) per group;
+    lograte : (T, G) start (the Poisson MLE); alpha : (T,) start.  Returns
+    (lograte, alpha, converged, mean_x) where mean_x = alpha * mean(mu) per trial.
+    """
+    T, G = lograte.shape
+    lograte = lograte.copy()
+    alpha = alpha.copy()
+    lo = np.zeros(T)
+    hi = np.full(T, np.inf)
+    converged = np.zeros(T, dtype=bool)
+    kk = np.arange(C.shape[1], dtype=float)
+
+    def weights(rows):
+        w1, w2, tt = [], [], []
+        for sel in groups:
+            yy = y[rows][:, sel] if rows is not None else y[:, sel]
+            t = exposure[rows][:, sel] if rows is not None else exposure[:, sel]
+            ty = t * yy
+            t2 = t * t
+            w1.append((yy, t, ty))
+            w2.append((t, ty, t2, t2 * yy))
+            tt.append(t)
+        return w1, w2, tt
+
+    rows = np.arange(T)  # trials held in the weight arrays
+    W1, W2, TT = weights(None)
+    t_sum = np.column_stack([t.sum(axis=1) for t in TT])  # (T, G)
+    live = np.ones(T, dtype=bool)  # over `rows`
+    for _ in range(_MAX_OUTER):
+        if live.sum() < 0.75 * rows.size:  # compact the arrays to the trials still iterating
+            keep = np.flatnonzero(live)
+            W1 = [tuple(a[keep] for a in w) for w in W1]
+            W2 = [tuple(a[keep] for a in w) for w in W2]
+            TT = [t[keep] for t in TT]
+            rows, live = rows[keep], live[keep]
+        al = alpha[rows]
+        lam = np.exp(lograte[rows])
+        n_r = rows.size
+        g_b = np.empty((n_r, G))
+        h_bb = np.empty((n_r, G))
+        h_ab = np.empty((n_r, G))
+        f_sum = np.zeros(n_r)  # sum (log1p(x) - x/(1+x))
+        ym = np.zeros(n_r)  # sum y m/(1+x)
+        m2 = np.zeros(n_r)  # sum m^2/(1+x)^2
+        ym2 = np.zeros(n_r)  # sum y m^2/(1+x)^2
+        for g in range(G):
+            lg = lam[:, g]
+            x = (al * lg)[:, None] * TT[g]
+            s_log = np.log1p(x).sum(axis=1)
+            x += 1.0
+            inv = np.reciprocal(x, out=x)
+            s_y, s_t, s_ty = (np.einsum("ij,ij->i", a, inv) for a in W1[g])
+            np.multiply(inv, inv, out=inv)
+            s_t2, s_ty2, s_tt2, s_ytt2 = (np.einsum("ij,ij->i", a, inv) for a in W2[g])
+            g_b[:, g] = s_y - lg * s_t
+            h_bb[:, g] = -lg * (s_t2 + al * s_ty2)
+            h_ab[:, g] = lg * (lg * s_tt2 - s_ty2)
+            f_sum += s_log - al * lg * s_t
+            ym += lg * s_ty
+            m2 += lg * lg * s_tt2
+            ym2 += lg * lg * s_ytt2
+        Cr = C[rows]
+        ak = 1.0 / (1.0 + al[:, None] * kk)
+        kak = kk * ak
+        s1 = (Cr * kak).sum(axis=1)
+        d1 = -(Cr * kak * kak).sum(axis=1)
+        a2 = al * al
+        s_a = s1 + f_sum / a2 - ym
+        h_aa = d1 + m2 / al - 2.0 * f_sum / (a2 * al) + ym2
+        u = g_b / h_bb
+        v = h_ab / h_bb
+        score = s_a - (h_ab * u).sum(axis=1)
+        curv = h_aa - (h_ab * v).sum(axis=1)
+        reliable = np.abs(u).max(axis=1) < 1e-6
+        up = score > 0
+        lo_a = np.where(reliable & up, al, lo[rows])
+        hi_a = np.where(reliable & ~up, al, hi[rows])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = al - score / curv
+        ok = (curv < 0) & (newton >= lo_a) & (newton <= hi_a) & (newton > 0) & np.isfinite(newton)
+        ok |= score == 0
+        newton = np.where(score == 0, al, newton)
+        with np.errstate(invalid="ignore"):
+            fb_up = np.where(np.isinf(hi_a), al * 4.0, np.sqrt(al * hi_a))
+            fb_down = np.where(lo_a > 0, np.sqrt(lo_a * al), al / 4.0)
+        new = np.where(ok, newton, np.where(up, fb_up, fb_down))
+        d_a = new - al
+        d_b = -(u + v * d_a[:, None])
+        lr = rows[live]
+        lo[lr], hi[lr] = lo_a[live], hi_a[live]
+        lograte[lr] += d_b[live]
+        alpha[lr] = new[live]
+        done = ok & (np.abs(d_a) <= tol * np.maximum(al, 1e-8)) & (np.abs(d_b).max(axis=1) <= tol)
+        at_zero = (new < 1e-10) & (score <= 0)
+        alpha[rows[live & at_zero]] = 0.0
+        done |= at_zero
+        converged[rows[live & done]] = True
+        # heading for alpha * mean(mu) < _FAST_MIN_X: leave it to the general path
+        small = new * (lam * t_sum[rows]).sum(axis=1) < 0.5 * _FAST_MIN_X * y.shape[1]
+        live &= ~(done | small)
+        if not live.any():
+            break
+    # alpha * mean(mu), the scale of x that sets the precision of the sums
+    lam = np.exp(lograte)
+    tot_mu = np.zeros(T)
+    for g, sel in enumerate(groups):
+        tot_mu += lam[:, g] * exposure[:, sel].sum(axis=1)
+    mean_x = alpha * tot_mu / y.shape[1]
+    return lograte, alpha, converged, mean_x

@@ -401,7 +401,7 @@ def compare_rates_batch(
         X = np.column_stack([np.ones(n), tr.astype(float)])
     else:
         X = np.stack([np.ones((T, n)), tr.astype(float)], axis=-1)
-    fit = fit_rates(y, t, X, model=model, arm_cols=[1], loglik=False)
+    fit = fit_rates(y, t, X, model=model, arm_cols=[1], loglik=False, keep_mu=False)
     beta, se = _arm_effects(fit, 1)
     stat, p, low, high = _wald(beta, se, model, fit.df_resid, cl, alternative)
     with np.errstate(over="ignore"):
