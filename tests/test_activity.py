@@ -67,7 +67,7 @@ def test_flares_show_at_the_next_visit(cohort):
     step = cohort.scenario.activity.visit_weeks
     checked = 0
     for row in cohort.flares.itertuples():
-        week = int(math.ceil(row.time_years / (step * _WEEK) - 1e-9)) * step
+        week = math.ceil(row.time_years / (step * _WEEK) - 1e-9) * step
         if (row.patient, week) not in visits.index:
             continue  # after the last attended visit
         visit = visits.loc[(row.patient, week)]
