@@ -21,6 +21,7 @@ from lupusstats._core import validation as _v
 from lupusstats.cohort import Cohort
 from lupusstats.cohort import columns as C
 from lupusstats.effects import adjust_pvalues, hedges_g, number_needed_to_treat, risk_difference, risk_ratio
+from lupusstats.endpoints import responders
 from lupusstats.rates import compare_rates
 from lupusstats.severity import compare_severity
 from lupusstats.survival import cox_hazard_ratio, time_to_first_flare
@@ -69,6 +70,10 @@ _OPTIONAL_ENDPOINTS = (
     ("drug-free remission", C.DRUG_FREE_REMISSION),
 )
 _FAMILY_NAMES = {"benefit": "efficacy", "harm": "safety"}
+
+
+#: Responder endpoints the card reports when the cohort has a visits table: (endpoint key, label).
+_RESPONDER_ROWS = (("sri4", "SRI-4"), ("bicla", "BICLA"), ("lldas", "LLDAS"))
 
 
 def _decide(estimate, null, lower_is_better, p_adjusted, alpha):
@@ -403,6 +408,16 @@ def effect_card(
         remission = patients[C.DRUG_FREE_REMISSION].to_numpy(dtype=bool)
     died = patients[C.DIED].to_numpy(dtype=bool) if C.DIED in patients.columns else None
     ref_mask = (arms == reference).to_numpy()
+    # Responder endpoints from the visits table, at its last scheduled visit, composite estimand
+    # (death, dropout and rescue count as non-response), as the trials report them.
+    responder_counts = {}
+    visits = getattr(cohort, "visits", None)
+    if visits is not None and len(visits):
+        last_week = int(visits[C.WEEK].max())
+        for key, label in _RESPONDER_ROWS:
+            table = responders(cohort, key, week=last_week)
+            by_arm = table[table["eligible"]].groupby(C.ARM, observed=True)["responder"]
+            responder_counts[f"{label} at week {last_week}"] = by_arm.agg(["sum", "count"])
 
     for arm in [lvl for lvl in levels if lvl != reference]:
         mask = (arms == arm).to_numpy()
@@ -492,6 +507,19 @@ def effect_card(
                 desirable=True,
                 ratio=False,
             )
+        for name, counts in responder_counts.items():
+            if arm in counts.index and reference in counts.index:
+                add_binary(
+                    arm,
+                    "benefit",
+                    name,
+                    int(counts.loc[arm, "sum"]),
+                    int(counts.loc[arm, "count"]),
+                    int(counts.loc[reference, "sum"]),
+                    int(counts.loc[reference, "count"]),
+                    desirable=True,
+                    ratio=False,
+                )
         if died is not None:
             e1, e2 = int(died[mask].sum()), int(died[ref_mask].sum())
             add_binary(

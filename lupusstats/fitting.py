@@ -30,8 +30,11 @@ import numpy as np
 
 from lupusstats._core import validation as _v
 from lupusstats._core.types import RNGLike
+from lupusstats.endpoints.activity import sri_criteria
 from lupusstats.endpoints.responders import responder_kernel
+from lupusstats.endpoints.states import lldas_criteria
 from lupusstats.endpoints.visits import VisitArrays
+from lupusstats.model.presets import preset
 from lupusstats.model.scenario import Scenario
 from lupusstats.model.simulate import TrialBatch, simulate_trials
 from lupusstats.model.targets import PRESET_TARGETS, Target
@@ -59,6 +62,14 @@ class FitResult:
         population).
     n_per_arm : int
     seed : int
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> target = ls.Target("baseline_bilag_a", "placebo", 0.19, 865)
+    >>> fit = ls.fit_scenario(ls.preset("bliss52"), {"activity.grade_a_share": target}, n_per_arm=500, rounds=1)
+    >>> list(fit.values), fit.n_per_arm
+    (['activity.grade_a_share'], 500)
     """
 
     scenario: Scenario
@@ -70,6 +81,14 @@ class FitResult:
     def __repr__(self) -> str:
         fitted = ", ".join(f"{k} = {v:.4g}" for k, v in self.values.items())
         return f"FitResult({fitted}; {self.n_per_arm} patients per arm, seed {self.seed})"
+
+
+# SRI-4 component targets -> the criterion of lupusstats.endpoints.activity.sri_criteria (True = met)
+_SRI_COMPONENTS = {
+    "sledai_reduction_4": "SLEDAI reduction < 4",
+    "no_bilag_worsening": "new BILAG A",
+    "no_pga_worsening": "PGA increase >= 0.3",
+}
 
 
 def _set(scenario: Scenario, key: str, value: float) -> Scenario:
@@ -118,6 +137,20 @@ def _value(batch: TrialBatch, target: Target) -> tuple[float, int]:
         pga = arrays.pga[:, in_arm, 0]
         return float(pga.mean()), int(pga.size)
     k = _week_index(arrays, target.week)
+    if target.endpoint == "prednisone_at_most_7_5":
+        seen = arrays.attended[:, in_arm, k]
+        low = seen & (arrays.prednisone_mg[:, in_arm, k] <= 7.5 + 1e-9)
+        return float(low.mean()), int(low.size)
+    if target.endpoint == "lldas_activity_criterion":
+        crit = lldas_criteria(arrays, k)
+        met = arrays.attended[..., k] & crit["SLEDAI-2K > 4"] & crit["major organ activity"]
+        return float(met[:, in_arm].mean()), int(in_arm.sum())
+    if target.endpoint in _SRI_COMPONENTS:
+        crit = sri_criteria(arrays, k)
+        met = arrays.attended[..., k] & crit[_SRI_COMPONENTS[target.endpoint]]
+        if target.endpoint == "no_bilag_worsening":
+            met = met & crit["more than one new BILAG B"]
+        return float(met[:, in_arm].mean()), int(in_arm.sum())
     if target.endpoint == "lldas_among_sri4":
         resp, _ = responder_kernel(arrays, "sri4", k)
         in_lldas, _ = responder_kernel(arrays, "lldas", k)
@@ -354,8 +387,6 @@ def fit_preset(name: str, *, n_per_arm: int = 10_000, rng: int = 0, rounds: int 
     >>> sorted(fit.values)[0]
     'activity.grade_a_share'
     """
-    from lupusstats.model.presets import preset
-
     pairs, _ = _preset_targets(name)
     return fit_scenario(preset(name), pairs, n_per_arm=n_per_arm, rng=rng, rounds=rounds)
 
@@ -383,8 +414,6 @@ def preset_calibration(name: str, *, n_per_arm: int = 20_000, rng: RNGLike = Non
     >>> list(table["role"].unique())
     ['fitted', 'held out']
     """
-    from lupusstats.model.presets import preset
-
     pairs, held_out = _preset_targets(name)
     fitted = list(pairs.values())
     return check_targets(preset(name), fitted + held_out, n_per_arm=n_per_arm, rng=rng, fitted=fitted)

@@ -104,6 +104,14 @@ def _batch_result():
 # taking `cl` builds the result at that confidence level, so that `confidence_interval(level)` can
 # be checked against a fresh call.
 FACTORIES = {
+    "FitResult": {
+        "fit_scenario": lambda: ls.fit_scenario(
+            ls.preset("bliss52"),
+            {"activity.grade_a_share": ls.Target("baseline_bilag_a", "placebo", 0.19, 865)},
+            n_per_arm=200,
+            rounds=1,
+        ),
+    },
     "BatchResult": {
         "constructor": _batch_result,
         "compare_rates_batch": lambda: (lambda b: ls.compare_rates_batch(b.n_flares, b.followup_years, b.arm == 1))(
@@ -217,7 +225,10 @@ FACTORIES = {
             _scenario(), n_trials=40, n_rounds=1, n_start=20, n_max=200, rng=4
         ),
     },
-    "TrialBatch": {"simulate_trials": _batch},
+    "TrialBatch": {
+        "simulate_trials": _batch,
+        "simulate_trials_visits": lambda: ls.simulate_trials(ls.preset("tulip", n_per_arm=20), 2, rng=1, visits=True),
+    },
     "VisitArrays": {"visit_arrays": lambda: _visit_arrays()},
 }
 
@@ -228,6 +239,8 @@ NOT_RESULTS = {
     "Source": "provenance of a model parameter",
     "DatasetError": "an exception",
     "ResultBase": "the mixin of the result classes, not a result",
+    "Activity": "a model input (the disease-activity parameters of a Scenario; pickled with the scenarios)",
+    "Target": "a published number (model input of the calibration), a plain frozen dataclass",
     "IndependentPool": "a container of two results (MetaAnalysisResult, BayesMetaResult) and the rows pooled",
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 import lupusstats as ls
 
-PRESETS = ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"]
+PRESETS = ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative", "bliss52", "tulip"]
 
 
 # ----------------------------------------------------------------------- presets

@@ -126,6 +126,10 @@ def simulate_visits(
         np.where(rng.random((*shape, n_dom)) < prev, _D, _E),
     ).astype(np.int8)
 
+    # Persistent activity: an active baseline domain that does not improve over follow-up (drawn
+    # from a child stream, so the other draws do not depend on it).
+    persistent = active & (rng.spawn(1)[0].random((*shape, n_dom)) < act.persistent_share)
+
     # Per-patient improvement probability per visit interval.
     ratio = np.array([a.activity_response_ratio for a in scenario.arms])[code]
     hazard = act.improvement_rate * ratio * frailty ** (-act.response_frailty_power)
@@ -176,7 +180,7 @@ def simulate_visits(
     for v in range(1, n_visits):
         was_active = grade <= _B
         # improvement over the interval (A -> B, B -> C; points clear at C), then C -> D
-        improve = was_active & (rng.random((*shape, n_dom)) < p_improve)
+        improve = was_active & (rng.random((*shape, n_dom)) < p_improve) & ~persistent
         grade = grade + improve
         points = points * ~(improve & (grade == _C))
         to_d = (grade == _C) & ~improve & (rng.random((*shape, n_dom)) < p_inactive)

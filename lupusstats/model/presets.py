@@ -116,7 +116,11 @@ def _general_cohort() -> Scenario:
                 bliss52, "D", "61 of 287 did not complete 52 weeks: -ln(226/287) / 52 weeks = 0.24 per year"
             ),
             **_neutral(
-                "severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"
+                "severity_odds_ratio",
+                "activity_response_ratio",
+                "treatment_mortality",
+                "remission_probability",
+                "adverse_event_window_years",
             ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
         },
@@ -216,6 +220,9 @@ def _nephritis_induction() -> Scenario:
     alms_flow = "ALMS induction flow (Appel 2009 table): completed 150/185 MMF vs 156/185 IVC; 3 vs 1 deaths"
     common_arm = {
         "severity_odds_ratio": Source("no published number", "A", "no effect on flare severity reported"),
+        "activity_response_ratio": Source(
+            "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+        ),
         "mortality_window_years": Source(alms, "V", "deaths during the 24-week induction"),
         "adverse_event_window_years": Source(alms, "A", "adverse events over the 24-week induction (= follow-up)"),
     }
@@ -375,6 +382,7 @@ def _reference_arm() -> Arm:
             "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
             **_neutral(
                 "severity_odds_ratio",
+                "activity_response_ratio",
                 "dropout_rate",
                 "treatment_mortality",
                 "remission_probability",
@@ -437,6 +445,9 @@ def _refractory() -> Scenario:
                 _JAYNE, "V", "remission (SLEDAI < 3, not drug-free) by 6 months 33/50; 10/31 later relapsed"
             ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
+            "activity_response_ratio": Source(
+                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
         },
@@ -480,6 +491,9 @@ def _refractory() -> Scenario:
             ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
             "severity_odds_ratio": Source("no published number", "A", "neutral"),
+            "activity_response_ratio": Source(
+                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
         },
     )
@@ -544,6 +558,9 @@ def _refractory_conservative() -> Scenario:
                 "remitted); remission (SLEDAI < 3) by 6 months 33/50 (Jayne 2004), 10/31 of them relapsing.",
             ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
+            "activity_response_ratio": Source(
+                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
         },
@@ -600,6 +617,9 @@ def _refractory_conservative() -> Scenario:
                 _CART_REVIEW, "A", "timing of infections not in the abstract: events counted over the first year"
             ),
             "severity_odds_ratio": Source("no published number", "A", "neutral"),
+            "activity_response_ratio": Source(
+                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
         },
     )
@@ -641,23 +661,31 @@ _FITTED_NOTE = "fitted by simulation (lupusstats.fitting.fit_scenario, {n} patie
 #: Fitted values of the trial presets: preset -> parameter -> (value, target it was fitted to).
 _FITTED: dict[str, dict[str, tuple[float, str]]] = {
     "bliss52": {
-        "activity.grade_a_share": (0.20, "BILAG >= 1 A at baseline 19.0% (BLISS-52, n = 865) [V, S4]"),
-        "activity.pga_intercept": (0.5, "mean PGA 1.4 at baseline (pooled BLISS, n = 1684) [V, S8]"),
-        "activity.improvement_rate": (2.0, "SRI-4 at week 52 on placebo 43.6% (n = 287) [V, S3]"),
+        "activity.grade_a_share": (0.111842, "BILAG >= 1 A at baseline 19.0% (BLISS-52, n = 865) [V, S4]"),
+        "activity.pga_intercept": (0.611968, "mean PGA 1.4 at baseline (pooled BLISS, n = 1684) [V, S8]"),
+        "activity.improvement_rate": (2.213778, "SRI-4 at week 52 on placebo 43.6% (n = 287) [V, S3]"),
+        "activity.persistent_share": (
+            0.3,
+            "SLEDAI-2K <= 4 with no major organ activity at week 52 on placebo 22.5% (n = 287) [V, S3]",
+        ),
+        "activity.taper_probability": (
+            0.390046,
+            "prednisone <= 7.5 mg/day at week 52 on placebo 40.5% (n = 287) [V, S3]",
+        ),
         "belimumab 10 mg/kg:activity_response_ratio": (
-            1.5,
+            3.684817,
             "SRI-4 at week 52 on belimumab 10 mg/kg 57.6% (n = 290) [V, S3]",
         ),
     },
     "tulip": {
-        "activity.grade_a_share": (0.4, "BILAG-2004 >= 1 A at baseline 179/366 (pooled placebo) [V, S17]"),
-        "activity.pga_intercept": (0.8, "mean PGA 1.8 at baseline (pooled TULIP) [V, S17]"),
-        "activity.improvement_rate": (2.0, "BICLA at week 52 on placebo 112/366 [V, S14]"),
-        "anifrolumab 300 mg:activity_response_ratio": (1.5, "BICLA at week 52 on anifrolumab 171/360 [V, S14]"),
-        "activity.taper_probability": (0.3, "sustained glucocorticoid taper on placebo 59/185 [V, S14]"),
+        "activity.grade_a_share": (0.319739, "BILAG-2004 >= 1 A at baseline 179/366 (pooled placebo) [V, S17]"),
+        "activity.pga_intercept": (0.755321, "mean PGA 1.8 at baseline (pooled TULIP) [V, S17]"),
+        "activity.improvement_rate": (1.061289, "BICLA at week 52 on placebo 112/366 [V, S14]"),
+        "anifrolumab 300 mg:activity_response_ratio": (1.296624, "BICLA at week 52 on anifrolumab 171/360 [V, S14]"),
+        "activity.taper_probability": (0.790472, "sustained glucocorticoid taper on placebo 59/185 [V, S14]"),
     },
 }
-_FIT_N, _FIT_SEED = 20000, 20261202
+_FIT_N, _FIT_SEED = 10_000, 20261202
 
 
 def _fitted(name: str, key: str) -> tuple[float, Source]:
@@ -671,8 +699,12 @@ def _bliss52() -> Scenario:
     pga0, pga0_src = _fitted("bliss52", "activity.pga_intercept")
     rate, rate_src = _fitted("bliss52", "activity.improvement_rate")
     ratio, ratio_src = _fitted("bliss52", "belimumab 10 mg/kg:activity_response_ratio")
+    taper, taper_src = _fitted("bliss52", "activity.taper_probability")
+    persistent, persistent_src = _fitted("bliss52", "activity.persistent_share")
     weeks = 52 * _WEEK
     activity = Activity(
+        taper_probability=taper,
+        persistent_share=persistent,
         grade_a_share=grade_a,
         pga_intercept=pga0,
         improvement_rate=rate,
@@ -685,6 +717,8 @@ def _bliss52() -> Scenario:
             "grade_a_share": grade_a_src,
             "pga_intercept": pga0_src,
             "improvement_rate": rate_src,
+            "taper_probability": taper_src,
+            "persistent_share": persistent_src,
             "serology_prevalence": Source(
                 _BLISS52_T1,
                 "D",

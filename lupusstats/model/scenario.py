@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
+from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats.cohort.columns import ORGAN_DOMAINS
 
@@ -294,7 +295,10 @@ class Activity:
       with hazard ``improvement_rate * activity_response_ratio(arm) *
       frailty**(-response_frailty_power)`` per year; its SLEDAI points clear
       when it reaches C; C becomes D at `inactive_rate` per year.  The
-      frailty term makes a patient who flares often respond less;
+      frailty term makes a patient who flares often respond less.  A share
+      `persistent_share` of the domains active at baseline never improves
+      (persistent activity, the "persistently active" course of cohort
+      studies);
     * **flares** (the simulator's flares, with their organ, severity and SLEDAI
       increase) switch their domain on at the next visit: a severe flare
       grades it A, a mild or moderate one B, and a moderate flare also grades
@@ -336,6 +340,9 @@ class Activity:
         reference arm.
     inactive_rate : float
         Hazard (per year) of a grade C domain becoming D.
+    persistent_share : float
+        Probability that a domain active at baseline stays active (does not
+        improve) over follow-up.
     response_frailty_power : float
         Exponent linking the improvement hazard to the flare frailty.
     pga_intercept, pga_per_point, pga_per_grade_a, pga_sd : float
@@ -369,6 +376,7 @@ class Activity:
     serology_prevalence: tuple[float, float] = (0.0, 0.0)
     improvement_rate: float = 0.0
     inactive_rate: float = 0.0
+    persistent_share: float = 0.0
     response_frailty_power: float = 0.0
     pga_intercept: float = 0.0
     pga_per_point: float = 0.0
@@ -406,6 +414,7 @@ class Activity:
             set_(self, key, tuple(float(x) for x in arr))
         for key in (
             "grade_a_share",
+            "persistent_share",
             "prednisone_use",
             "taper_probability",
             "rescue_probability",
@@ -1080,9 +1089,8 @@ _SLEDAI2K = "Gladman DD, et al. J Rheumatol 2002;29:288-91 (SLEDAI-2K descriptor
 
 def _lognormal_from_share(mean: float | None, share_above: float, cut: float, log_sd: float) -> float:
     """Log-mean of a log-normal with SD `log_sd` and P(X > cut) = share_above (mean unused)."""
-    from scipy.special import ndtri
-
-    return math.log(cut) - log_sd * float(ndtri(1.0 - share_above))
+    # the standard normal quantile at 1 - share_above: critical_value(c, "less") = Phi^-1(c)
+    return math.log(cut) - log_sd * float(_inf.critical_value(1.0 - share_above, "less"))
 
 
 # BLISS-52: 96.0% on prednisone, mean 12.7 mg/day, 69.4% on > 7.5 mg/day [V, S4].  Among
@@ -1123,6 +1131,7 @@ _ACTIVITY_DEFAULTS: dict[str, Any] = {
     "serology_prevalence": (0.694, 0.561),
     "improvement_rate": 2.0,
     "inactive_rate": 2.0,
+    "persistent_share": 0.0,
     "response_frailty_power": 0.5,
     "pga_intercept": 0.5,
     "pga_per_point": 0.1,
@@ -1166,6 +1175,9 @@ _ACTIVITY_PROVENANCE: dict[str, Source] = {
     ),
     "improvement_rate": Source(_ASSUMED, "A", "improvement hazard per year (to be fitted)"),
     "inactive_rate": Source(_ASSUMED, "A", "C to D after about half a year"),
+    "persistent_share": Source(
+        _ASSUMED, "A", "0: every active domain can improve (the trial presets fit their own share)"
+    ),
     "response_frailty_power": Source(
         _ASSUMED, "A", "frequent flarers improve more slowly (hazard x frailty^-0.5); no published estimate"
     ),

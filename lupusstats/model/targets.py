@@ -41,6 +41,11 @@ TARGET_KINDS: tuple[str, ...] = (
     "baseline_bilag_a",
     "baseline_pga",
     "lldas_among_sri4",
+    "prednisone_at_most_7_5",
+    "lldas_activity_criterion",
+    "sledai_reduction_4",
+    "no_pga_worsening",
+    "no_bilag_worsening",
 )
 
 
@@ -55,7 +60,14 @@ class Target:
         ``"lldas"``, ``"steroid_taper"`` ...), ``"flare_rate"`` (flares per
         patient-year), ``"baseline_bilag_a"`` (share with >= 1 BILAG A at
         week 0), ``"baseline_pga"`` (mean PGA at week 0) or
-        ``"lldas_among_sri4"`` (share in LLDAS among SRI-4 responders).
+        ``"lldas_among_sri4"`` (share in LLDAS among SRI-4 responders) or
+        ``"prednisone_at_most_7_5"`` (share of randomised patients seen at the
+        week on at most 7.5 mg/day, the LLDAS steroid criterion),
+        ``"lldas_activity_criterion"`` (seen at the week with SLEDAI-2K <= 4 and
+        no major-organ activity, LLDAS criterion 1), or an SRI-4 component
+        among randomised patients seen at the week: ``"sledai_reduction_4"``,
+        ``"no_bilag_worsening"`` (no new A, at most one new B),
+        ``"no_pga_worsening"`` (PGA rise < 0.3).
     arm : str
         The scenario arm it belongs to.
     value : float
@@ -125,6 +137,10 @@ _TULIP_T1 = "Pooled TULIP-1/2 baseline (lupus.bmj.com/highwire/markup/141661)"
 _TULIP_OUT = "Vital EM, et al. ARD 2022;81:951-61, Table 1 (PMC9213795): pooled TULIP-1/2"
 _TULIP_LLDAS = "Morand EF, et al. ARD 2023;82:639-45 (ard.bmj.com/highwire/markup/300727): pooled TULIP"
 
+_LABEL = (
+    "US belimumab label, section 14, SRI components of BLISS-52 (mirror: 120ty.net/bencandy.php?aid=4631&fid=134&"
+    "page=11; the excerpt has no column headers: trial and arm order inferred, check the label before relying on it)"
+)
 _BEL, _ANI = "belimumab 10 mg/kg", "anifrolumab 300 mg"
 
 #: Per trial preset: ``fitted`` (parameter key -> the published number it was fitted to) and ``held_out``
@@ -139,9 +155,33 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
                 "baseline_pga", "placebo", 1.4, 1684, _BLISS_LSM_T1 + ": PGA 1.4 +/- 0.5 (BLISS-52 and -76)", sd=0.5
             ),
             "activity.improvement_rate": Target("sri4", "placebo", 0.436, 287, _OON + ": SRI-4 43.6%"),
+            "activity.persistent_share": Target(
+                "lldas_activity_criterion",
+                "placebo",
+                0.225,
+                287,
+                _OON + ": LLDAS criterion 1 (SLEDAI-2K <= 4, no major organ activity) 22.5%",
+            ),
+            "activity.taper_probability": Target(
+                "prednisone_at_most_7_5", "placebo", 0.405, 287, _OON + ": LLDAS criterion 4 (prednisone <= 7.5) 40.5%"
+            ),
             f"{_BEL}:activity_response_ratio": Target("sri4", _BEL, 0.576, 290, _OON + ": SRI-4 57.6%"),
         },
         "held_out": [
+            Target("prednisone_at_most_7_5", _BEL, 0.465, 290, _OON + ": LLDAS criterion 4 (prednisone <= 7.5) 46.5%"),
+            Target(
+                "lldas_activity_criterion",
+                _BEL,
+                0.309,
+                290,
+                _OON + ": LLDAS criterion 1 (SLEDAI-2K <= 4, no major organ activity) 30.9%",
+            ),
+            Target("sledai_reduction_4", "placebo", 0.46, 287, _LABEL + ": >= 4-point SELENA-SLEDAI reduction 46%"),
+            Target("sledai_reduction_4", _BEL, 0.58, 290, _LABEL + ": >= 4-point SELENA-SLEDAI reduction 58%"),
+            Target("no_bilag_worsening", "placebo", 0.73, 287, _LABEL + ": no BILAG worsening 73%"),
+            Target("no_bilag_worsening", _BEL, 0.81, 290, _LABEL + ": no BILAG worsening 81%"),
+            Target("no_pga_worsening", "placebo", 0.69, 287, _LABEL + ": no PGA worsening 69%"),
+            Target("no_pga_worsening", _BEL, 0.80, 290, _LABEL + ": no PGA worsening 80%"),
             Target("lldas", "placebo", 0.058, 287, _OON + ": LLDAS at week 52 5.8%"),
             Target("lldas", _BEL, 0.125, 290, _OON + ": LLDAS at week 52 12.5%"),
             Target(

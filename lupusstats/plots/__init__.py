@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from lupusstats.plots._cohort import plot_flare_counts, plot_organ_mix, plot_severity_mix, plot_swimlane
 from lupusstats.plots._effects import plot_effect_card, plot_kaplan_meier
+from lupusstats.plots._fitting import plot_calibration
 from lupusstats.plots._meta import plot_bayes_forest, plot_forest, plot_funnel
 from lupusstats.plots._power import plot_power_curve, plot_power_heatmap, plot_validation
 from lupusstats.plots._rates import plot_flare_rates, plot_mcf, plot_overdispersion, plot_rate_ratios
@@ -28,6 +29,7 @@ from lupusstats.plots._severity import plot_organ_heatmap, plot_severity_bars, p
 
 __all__ = [
     "plot_bayes_forest",
+    "plot_calibration",
     "plot_effect_card",
     "plot_flare_counts",
     "plot_flare_rates",
