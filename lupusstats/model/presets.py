@@ -664,10 +664,6 @@ _FITTED: dict[str, dict[str, tuple[float, str]]] = {
         "activity.grade_a_share": (0.111842, "BILAG >= 1 A at baseline 19.0% (BLISS-52, n = 865) [V, S4]"),
         "activity.pga_intercept": (0.611968, "mean PGA 1.4 at baseline (pooled BLISS, n = 1684) [V, S8]"),
         "activity.improvement_rate": (2.213778, "SRI-4 at week 52 on placebo 43.6% (n = 287) [V, S3]"),
-        "activity.persistent_share": (
-            0.3,
-            "SLEDAI-2K <= 4 with no major organ activity at week 52 on placebo 22.5% (n = 287) [V, S3]",
-        ),
         "activity.taper_probability": (
             0.390046,
             "prednisone <= 7.5 mg/day at week 52 on placebo 40.5% (n = 287) [V, S3]",
@@ -700,11 +696,9 @@ def _bliss52() -> Scenario:
     rate, rate_src = _fitted("bliss52", "activity.improvement_rate")
     ratio, ratio_src = _fitted("bliss52", "belimumab 10 mg/kg:activity_response_ratio")
     taper, taper_src = _fitted("bliss52", "activity.taper_probability")
-    persistent, persistent_src = _fitted("bliss52", "activity.persistent_share")
     weeks = 52 * _WEEK
     activity = Activity(
         taper_probability=taper,
-        persistent_share=persistent,
         grade_a_share=grade_a,
         pga_intercept=pga0,
         improvement_rate=rate,
@@ -718,7 +712,6 @@ def _bliss52() -> Scenario:
             "pga_intercept": pga0_src,
             "improvement_rate": rate_src,
             "taper_probability": taper_src,
-            "persistent_share": persistent_src,
             "serology_prevalence": Source(
                 _BLISS52_T1,
                 "D",

@@ -155,13 +155,6 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
                 "baseline_pga", "placebo", 1.4, 1684, _BLISS_LSM_T1 + ": PGA 1.4 +/- 0.5 (BLISS-52 and -76)", sd=0.5
             ),
             "activity.improvement_rate": Target("sri4", "placebo", 0.436, 287, _OON + ": SRI-4 43.6%"),
-            "activity.persistent_share": Target(
-                "lldas_activity_criterion",
-                "placebo",
-                0.225,
-                287,
-                _OON + ": LLDAS criterion 1 (SLEDAI-2K <= 4, no major organ activity) 22.5%",
-            ),
             "activity.taper_probability": Target(
                 "prednisone_at_most_7_5", "placebo", 0.405, 287, _OON + ": LLDAS criterion 4 (prednisone <= 7.5) 40.5%"
             ),
@@ -169,6 +162,13 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
         },
         "held_out": [
             Target("prednisone_at_most_7_5", _BEL, 0.465, 290, _OON + ": LLDAS criterion 4 (prednisone <= 7.5) 46.5%"),
+            Target(
+                "lldas_activity_criterion",
+                "placebo",
+                0.225,
+                287,
+                _OON + ": LLDAS criterion 1 (SLEDAI-2K <= 4, no major organ activity) 22.5%",
+            ),
             Target(
                 "lldas_activity_criterion",
                 _BEL,
