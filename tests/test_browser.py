@@ -243,6 +243,8 @@ def lab():
             f"--LabApp.user_settings_dir={settings}",
             f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
             "--ServerApp.terminals_enabled=False",
+            # window.jupyterapp: the explorer test runs the notebook's cells through the app's commands
+            "--LabApp.expose_app_in_browser=True",
             *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         ],
         stdout=log,
@@ -539,3 +541,93 @@ def test_report_notebook_page_shows_its_figures(report_index, page):
     )
     assert state["n"] > 0 and state["ok"] == state["n"], f"figures on {entry['page']}: {state}"
     assert not state["tb"], f"{entry['page']} shows a traceback"
+
+
+# ------------------------------------------------------------------------------------------ the design explorer
+
+EXPLORER = REPO / "notebooks" / "11_design_explorer.ipynb"
+
+_EXPLORER_STATE = r"""
+(() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const img = panel.querySelector('.widget-image');
+  const sliders = Array.from(panel.querySelectorAll('.widget-slider'));
+  const rr = sliders.find(s => /rate ratio/.test(s.innerText));
+  const html = Array.from(panel.querySelectorAll('.widget-html-content')).map(h => h.innerText).join(' | ');
+  return {image: img ? img.getAttribute('src') : null,
+          loaded: img ? (img.complete && img.naturalWidth > 0) : false,
+          readout: rr ? rr.querySelector('.widget-readout').innerText : null,
+          status: html,
+          busy: document.querySelectorAll('.jp-mod-running, .jp-InputArea-prompt').length &&
+                Array.from(document.querySelectorAll('.jp-InputArea-prompt')).some(p => p.innerText.includes('*')),
+          errors: Array.from(panel.querySelectorAll('.jp-OutputArea-output'))
+                    .filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+                                 || /Traceback \(most recent call last\)/.test(o.innerText))
+                    .map(o => o.innerText.slice(0, 400))};
+})()
+"""
+
+
+def _key(page: Page, key: str, code: int) -> None:
+    for kind in ("rawKeyDown", "keyUp"):
+        page.send("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code})
+
+
+@pytest.mark.skipif(not EXPLORER.exists(), reason="no design explorer notebook")
+def test_design_explorer_redraws_when_a_control_moves(lab, page, tmp_path):
+    """The explorer runs in JupyterLab: moving the rate-ratio slider redraws the figure and the formula power."""
+    base, token = lab
+    before = hashlib.sha256(EXPLORER.read_bytes()).hexdigest()
+    relative = EXPLORER.relative_to(REPO).as_posix()
+    page.goto(f"{base}/lab/tree/{urllib.request.quote(relative)}?reset&token={token}")
+    ready = page.wait_for(
+        "(() => { const app = window.jupyterapp; const w = app && app.shell.currentWidget;"
+        " return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel &&"
+        " w.sessionContext.session.kernel.status === 'idle'); })()",
+        bool,
+        timeout=90,
+    )
+    assert ready, "the notebook's kernel did not start"
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    state = page.wait_for(
+        _EXPLORER_STATE,
+        lambda s: bool(s and s["image"] and s["loaded"] and s["readout"] and "formula power" in s["status"]),
+        timeout=180,
+    )
+    shot = _save_screenshot(page.screenshot(full_page=False), "lab_explorer_before", tmp_path)
+    assert state and state["image"] and state["loaded"], f"the explorer's figure did not appear: {state} ({shot})"
+    assert not state["errors"], f"errors in the explorer notebook: {state['errors']}"
+    # wait until every cell has run (the check cell simulates; the panel must be idle before the control moves)
+    idle = page.wait_for(
+        "(() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w.sessionContext.session.kernel.status === 'idle' &&"
+        " !Array.from(document.querySelectorAll('.jp-InputArea-prompt')).some(p => p.innerText.includes('*')); })()",
+        bool,
+        timeout=180,
+    )
+    assert idle, "the notebook did not finish running"
+    state = page.evaluate(_EXPLORER_STATE)
+    image, readout, status = state["image"], state["readout"], state["status"]
+    # move the rate-ratio slider the way a person does with the keyboard: focus its handle, press the left arrow
+    focused = page.evaluate(
+        "(() => { const s = Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".widget-slider')).find(s => /rate ratio/.test(s.innerText)); if (!s) return false;"
+        " const h = s.querySelector('.noUi-handle'); h.scrollIntoView({block: 'center'}); h.focus();"
+        " return document.activeElement === h; })()"
+    )
+    assert focused, "could not focus the rate-ratio slider"
+    for _ in range(3):
+        _key(page, "ArrowLeft", 37)
+    moved = page.wait_for(
+        _EXPLORER_STATE,
+        lambda s: bool(s and s["readout"] != readout and s["image"] != image and s["loaded"] and s["status"] != status),
+        timeout=60,
+    )
+    shot = _save_screenshot(page.screenshot(full_page=False), "lab_explorer_after", tmp_path)
+    assert moved and moved["readout"] != readout, f"the slider did not move: {moved} ({shot})"
+    assert moved["image"] != image and moved["loaded"], f"the figure was not redrawn ({shot})"
+    assert moved["status"] != status, f"the formula power shown did not change: {moved['status']!r} ({shot})"
+    assert float(moved["readout"]) < float(readout)
+    assert not moved["errors"], f"errors after moving the slider: {moved['errors']}"
+    assert hashlib.sha256(EXPLORER.read_bytes()).hexdigest() == before, "running the explorer changed the file"

@@ -45,7 +45,7 @@ LAYERS = [
     ("generative model and analyses", ["model", "rates", "severity", "effects", "survival", "evidence", "endpoints"]),
     ("compositions", ["power", "card", "calibration", "fitting"]),
     ("namespace", [ROOT]),
-    ("applications", ["plots", "cli"]),
+    ("applications", ["plots", "cli", "explorer"]),
     ("entry point", ["__main__"]),
 ]
 ANALYSES = ["rates", "severity", "effects", "survival", "evidence", "endpoints"]
@@ -55,6 +55,7 @@ SAME_LAYER = {
     ("evidence", "effects"): "effects holds the effect-size kernels that meta-analysis may share",
     ("endpoints", "effects"): "responder analyses reuse the 2x2 effect sizes (risk difference, odds ratio)",
     ("cli", "plots"): "an application may draw figures",
+    ("calibration", "power"): "the recurrent-event calibration builds flare tables of simulated trials (trial_tables)",
 }
 
 # Imports of the package's own modules that may stay inside a function body: imported module -> why.

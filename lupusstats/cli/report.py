@@ -165,6 +165,9 @@ def execute_notebook(path, *, parameters: dict | None = None, timeout: int = 600
         kernel_manager_class=_kernel_manager_class(),
         timeout=timeout,
         resources={"metadata": {"path": str(cwd or path.parent)}},
+        # no widget state in the executed notebook: the HTML page then shows each widget's static fallback
+        # (e.g. the design explorer's PNG) instead of a widget that needs JavaScript from a CDN
+        store_widget_state=False,
     )
     error = None
     try:

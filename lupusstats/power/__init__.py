@@ -29,7 +29,9 @@ and a Wilson interval; a simulated sample size carries a confidence interval.
 
 Modules: ``formula`` (closed-form power and sample size), ``simulation``
 (simulated power and sample size), ``grid`` (scenario grids on serial, process
-or Dask backends).
+or Dask backends), ``recurrent`` (flare tables of simulated trials, every-flare
+analyses compared on the same trials, log-rank power of time to first flare
+under gamma-Poisson flares).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from lupusstats.power.formula import (
     sample_size_rate_ratio,
 )
 from lupusstats.power.grid import power_grid
+from lupusstats.power.recurrent import power_time_to_first_flare, simulate_power_recurrent, trial_tables
 from lupusstats.power.simulation import (
     ENDPOINTS,
     PowerResult,
@@ -61,10 +64,13 @@ __all__ = [
     "power_grid",
     "power_proportions",
     "power_rate_ratio",
+    "power_time_to_first_flare",
     "sample_size_proportions",
     "sample_size_rate_ratio",
     "simulate_power",
+    "simulate_power_recurrent",
     "simulate_sample_size",
+    "trial_tables",
 ]
 
 export(globals(), __all__)
