@@ -31,13 +31,15 @@ import numpy as np
 from lupusstats._core import validation as _v
 from lupusstats._core.types import RNGLike
 from lupusstats.endpoints.activity import sri_criteria
+from lupusstats.endpoints.flares import bilag_flare_kernel, selena_flare_kernel
 from lupusstats.endpoints.responders import responder_kernel
 from lupusstats.endpoints.states import lldas_criteria
 from lupusstats.endpoints.visits import VisitArrays
 from lupusstats.model.presets import preset
-from lupusstats.model.scenario import Scenario
+from lupusstats.model.scenario import _WEEK, Scenario
 from lupusstats.model.simulate import TrialBatch, simulate_trials
 from lupusstats.model.targets import PRESET_TARGETS, Target
+from lupusstats.survival import cox_hazard_ratio
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -121,44 +123,65 @@ def _week_index(arrays: VisitArrays, week: int) -> int:
     return weeks.index(week)
 
 
-def _value(batch: TrialBatch, target: Target) -> tuple[float, int]:
-    """Simulated value of `target` and its denominator."""
+def _value(batch: TrialBatch, target: Target) -> tuple[float, int, float | None]:
+    """Simulated value of `target`, its denominator and (for a hazard ratio) its standard error."""
     in_arm = batch.in_arm(target.arm)
+    if target.endpoint == "any_flare":
+        weeks = target.week * _WEEK
+        flared = batch.first_flare_years[:, in_arm] <= weeks + 1e-9
+        return float(flared.mean()), int(flared.size), None
+    if target.endpoint == "first_flare_hazard_ratio":
+        reference = batch.arm_names[0] if target.arm != batch.arm_names[0] else batch.arm_names[1]
+        pair = in_arm | batch.in_arm(reference)
+        first = batch.first_flare_years[0, pair]
+        follow = batch.followup_years[0, pair]
+        event = ~np.isnan(first)
+        time = np.where(event, first, follow)
+        group = np.where(in_arm[pair], target.arm, reference)
+        other = reference if target.arm == batch.arm_names[0] else batch.arm_names[0]
+        hr = cox_hazard_ratio(time, event, group, reference=other, treatment=target.arm)
+        return float(hr.estimate), int(pair.sum()), float(hr.estimate * hr.se)  # delta method
     if target.endpoint == "flare_rate":
         events = batch.n_flares[:, in_arm].sum()
         exposure = batch.followup_years[:, in_arm].sum()
-        return float(events / exposure), int(in_arm.sum())
+        return float(events / exposure), int(in_arm.sum()), None
     assert batch.visits is not None
     arrays = VisitArrays(**batch.visits)
     if target.endpoint == "baseline_bilag_a":
         any_a = (arrays.bilag[:, in_arm, 0, :] == 0).any(axis=-1)
-        return float(any_a.mean()), int(any_a.size)
+        return float(any_a.mean()), int(any_a.size), None
     if target.endpoint == "baseline_pga":
         pga = arrays.pga[:, in_arm, 0]
-        return float(pga.mean()), int(pga.size)
+        return float(pga.mean()), int(pga.size), None
     k = _week_index(arrays, target.week)
     if target.endpoint == "prednisone_at_most_7_5":
         seen = arrays.attended[:, in_arm, k]
         low = seen & (arrays.prednisone_mg[:, in_arm, k] <= 7.5 + 1e-9)
-        return float(low.mean()), int(low.size)
+        return float(low.mean()), int(low.size), None
     if target.endpoint == "lldas_activity_criterion":
         crit = lldas_criteria(arrays, k)
         met = arrays.attended[..., k] & crit["SLEDAI-2K > 4"] & crit["major organ activity"]
-        return float(met[:, in_arm].mean()), int(in_arm.sum())
+        return float(met[:, in_arm].mean()), int(in_arm.sum()), None
     if target.endpoint in _SRI_COMPONENTS:
         crit = sri_criteria(arrays, k)
         met = arrays.attended[..., k] & crit[_SRI_COMPONENTS[target.endpoint]]
         if target.endpoint == "no_bilag_worsening":
             met = met & crit["more than one new BILAG B"]
-        return float(met[:, in_arm].mean()), int(in_arm.sum())
+        return float(met[:, in_arm].mean()), int(in_arm.sum()), None
+    if target.endpoint in ("sfi_mild_moderate_flare", "bilag_moderate_severe_flare"):
+        if target.endpoint == "sfi_mild_moderate_flare":
+            flares = selena_flare_kernel(arrays)[..., 1 : k + 1] == 1
+        else:
+            flares = bilag_flare_kernel(arrays)[..., 1 : k + 1] >= 2
+        return float(flares.any(axis=-1)[:, in_arm].mean()), int(in_arm.sum()), None
     if target.endpoint == "lldas_among_sri4":
         resp, _ = responder_kernel(arrays, "sri4", k)
         in_lldas, _ = responder_kernel(arrays, "lldas", k)
         base = resp[:, in_arm]
-        return float(in_lldas[:, in_arm][base].mean()) if base.any() else math.nan, int(base.sum())
+        return float(in_lldas[:, in_arm][base].mean()) if base.any() else math.nan, int(base.sum()), None
     resp, eligible = responder_kernel(arrays, target.endpoint, k)
     el = eligible[:, in_arm]
-    return float(resp[:, in_arm][el].sum() / max(el.sum(), 1)), int(el.sum())
+    return float(resp[:, in_arm][el].sum() / max(el.sum(), 1)), int(el.sum()), None
 
 
 def fit_scenario(
@@ -325,10 +348,12 @@ def check_targets(
     fitted_set = set(fitted)
     rows = []
     for t in targets:
-        value, m = _value(batch, t)
+        value, m, se = _value(batch, t)
         if t.endpoint == "baseline_pga":
             arrays = VisitArrays(**batch.visits)  # type: ignore[arg-type]
             mc_se = float(arrays.pga[:, batch.in_arm(t.arm), 0].std() / math.sqrt(max(m, 1)))
+        elif se is not None:
+            mc_se = se  # the hazard ratio's SE in the simulated trial (delta method on the log scale)
         elif t.endpoint == "flare_rate":
             exposure = batch.followup_years[:, batch.in_arm(t.arm)].sum()
             mc_se = math.sqrt(value * (1 + scenario.dispersion * value) / exposure)  # NB variance per exposure

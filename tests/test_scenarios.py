@@ -9,7 +9,15 @@ import pytest
 
 import lupusstats as ls
 
-PRESETS = ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative", "bliss52", "tulip"]
+PRESETS = [
+    "general_cohort",
+    "nephritis_induction",
+    "refractory",
+    "refractory_conservative",
+    "bliss52",
+    "tulip",
+    "withdrawal",
+]
 
 
 # ----------------------------------------------------------------------- presets

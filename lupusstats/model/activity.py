@@ -146,6 +146,19 @@ def simulate_visits(
     on_am = rng.random(shape) < act.antimalarial_use
     rescue = np.zeros(shape, dtype=bool)
 
+    # Arm protocols: a fixed glucocorticoid dose, scheduled or conditional drug withdrawal (no random
+    # draws: the stream is the same with or without them).
+    plan = _withdrawal_plan(scenario, code)
+    fixed = ~np.isnan(plan["prednisone_mg"])
+    if fixed.any():
+        dose = np.where(fixed, plan["prednisone_mg"], dose)
+    floor = np.where(fixed, plan["prednisone_mg"], act.taper_floor_mg) * np.ones(shape)
+    withdrawn = np.zeros(shape, dtype=bool)
+    withdrawn_week = np.full(shape, np.inf)
+    start_dose = np.zeros(shape)
+    held_weeks = np.zeros(shape)
+    failed = np.zeros(shape, dtype=bool)
+
     # Per-visit outputs are filled visit-major (contiguous slices), then moved to the last axis.
     grid = (n_visits, *shape)
     sledai = np.empty(grid, dtype=np.int16)
@@ -156,6 +169,8 @@ def simulate_visits(
     rescue_out = np.empty(grid, dtype=bool)
     major_out = np.empty(grid, dtype=bool)
     new_out = np.zeros(grid, dtype=bool)
+    am_out = np.empty(grid, dtype=bool)
+    am_out[0] = on_am
     bilag = np.full((n_visits, *shape, len(C.BILAG_DOMAINS)), _E, dtype=np.int8)
     flare_sev = np.moveaxis(flare_sev, -2, 0).copy()  # (visit, trial, patient, domain)
     flare_pts = np.moveaxis(flare_pts, -2, 0).copy()
@@ -196,12 +211,43 @@ def simulate_visits(
         # glucocorticoids: raised at a flare (severe: to the severe level), tapered at quiet visits
         worst = fs.max(axis=-1)
         dose = np.where(worst == 3, np.maximum(dose, step_up[2]), dose + np.take([0.0, *step_up[:2], 0.0], worst))
-        quiet = ~new_out[v] & ~(grade == _A).any(axis=-1) & (dose > act.taper_floor_mg)
+        quiet = ~new_out[v] & ~(grade == _A).any(axis=-1) & (dose > floor)
         taper = quiet & (rng.random(shape) < act.taper_probability)
-        dose = np.where(taper, np.maximum(dose - act.taper_step_mg, act.taper_floor_mg), dose)
+        dose = np.where(taper, np.maximum(dose - act.taper_step_mg, floor), dose)
         rescued = (worst == 3) & (rng.random(shape) < act.rescue_probability)
         rescue = rescue | rescued
         on_is = on_is | rescued
+        if plan["any"]:
+            week = float(weeks[v])
+            clinical = points.sum(axis=-1)
+            active_any = (grade <= _B).any(axis=-1)
+            if plan["condition"] is not None:
+                remission = (clinical == 0) & ~active_any
+                lldas_activity = (clinical + sero <= 4) & ~((grade <= _B) & _MAJOR).any(axis=-1) & (dose <= 7.5)
+                state = np.where(plan["condition"] == 1, remission, lldas_activity)
+                held_weeks = np.where(state, held_weeks + act.visit_weeks, 0.0)
+                met = (plan["condition"] == 0) | (held_weeks >= plan["condition_weeks"])
+            else:
+                met = np.ones(shape, dtype=bool)
+            start = plan["withdraws"] & ~withdrawn & (week >= plan["week"]) & met
+            withdrawn_week = np.where(start, week, withdrawn_week)
+            start_dose = np.where(start, dose, start_dose)
+            withdrawn = withdrawn | start
+            if start.any():
+                on_is = np.where(start & plan["immunosuppressants"], False, on_is)
+                on_am = np.where(start & plan["antimalarials"], False, on_am)
+            gc = withdrawn & plan["glucocorticoids"]
+            if gc.any():
+                floor = np.where(gc, 0.0, floor)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    left = np.where(plan["taper_weeks"] > 0, 1.0 - (week - withdrawn_week) / plan["taper_weeks"], 0.0)
+                scheduled = start_dose * np.clip(left, 0.0, 1.0)
+                # the withdrawal schedule caps the dose until a flare: then the patient is treated again
+                # (the flare's dose, tapered at quiet visits down to 0)
+                failed = failed | (gc & (worst > 0))
+                capped = gc & ~failed
+                dose = np.where(capped, np.minimum(dose, np.round(scheduled / 2.5) * 2.5), dose)
+        am_out[v] = on_am
         record(v)
 
     def last(a: np.ndarray) -> np.ndarray:
@@ -213,7 +259,7 @@ def simulate_visits(
         "pga": last(pga_out),
         "prednisone_mg": last(dose_out),
         "on_immunosuppressant": last(is_out),
-        "on_antimalarial": np.repeat(on_am[..., None], n_visits, axis=-1),
+        "on_antimalarial": last(am_out),
         "rescue": last(rescue_out),
         "major_organ_activity": last(major_out),
         "new_activity": last(new_out),
@@ -222,6 +268,30 @@ def simulate_visits(
     out["attended"] = weeks * _WEEK <= followup[..., None] + 1e-9
     out["week"] = weeks
     return out
+
+
+def _withdrawal_plan(scenario: Scenario, code: np.ndarray) -> dict:
+    """Each patient's arm protocol: fixed prednisone dose (NaN = none) and drug withdrawal."""
+    arms = scenario.arms
+
+    def per(values, dtype=float) -> np.ndarray:
+        return np.asarray(values, dtype=dtype)[code]
+
+    conditions = {"none": 0, "remission": 1, "lldas": 2}
+    plan = {
+        "prednisone_mg": per([np.nan if a.prednisone_mg is None else a.prednisone_mg for a in arms]),
+        "withdraws": per([bool(a.withdraw) for a in arms], bool),
+        "glucocorticoids": per(["glucocorticoids" in a.withdraw for a in arms], bool),
+        "antimalarials": per(["antimalarials" in a.withdraw for a in arms], bool),
+        "immunosuppressants": per(["immunosuppressants" in a.withdraw for a in arms], bool),
+        "week": per([a.withdrawal_week for a in arms]),
+        "taper_weeks": per([a.withdrawal_taper_weeks for a in arms]),
+        "condition_weeks": per([a.withdrawal_condition_weeks for a in arms]),
+    }
+    codes = per([conditions[a.withdrawal_condition] for a in arms], int)
+    plan["condition"] = codes if codes.any() else None
+    plan["any"] = bool(plan["withdraws"].any())
+    return plan
 
 
 def visits_table(arrays: dict[str, np.ndarray], *, trial: int, arm_codes: np.ndarray, arm_names) -> pd.DataFrame:

@@ -656,6 +656,8 @@ _BLISS52_FLOW = "BLISS-52, ClinicalTrials.gov NCT00424476 participant flow (ENDP
 _TULIP_T1 = "Pooled TULIP-1/2 baseline (lupus.bmj.com/highwire/markup/141661; ENDPOINTS.md [S17])"
 _TULIP_OUT = "Vital EM, et al. ARD 2022;81:951-61, Table 1 (PMC9213795; ENDPOINTS.md [S14]): pooled TULIP-1/2"
 _TULIP2_FLOW = "TULIP-2 (Morand, NEJM 2020;382:211-21), ACR 2019 report (physiciansweekly.com/122089-2)"
+_CORTICOLUP = "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517; ard.bmj.com/content/79/3/339)"
+_CORTICOLUP_T1 = "CORTICOLUP Table 1 (ard.bmj.com/highwire/markup/262809)"
 _FITTED_NOTE = "fitted by simulation (lupusstats.fitting.fit_scenario, {n} patients per arm, seed {seed}) to {target}"
 
 #: Fitted values of the trial presets: preset -> parameter -> (value, target it was fitted to).
@@ -681,12 +683,16 @@ _FITTED: dict[str, dict[str, tuple[float, str]]] = {
         "activity.taper_probability": (0.790472, "sustained glucocorticoid taper on placebo 59/185 [V, S14]"),
     },
 }
+_FITTED["withdrawal"] = {
+    "baseline_flare_rate": (0.070087, "SFI flare by week 52 with prednisone 5 mg maintained 4/61 [V, CORTICOLUP]"),
+    "prednisone withdrawn:flare_rate_ratio": (4.836638, "SFI flare by week 52 after withdrawal 17/63 [V, CORTICOLUP]"),
+}
 _FIT_N, _FIT_SEED = 10_000, 20261202
 
 
 def _fitted(name: str, key: str) -> tuple[float, Source]:
     value, target = _FITTED[name][key]
-    citation = {"bliss52": _OON, "tulip": _TULIP_OUT}[name]
+    citation = {"bliss52": _OON, "tulip": _TULIP_OUT, "withdrawal": _CORTICOLUP}[name]
     return value, Source(citation, "D", _FITTED_NOTE.format(n=_FIT_N, seed=_FIT_SEED, target=target))
 
 
@@ -903,6 +909,94 @@ def _tulip() -> Scenario:
     )
 
 
+def _withdrawal() -> Scenario:
+    rate, rate_src = _fitted("withdrawal", "baseline_flare_rate")
+    ratio, ratio_src = _fitted("withdrawal", "prednisone withdrawn:flare_rate_ratio")
+    weeks = 52 * _WEEK
+    neutral = _neutral(
+        "severity_odds_ratio",
+        "activity_response_ratio",
+        "treatment_mortality",
+        "remission_probability",
+        "adverse_event_window_years",
+        "dropout_rate",
+    )
+    keep = Arm(
+        "prednisone 5 mg maintained",
+        prednisone_mg=5.0,
+        description="quiescent SLE on prednisone 5 mg/day, kept at 5 mg/day",
+        provenance={
+            **neutral,
+            "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
+            "prednisone_mg": Source(_CORTICOLUP, "V", "prednisone 5 mg/day maintained for 52 weeks"),
+            "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
+        },
+    )
+    stop = Arm(
+        "prednisone withdrawn",
+        prednisone_mg=5.0,
+        withdraw=("glucocorticoids",),
+        flare_rate_ratio=ratio,
+        description="quiescent SLE on prednisone 5 mg/day, prednisone stopped at randomisation",
+        provenance={
+            **neutral,
+            "flare_rate_ratio": ratio_src,
+            "prednisone_mg": Source(_CORTICOLUP, "V", "prednisone 5 mg/day before randomisation"),
+            "withdraw": Source(_CORTICOLUP, "V", "prednisone stopped (placebo) at randomisation, abruptly"),
+            "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
+        },
+    )
+    activity = Activity(
+        serology_prevalence=(29 / 61, 17 / 61),
+        antimalarial_use=(57 + 56) / 124,
+        immunosuppressant_use=0.0,
+        taper_probability=0.0,
+        provenance={
+            "serology_prevalence": Source(
+                _CORTICOLUP_T1, "V", "increased dsDNA binding 29/61, low C3 17/61 (maintenance arm)"
+            ),
+            "antimalarial_use": Source(_CORTICOLUP_T1, "D", "hydroxychloroquine 57/61 and 56/63: (57 + 56)/124"),
+            "immunosuppressant_use": Source(
+                "CORTICOLUP immunosuppressant share not read", "A", "0: not modelled (no endpoint here uses it)"
+            ),
+            "taper_probability": Source(_CORTICOLUP, "V", "no taper: a fixed protocol dose (5 mg or none)"),
+        },
+    )
+    prov = _common_provenance()
+    prov.update(
+        {
+            "n_per_arm": Source(_CORTICOLUP, "V", "61 maintained, 63 withdrawn"),
+            "baseline_flare_rate": rate_src,
+            "dispersion": Source("Buyon 2005 SELENA placebo; McElhone 2021", "D", "alpha = 0.5, as the general cohort"),
+            "followup_years": Source(_CORTICOLUP, "V", "52 weeks"),
+            "sledai_baseline_mean": Source(_CORTICOLUP_T1, "V", "SELENA-SLEDAI 1.5 at baseline (maintenance arm)"),
+            "sledai_baseline_sd": Source(
+                _CORTICOLUP_T1,
+                "A",
+                "published as 1.5 +/- 0.2, read as a standard error: SD = 0.2 x sqrt(61) = 1.6 (if it were an SD, "
+                "almost every patient would score 1 or 2)",
+            ),
+        }
+    )
+    return Scenario(
+        [keep, stop],
+        n_per_arm=[61, 63],
+        baseline_flare_rate=rate,
+        dispersion=0.5,
+        followup_years=weeks,
+        sledai_baseline_mean=1.5,
+        sledai_baseline_sd=1.6,
+        activity=activity,
+        name="withdrawal",
+        description=(
+            "CORTICOLUP: quiescent SLE on prednisone 5 mg/day randomised to keep it or stop it (52 weeks); flare "
+            "rate and the withdrawal flare ratio fitted to the two arms' SFI flare proportions."
+        ),
+        flare_definition="SELENA flare index (SFI)",
+        provenance=prov,
+    )
+
+
 _PRESETS = {
     "general_cohort": _general_cohort,
     "nephritis_induction": _nephritis_induction,
@@ -910,6 +1004,7 @@ _PRESETS = {
     "refractory_conservative": _refractory_conservative,
     "bliss52": _bliss52,
     "tulip": _tulip,
+    "withdrawal": _withdrawal,
 }
 
 

@@ -120,6 +120,30 @@ class Arm:
         ``Activity.improvement_rate`` (> 1 = faster improvement).  With
         `flare_rate_ratio`, the treatment effect on the visits table and so on
         SRI-4, BICLA, LLDAS and DORIS (see :class:`Activity`).
+    prednisone_mg : float, optional
+        Protocol glucocorticoid dose (mg/day prednisone) from week 0, instead of
+        the scenario's baseline distribution (e.g. CORTICOLUP's maintenance arm,
+        5 mg/day); flares raise it and the taper brings it back to it.
+    withdraw : sequence of {"glucocorticoids", "antimalarials", "immunosuppressants"}
+        Drugs this arm withdraws (scheduled drug withdrawal, see the next four
+        parameters).  Glucocorticoids go to 0 (abruptly, or linearly over
+        `withdrawal_taper_weeks`); the others stop.  A flare after withdrawal
+        raises prednisone again and a rescue restarts an immunosuppressant.
+        The flare rate after withdrawal is the arm's `flare_rate_ratio` (an
+        unconditional, whole-follow-up effect; a rise only after a conditional
+        withdrawal is not modelled).
+    withdrawal_week : float, default 0
+        Earliest week of withdrawal.
+    withdrawal_taper_weeks : float, default 0
+        0 = abrupt; otherwise the glucocorticoid dose falls linearly to 0 over
+        this many weeks.
+    withdrawal_condition : {"none", "remission", "lldas"}
+        Withdraw only once the patient has been in clinical remission (clinical
+        SLEDAI 0, no BILAG A or B) or in the activity part of LLDAS (SLEDAI-2K
+        <= 4, no major organ activity, prednisone <= 7.5 mg/day) for
+        `withdrawal_condition_weeks`, as withdrawal trials' eligibility rules do.
+    withdrawal_condition_weeks : float, default 0
+        How long the condition must have held (weeks, at consecutive visits).
     dropout_rate : float, default 0.0
         Hazard of dropping out (events per patient-year, exponential).
     treatment_mortality : float, default 0.0
@@ -167,6 +191,12 @@ class Arm:
     remission_probability: float = 0.0
     adverse_events: Mapping[str, float] = dataclasses.field(default_factory=dict)
     activity_response_ratio: float = 1.0
+    prednisone_mg: float | None = None
+    withdraw: tuple[str, ...] = ()
+    withdrawal_week: float = 0.0
+    withdrawal_taper_weeks: float = 0.0
+    withdrawal_condition: str = "none"
+    withdrawal_condition_weeks: float = 0.0
     adverse_event_window_years: float | None = None
     exploratory: bool = False
     description: str = ""
@@ -188,6 +218,12 @@ class Arm:
         description: str = "",
         provenance: Mapping[str, Source] | None = None,
         activity_response_ratio: float = 1.0,
+        prednisone_mg: float | None = None,
+        withdraw: Sequence[str] = (),
+        withdrawal_week: float = 0.0,
+        withdrawal_taper_weeks: float = 0.0,
+        withdrawal_condition: str = "none",
+        withdrawal_condition_weeks: float = 0.0,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise TypeError(f"`name` must be a non-empty string, got {name!r}.")
@@ -203,6 +239,30 @@ class Arm:
             self,
             "activity_response_ratio",
             _v.check_positive("activity_response_ratio", activity_response_ratio),
+        )
+        if prednisone_mg is not None:
+            prednisone_mg = _v.check_positive("prednisone_mg", prednisone_mg, allow_zero=True)
+        set_(self, "prednisone_mg", prednisone_mg)
+        if isinstance(withdraw, str) or not isinstance(withdraw, Sequence):
+            raise TypeError(f"`withdraw` must be a list of drug classes {list(WITHDRAWABLE)}, got {withdraw!r}.")
+        for drug in withdraw:
+            _v.check_choice("withdraw", drug, WITHDRAWABLE)
+        set_(self, "withdraw", tuple(dict.fromkeys(withdraw)))
+        set_(self, "withdrawal_week", _v.check_positive("withdrawal_week", withdrawal_week, allow_zero=True))
+        set_(
+            self,
+            "withdrawal_taper_weeks",
+            _v.check_positive("withdrawal_taper_weeks", withdrawal_taper_weeks, allow_zero=True),
+        )
+        set_(
+            self,
+            "withdrawal_condition",
+            _v.check_choice("withdrawal_condition", withdrawal_condition, ("none", "remission", "lldas")),
+        )
+        set_(
+            self,
+            "withdrawal_condition_weeks",
+            _v.check_positive("withdrawal_condition_weeks", withdrawal_condition_weeks, allow_zero=True),
         )
         events = _freeze("adverse_events", adverse_events)
         for event, rate in events.items():
@@ -818,6 +878,9 @@ class Scenario:
         for arm in self.arms:
             for key in _ARM_PARAMETERS:
                 rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
+            for key, default in _WITHDRAWAL_DEFAULTS.items():
+                if getattr(arm, key) != default:
+                    rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
             for event, rate in arm.adverse_events.items():
                 key = f"adverse_events.{event}"
                 rows.append(_source_row(key, arm.name, rate, arm.provenance))
@@ -970,6 +1033,19 @@ def describe_assumed_effects(table) -> str:
         parts.append(f"{arm} {shown}")
     return "Assumed, not published: " + "; ".join(parts)
 
+
+#: Drug classes an arm can withdraw (``Arm(withdraw=...)``).
+WITHDRAWABLE = ("glucocorticoids", "antimalarials", "immunosuppressants")
+
+#: Arm parameters of drug withdrawal, listed by :meth:`Scenario.sources` only when not at their default.
+_WITHDRAWAL_DEFAULTS: dict[str, Any] = {
+    "prednisone_mg": None,
+    "withdraw": (),
+    "withdrawal_week": 0.0,
+    "withdrawal_taper_weeks": 0.0,
+    "withdrawal_condition": "none",
+    "withdrawal_condition_weeks": 0.0,
+}
 
 _ARM_PARAMETERS = (
     "flare_rate_ratio",

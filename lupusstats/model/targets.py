@@ -46,6 +46,10 @@ TARGET_KINDS: tuple[str, ...] = (
     "sledai_reduction_4",
     "no_pga_worsening",
     "no_bilag_worsening",
+    "any_flare",
+    "sfi_mild_moderate_flare",
+    "bilag_moderate_severe_flare",
+    "first_flare_hazard_ratio",
 )
 
 
@@ -67,7 +71,12 @@ class Target:
         no major-organ activity, LLDAS criterion 1), or an SRI-4 component
         among randomised patients seen at the week: ``"sledai_reduction_4"``,
         ``"no_bilag_worsening"`` (no new A, at most one new B),
-        ``"no_pga_worsening"`` (PGA rise < 0.3).
+        ``"no_pga_worsening"`` (PGA rise < 0.3); ``"any_flare"`` (share with a
+        flare of the simulator's flare process by the week),
+        ``"sfi_mild_moderate_flare"`` / ``"bilag_moderate_severe_flare"``
+        (share with such a flare by the week, from the visits), or
+        ``"first_flare_hazard_ratio"`` (Cox hazard ratio of the time to first
+        flare, `arm` against the first arm; needs `ci`).
     arm : str
         The scenario arm it belongs to.
     value : float
@@ -109,8 +118,8 @@ class Target:
         _v.check_int("week", self.week, minimum=0)
         if self.endpoint == "baseline_pga" and self.sd is None:
             raise ValueError("a `baseline_pga` target needs `sd` (the published SD) for its interval.")
-        if self.endpoint == "flare_rate" and self.ci is None:
-            raise ValueError("a `flare_rate` target needs `ci` (the published interval).")
+        if self.endpoint in ("flare_rate", "first_flare_hazard_ratio") and self.ci is None:
+            raise ValueError(f"a `{self.endpoint}` target needs `ci` (the published interval).")
 
     def interval(self, confidence_level: float = 0.95) -> tuple[float, float]:
         """The published value's confidence interval (given, or Wilson, or the mean's normal interval)."""
@@ -122,10 +131,7 @@ class Target:
             half = z * self.sd / math.sqrt(self.n)
             return self.value - half, self.value + half
         if self.endpoint == "flare_rate":
-            raise ValueError(
-                "a `flare_rate` target needs `ci` (the published interval): a rate's interval depends on the "
-                "exposure and the over-dispersion, which a rate and a patient count do not give."
-            )
+            raise ValueError("a `flare_rate` target needs `ci` (the published interval).")
         low, high = _inf.wilson_interval(round(self.value * self.n), self.n, confidence_level)
         return float(low), float(high)
 
@@ -141,6 +147,10 @@ _LABEL = (
     "US belimumab label, section 14, SRI components of BLISS-52 (mirror: 120ty.net/bencandy.php?aid=4631&fid=134&"
     "page=11; the excerpt has no column headers: trial and arm order inferred, check the label before relying on it)"
 )
+_CORTICOLUP = (
+    "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517), abstract (ard.bmj.com/content/79/3/339)"
+)
+_KEEP, _STOP = "prednisone 5 mg maintained", "prednisone withdrawn"
 _BEL, _ANI = "belimumab 10 mg/kg", "anifrolumab 300 mg"
 
 #: Per trial preset: ``fitted`` (parameter key -> the published number it was fitted to) and ``held_out``
@@ -214,6 +224,40 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
             Target("lldas", "placebo", 72 / 366, 366, _TULIP_LLDAS + ": LLDAS at week 52 72/366"),
             Target("lldas", _ANI, 108 / 360, 360, _TULIP_LLDAS + ": LLDAS at week 52 108/360"),
             Target("steroid_taper", _ANI, 96 / 190, 190, _TULIP_OUT + ": sustained taper 96/190"),
+        ],
+    },
+    "withdrawal": {
+        "fitted": {
+            "baseline_flare_rate": Target("any_flare", _KEEP, 4 / 61, 61, _CORTICOLUP + ": SFI flare by week 52 4/61"),
+            f"{_STOP}:flare_rate_ratio": Target(
+                "any_flare", _STOP, 17 / 63, 63, _CORTICOLUP + ": SFI flare by week 52 17/63"
+            ),
+        },
+        "held_out": [
+            Target(
+                "first_flare_hazard_ratio",
+                _KEEP,
+                0.2,
+                124,
+                _CORTICOLUP + ": time to first flare, HR 0.2 (0.1-0.6) for maintenance against withdrawal",
+                ci=(0.1, 0.6),
+            ),
+            Target(
+                "bilag_moderate_severe_flare",
+                _KEEP,
+                1 / 61,
+                61,
+                _CORTICOLUP + ": moderate or severe BILAG flare 1/61",
+            ),
+            Target(
+                "bilag_moderate_severe_flare",
+                _STOP,
+                8 / 63,
+                63,
+                _CORTICOLUP + ": moderate or severe BILAG flare 8/63",
+            ),
+            Target("sfi_mild_moderate_flare", _KEEP, 3 / 61, 61, _CORTICOLUP + ": mild/moderate SFI flare 3/61"),
+            Target("sfi_mild_moderate_flare", _STOP, 12 / 63, 63, _CORTICOLUP + ": mild/moderate SFI flare 12/63"),
         ],
     },
 }
