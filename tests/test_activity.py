@@ -184,3 +184,86 @@ def test_activity_sources_listed():
     assert len(rows) == len([f for f in ls.Activity.__dataclass_fields__ if f != "provenance"])
     fitted = rows[rows["parameter"] == "activity.improvement_rate"].iloc[0]
     assert fitted["evidence_tag"] == "D" and "SRI-4" in fitted["note"]
+
+
+# ------------------------------------------------------------------------------------------ drug withdrawal
+def _two_arm_withdrawal(**withdrawal):
+    sc = ls.preset("general_cohort", n_per_arm=400, followup_years=2.0)
+    care = sc.arms[0]
+    return sc.replace(arms=[care, care.replace(name="withdrawal", **withdrawal)])
+
+
+def test_scheduled_abrupt_withdrawal_stops_prednisone_until_a_flare():
+    sc = _two_arm_withdrawal(withdraw=("glucocorticoids", "immunosuppressants"), withdrawal_week=12)
+    b = ls.simulate_trials(sc, 1, rng=2, visits=True)
+    v = b.visits
+    weeks = v["week"]
+    arm = b.in_arm("withdrawal")
+    k = int(np.flatnonzero(weeks == 12)[0])
+    attended = v["attended"][0, arm, k]
+    # at the withdrawal visit: no prednisone unless a flare in that interval raised it, no immunosuppressant
+    flared_now = v["new_activity"][0, arm, k]
+    quiet = attended & ~flared_now
+    assert (v["prednisone_mg"][0, arm, k][quiet] == 0).all()
+    assert not v["on_immunosuppressant"][0, arm, k][attended & ~v["rescue"][0, arm, k]].any()
+    # before it, the arm's doses are as drawn: the reference arm's patients are unchanged by the other arm
+    plain = ls.simulate_trials(
+        sc.replace(arms=[sc.arms[0], sc.arms[0].replace(name="withdrawal")]), 1, rng=2, visits=True
+    )
+    ref = b.in_arm(sc.arms[0].name)
+    for name in ("sledai", "prednisone_mg", "pga", "bilag", "on_immunosuppressant"):
+        assert np.array_equal(v[name][0, ref], plain.visits[name][0, ref]), name
+    assert np.array_equal(v["prednisone_mg"][0, arm, :k], plain.visits["prednisone_mg"][0, arm, :k])
+
+
+def test_gradual_withdrawal_tapers_linearly():
+    sc = _two_arm_withdrawal(withdraw=("glucocorticoids",), withdrawal_week=0, withdrawal_taper_weeks=16)
+    b = ls.simulate_trials(sc, 1, rng=3, visits=True)
+    v = b.visits
+    arm = b.in_arm("withdrawal")
+    dose = v["prednisone_mg"][0, arm]
+    new = v["new_activity"][0, arm]
+    # withdrawal starts at the first visit after baseline (week 4, index 1) and reaches 0 16 weeks later
+    # (week 20, index 5); patients with no flare by then: the dose never rises on the way
+    no_flare = ~new[:, :6].any(axis=1) & v["attended"][0, arm, 5]
+    assert no_flare.sum() > 50
+    d = dose[no_flare]
+    assert (np.diff(d[:, :6], axis=1) <= 0).all()
+    assert (d[:, 5] == 0).all()
+    # halfway (week 12, index 3) the dose is at most half of the week-4 start, rounded to 2.5 mg
+    assert (d[:, 3] <= np.round(d[:, 1] * 0.5 / 2.5) * 2.5 + 1e-9).all()
+    assert (d[:, 1] > 0).any()
+
+
+def test_conditional_withdrawal_waits_for_the_condition():
+    sc = _two_arm_withdrawal(
+        withdraw=("glucocorticoids", "antimalarials", "immunosuppressants"),
+        withdrawal_condition="remission",
+        withdrawal_condition_weeks=24,
+    )
+    b = ls.simulate_trials(sc, 1, rng=4, visits=True)
+    v = b.visits
+    arm = b.in_arm("withdrawal")
+    remission = (v["clinical_sledai"][0, arm] == 0) & ~(v["bilag"][0, arm] <= 1).any(axis=-1)
+    stopped_am = ~v["on_antimalarial"][0, arm] & v["on_antimalarial"][0, arm][:, :1]
+    for p in np.flatnonzero(stopped_am.any(axis=1)):
+        first = int(np.flatnonzero(stopped_am[p])[0])
+        # the condition held at the visits of the 24 weeks before (24 / 4 = 6 visits, ending at `first`)
+        assert first >= 6 and remission[p, first - 5 : first + 1].all()
+    assert stopped_am.any()
+
+
+def test_protocol_dose_and_withdrawal_validation():
+    arm = ls.Arm("x", prednisone_mg=5.0)
+    assert arm.prednisone_mg == 5.0
+    with pytest.raises(ValueError, match="withdraw"):
+        ls.Arm("x", withdraw=("steroids",))
+    with pytest.raises(TypeError, match="withdraw"):
+        ls.Arm("x", withdraw="glucocorticoids")
+    with pytest.raises(ValueError, match="withdrawal_condition"):
+        ls.Arm("x", withdrawal_condition="sometimes")
+    sc = ls.preset("withdrawal")
+    b = ls.simulate_trials(sc.replace(n_per_arm=200), 1, rng=1, visits=True)
+    assert (b.visits["prednisone_mg"][0, :, 0] == 5.0).all()
+    table = sc.sources()
+    assert {"prednisone_mg", "withdraw"} <= set(table["parameter"])

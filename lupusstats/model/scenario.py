@@ -133,7 +133,9 @@ class Arm:
         unconditional, whole-follow-up effect; a rise only after a conditional
         withdrawal is not modelled).
     withdrawal_week : float, default 0
-        Earliest week of withdrawal.
+        Earliest week of withdrawal: it starts at the first scheduled visit
+        after baseline at or after this week (week 0 is the pre-randomisation
+        baseline, recorded on the drugs the patient came in on).
     withdrawal_taper_weeks : float, default 0
         0 = abrupt; otherwise the glucocorticoid dose falls linearly to 0 over
         this many weeks.
