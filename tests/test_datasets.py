@@ -88,6 +88,16 @@ def test_required_families_are_present():
     ae = ls.load_dataset("cyc_adverse_events")
     assert {"alopecia", "serious_infection", "amenorrhoea"} <= set(ae["adverse_event"])
     assert len(ls.load_dataset("cart_sle_cases")) == 3
+    withdrawal = ls.load_dataset("withdrawal_trials")
+    assert set(withdrawal["trial"]) == {
+        "CORTICOLUP",
+        "Canadian HCQ Study Group 1991",
+        "Tsakonas 1998 (Canadian HCQ follow-up)",
+        "WIN-Lupus",
+        "Niyompanichakarn 2025 (pilot)",
+    }
+    remission = ls.load_dataset("remission_cohorts")
+    assert set(remission["study"]) == {"Urowitz 2005", "Zen 2015", "Steiman 2014", "Tselios 2018", "Wilhelm 2017"}
 
 
 # --- corrupted copies ----------------------------------------------------------------------------
@@ -152,6 +162,40 @@ def test_row_without_source_is_rejected(tmp_path):
 def test_interval_not_around_estimate_is_rejected(tmp_path):
     path = _corrupt(tmp_path, "msc_meta_pooled", 3, "estimate", "-9.5")
     with pytest.raises(DatasetError, match=r"row 3 .*column 'estimate': estimate = -9.5 lies outside"):
+        validate_dataset(path)
+
+
+def test_withdrawal_effect_must_sit_on_the_arm_its_direction_names(tmp_path):
+    # CORTICOLUP's RR 0.2 is maintenance vs withdrawal (row 1, the continued arm); moved to the withdrawn
+    # arm's direction it would silently read as a five-fold *lower* flare risk after stopping prednisone.
+    path = _corrupt(tmp_path, "withdrawal_trials", 1, "comparison", "withdrawn vs continued")
+    with pytest.raises(
+        DatasetError, match=r"row 1 .*column 'arm_role': comparison 'withdrawn vs continued' .*'withdrawn'"
+    ):
+        validate_dataset(path)
+    path = _corrupt(tmp_path, "withdrawal_trials", 1, "comparison", "")
+    with pytest.raises(DatasetError, match=r"row 1 .*column 'comparison': is required when effect is given"):
+        validate_dataset(path)
+    path = _corrupt(tmp_path, "withdrawal_trials", 1, "arm_role", "stopped")
+    with pytest.raises(DatasetError, match=r"column 'arm_role': must be one of \['continued', 'withdrawn'\]"):
+        validate_dataset(path)
+
+
+def test_withdrawal_denominator_cannot_exceed_randomised(tmp_path):
+    # WIN-Lupus row 16: 12 of 44 analysed discontinuation patients, out of 48 randomised
+    path = _corrupt(tmp_path, "withdrawal_trials", 16, "total", "49")
+    with pytest.raises(DatasetError, match=r"row 16 .*column 'total': total = 49 exceeds n_randomised = 48"):
+        validate_dataset(path)
+
+
+def test_remission_times_need_their_unit_and_percentages_their_counts(tmp_path):
+    frame = ls.load_dataset("remission_cohorts")
+    row = int(frame.index[frame["outcome"] == "time_to_remission"][0]) + 1
+    path = _corrupt(tmp_path, "remission_cohorts", row, "time_unit", "")
+    with pytest.raises(DatasetError, match=rf"row {row} .*column 'time_unit': is required when median_time is given"):
+        validate_dataset(path)
+    path = _corrupt(tmp_path, "remission_cohorts", 1, "proportion", "0.046")  # 46/703 printed as 6.5%, not 4.6%
+    with pytest.raises(DatasetError, match=r"proportion = 0.046 is not events/total = 46/703"):
         validate_dataset(path)
 
 

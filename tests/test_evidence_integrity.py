@@ -300,3 +300,125 @@ def test_cli_prints_one_assumption_line(tmp_path, capsys):
     np.testing.assert_array_equal(
         ls.list_presets()["name"], ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"]
     )
+
+
+# ------------------------------------------------------------------------- withdrawal trials and remission cohorts
+# (issue 15, "Can patients cope without drugs?"): the numbers were read in the abstracts named in each row's
+# source_url; these tests check that the file is internally consistent, not that the code reproduces itself.
+
+
+def test_withdrawal_and_remission_overlap_groups():
+    assert _groups("withdrawal_trials")["canadian_hcq"] == [
+        "Canadian HCQ Study Group 1991",
+        "Tsakonas 1998 (Canadian HCQ follow-up)",
+    ]
+    assert _groups("remission_cohorts")["toronto"] == ["Steiman 2014", "Tselios 2018", "Urowitz 2005"]
+    # the HCQ follow-up is the same 25 + 22 patients, not 94; Toronto is counted once, by its largest series
+    assert overlap_groups("withdrawal_trials").set_index("overlap_group").loc["canadian_hcq", "patients"] == 47
+    assert distinct_patients("withdrawal_trials") == 124 + 47 + 96 + 20
+    assert distinct_patients("remission_cohorts") == 1613 + 224 + 2307
+
+
+def test_printed_percentages_match_their_counts_to_the_printed_digit():
+    # The validator allows +-0.005 (a whole percent); percentages printed with one decimal (46 (6.5%)) must
+    # agree to +-0.0005, so a mistyped count (45/703 = 6.4%) or denominator cannot pass.
+    for name in ("withdrawal_trials", "remission_cohorts"):
+        frame = ls.load_dataset(name)
+        rows = frame.dropna(subset=["events", "total", "proportion"])
+        assert len(rows) >= 4
+        for row in rows.itertuples():
+            assert abs(row.proportion - row.events / row.total) <= 0.0005 + 1e-12, (name, row.events, row.total)
+    urowitz = ls.load_dataset("remission_cohorts").query("study == 'Urowitz 2005'")
+    assert sorted(zip(urowitz["events"], urowitz["total"], urowitz["min_duration_years"], strict=True)) == [
+        (12, 703, 5.0),
+        (46, 703, 1.0),
+    ]
+
+
+def test_win_lupus_risk_difference_matches_its_arms():
+    win = ls.load_dataset("withdrawal_trials").query("trial == 'WIN-Lupus' and outcome == 'renal_relapse'")
+    arms = win.set_index("arm_role")
+    crude = arms.loc["withdrawn", "events"] / arms.loc["withdrawn", "total"] - (
+        arms.loc["continued", "events"] / arms.loc["continued", "total"]
+    )
+    published = arms.loc["withdrawn", "risk_difference"]
+    assert abs(crude - published) <= 0.0005 + 1e-12  # 12/44 - 5/40 = 0.1477, printed 14.8%
+    assert (arms["n_randomised"] == 48).all() and list(arms["total"]) == [40, 44]
+
+
+def test_published_risk_ratios_point_the_way_their_counts_do():
+    # For every published RR with counts in both arms, the crude ratio in the stated direction must lie
+    # inside the published interval: an RR put on the wrong arm (or a swapped count) lands outside.
+    frame = ls.load_dataset("withdrawal_trials")
+    rr = frame[(frame["effect_type"] == "RR") & frame["events"].notna()]
+    assert len(rr) == 6
+    for row in rr.itertuples():
+        other = frame[
+            (frame["trial"] == row.trial)
+            & (frame["outcome"] == row.outcome)
+            & (frame["arm_role"] != row.arm_role)
+            & frame["events"].notna()
+        ]
+        (o,) = other.itertuples()
+        crude = (row.events / row.total) / (o.events / o.total)
+        assert row.ci_low <= crude <= row.ci_high, (row.trial, row.outcome, crude)
+        assert row.comparison == f"{row.arm_role} vs {o.arm_role}"
+    # and an inverted ratio would not pass: CORTICOLUP withdrawal vs maintenance is about 4, outside (0.1, 0.7)
+    corti = frame[(frame["trial"] == "CORTICOLUP") & (frame["outcome"] == "flare")].set_index("arm_role")
+    inverted = (17 / 63) / (4 / 61)
+    assert not corti.loc["continued", "ci_low"] <= inverted <= corti.loc["continued", "ci_high"]
+
+
+def test_zen_derived_total_is_the_sum_of_its_disjoint_levels():
+    zen = ls.load_dataset("remission_cohorts").query("study == 'Zen 2015'")
+    derived = zen[zen["evidence_tag"] == "D"]
+    assert len(derived) == 1
+    levels = zen[zen["evidence_tag"] == "V"]
+    assert derived["events"].item() == levels["events"].sum() == 84
+    assert "Thirty-seven percent" in derived["note"].item() and "16 + 33 + 35" in derived["note"].item()
+    assert math.isnan(derived["proportion"].item())  # 84/224 = 37.5%: the printed 37% is kept in the note only
+
+
+def test_only_urowitz_2005_is_strictly_drug_free():
+    rem = ls.load_dataset("remission_cohorts")
+    strict = rem[
+        (rem["glucocorticoid_max_mg_day"] == 0)
+        & (rem["immunosuppressants_allowed"] == False)  # noqa: E712 (a nullable boolean: <NA> is not False)
+        & (rem["antimalarials_allowed"] == False)  # noqa: E712
+    ]
+    assert set(strict["study"]) == {"Urowitz 2005"}
+    # a definition that does not say what it allows stays unknown, never counted as drug-free
+    tselios = rem[rem["study"] == "Tselios 2018"]
+    assert tselios["immunosuppressants_allowed"].isna().all() and tselios["glucocorticoid_max_mg_day"].isna().all()
+    off = tselios[tselios["outcome"] == "off_treatment_after_remission"].iloc[0]
+    assert (off["events"], off["total"]) == (12, 27)  # of the 27 in prolonged remission, not of 267
+
+
+def test_wilhelm_times_keep_their_units():
+    wil = ls.load_dataset("remission_cohorts").query("study == 'Wilhelm 2017'")
+    to_rem = wil[wil["outcome"] == "time_to_remission"].set_index("remission_level")["median_time"]
+    assert to_rem.to_dict() == {
+        "DORIS clinical remission": 8.7,
+        "DORIS complete remission": 11.0,
+        "DORIS clinical remission on treatment": 1.8,
+        "DORIS complete remission on treatment": 3.1,
+    }
+    assert set(wil.loc[wil["outcome"] == "time_to_remission", "time_unit"]) == {"years"}
+    dur = wil[wil["outcome"] == "remission_duration"]
+    assert set(dur["median_time"]) == {3.0} and set(dur["time_unit"]) == {"months"}
+
+
+def test_every_withdrawal_and_remission_row_says_where_it_was_read():
+    for name in ("withdrawal_trials", "remission_cohorts"):
+        frame = ls.load_dataset(name)
+        assert frame["source_url"].str.match(r"https?://").all()
+        assert set(frame["evidence_tag"]) <= {"V", "D"}  # nothing recalled (R) in these two files
+
+
+def test_cell_therapy_drug_free_rows_are_not_duplicated():
+    # Mueller 2024 and Burt 2018 already carry their drug-free remission; the new files must not repeat them.
+    cart = ls.load_dataset("cart_sle_cases").set_index("study")
+    assert cart.loc["Muller 2024", "drug_free"] and cart.loc["Muller 2024", "outcome_events"] == 8
+    for name, key in (("withdrawal_trials", "trial"), ("remission_cohorts", "study")):
+        studies = set(ls.load_dataset(name)[key])
+        assert not any(s.startswith(("Muller", "Mackensen", "Burt")) for s in studies)

@@ -123,6 +123,9 @@ class _Schema:
     #: (events, total, proportion) triples: a proportion stored next to counts must equal events / total
     #: to the published rounding, so a printed percentage never passes for the computed one.
     consistency: tuple = ()
+    #: (column, (columns...)) pairs: a value in the first column needs a value in each of the others (an effect
+    #: estimate needs its type and the direction of the comparison it was published for).
+    requires: tuple = ()
 
 
 _MSC_OUTCOMES = (
@@ -152,6 +155,27 @@ _HSCT_OUTCOMES = (
     "treatment_related_mortality",
     "treatment_related_mortality_itt",
     "non_relapse_mortality",
+)
+
+#: Outcomes of the randomised drug-withdrawal trials (the trial's own definition is in ``outcome_definition``).
+_WITHDRAWAL_OUTCOMES = (
+    "flare",
+    "mild_moderate_flare",
+    "moderate_severe_flare",
+    "severe_flare",
+    "major_flare",
+    "renal_relapse",
+    "time_to_first_flare",
+)
+#: The direction a published effect was computed in fixes the arm whose row carries it: "continued vs withdrawn"
+#: (e.g. CORTICOLUP's RR 0.2) sits on the continued arm, "withdrawn vs continued" (e.g. the Canadian HCQ
+#: study's RR 2.5) on the withdrawn arm.  No published ratio is inverted.
+_WITHDRAWAL_COMPARISONS = {"continued vs withdrawn": "continued", "withdrawn vs continued": "withdrawn"}
+_REMISSION_OUTCOMES = (
+    "achieved_remission",
+    "off_treatment_after_remission",
+    "time_to_remission",
+    "remission_duration",
 )
 
 #: What each CAR-T outcome definition measures: DORIS is a remission, SRI-4 a response (an improvement of
@@ -348,6 +372,91 @@ SCHEMAS: dict[str, _Schema] = {
         intervals=(("effect", "ci_low", "ci_high"),),
     ),
 }
+
+
+SCHEMAS["withdrawal_trials"] = _Schema(
+    "Randomised drug-withdrawal trials in quiescent SLE: flares after stopping prednisone, hydroxychloroquine or "
+    "maintenance immunosuppression vs continuing it (overlap_group flags the Canadian HCQ trial and its follow-up)",
+    "trial",
+    {
+        "trial": _s(True),
+        **_CITATION,
+        "registration": _s(),
+        "design": _s(True),
+        "population": _s(True),
+        "drug_withdrawn": _s(True),
+        "withdrawal_scheme": _s(True),
+        "overlap_group": _s(True),
+        "arm": _s(True),
+        "arm_role": _s(True, tuple(sorted(set(_WITHDRAWAL_COMPARISONS.values())))),
+        "n_randomised": _i(True, low=1),
+        "outcome": _s(True, _WITHDRAWAL_OUTCOMES),
+        "outcome_definition": _s(True),
+        "timepoint": _f(low=0.0),
+        "timepoint_unit": _s(allowed=("weeks", "months")),
+        "events": _i(),
+        "total": _i(low=1),
+        "proportion": _f(**_P),
+        "comparison": _s(allowed=tuple(_WITHDRAWAL_COMPARISONS)),
+        "effect_type": _s(allowed=("RR", "HR", "OR")),
+        "effect": _f(low=0.0),
+        "ci_low": _f(low=0.0),
+        "ci_high": _f(low=0.0),
+        "risk_difference": _f(low=-1.0, high=1.0),
+        "rd_ci_low": _f(low=-1.0, high=1.0),
+        "rd_ci_high": _f(low=-1.0, high=1.0),
+        "pvalue": _f(**_P),
+        "source_url": _s(True),
+        **_TAIL,
+    },
+    pairs=(("events", "total"), ("total", "n_randomised")),
+    intervals=(("effect", "ci_low", "ci_high"), ("risk_difference", "rd_ci_low", "rd_ci_high")),
+    consistency=(("events", "total", "proportion"),),
+    overlap="overlap_group",
+    size="n_randomised",
+    definitions=(("comparison", "arm_role", _WITHDRAWAL_COMPARISONS),),
+    requires=(
+        ("effect", ("effect_type", "comparison")),
+        ("risk_difference", ("comparison",)),
+        ("timepoint", ("timepoint_unit",)),
+    ),
+)
+
+SCHEMAS["remission_cohorts"] = _Schema(
+    "Natural-history remission in SLE cohorts: how many patients reach prolonged remission, on or off drugs, "
+    "and how long it takes and lasts (overlap_group flags the Toronto Lupus Clinic reports)",
+    "study",
+    {
+        "study": _s(True),
+        **_CITATION,
+        "cohort": _s(True),
+        "overlap_group": _s(True),
+        "design": _s(True),
+        "period": _s(),
+        "n_cohort": _i(True, low=1),
+        "followup_years": _f(low=0.0),
+        "remission_level": _s(True),
+        "activity_criterion": _s(True),
+        "serology_must_be_normal": _Col("bool"),
+        "glucocorticoid_max_mg_day": _f(low=0.0),
+        "antimalarials_allowed": _Col("bool"),
+        "immunosuppressants_allowed": _Col("bool"),
+        "min_duration_years": _f(low=0.0),
+        "outcome": _s(True, _REMISSION_OUTCOMES),
+        "events": _i(),
+        "total": _i(low=1),
+        "proportion": _f(**_P),
+        "median_time": _f(low=0.0),
+        "time_unit": _s(allowed=("years", "months")),
+        "source_url": _s(True),
+        **_TAIL,
+    },
+    pairs=(("events", "total"), ("total", "n_cohort")),
+    consistency=(("events", "total", "proportion"),),
+    overlap="overlap_group",
+    size="n_cohort",
+    requires=(("median_time", ("time_unit",)),),
+)
 
 
 @dataclass(frozen=True)
@@ -602,6 +711,10 @@ def validate_dataset(data: str | os.PathLike[str] | pd.DataFrame, *, name: str |
                         "paper that disagrees with its own counts in proportion_as_published "
                         "(where the file has it) or in the note.",
                     )
+        for col, needed in schema.requires:
+            for other in needed:
+                if row[col] is not None and row[other] is None:
+                    _fail(file, i, other, f"is required when {col} is given ({col} = {row[col]!r}).")
         for def_col, out_col, meaning in schema.definitions:
             if row[def_col] in meaning and row[out_col] != meaning[row[def_col]]:
                 _fail(
@@ -792,7 +905,10 @@ def overlap_groups(data: str | pd.DataFrame, *, size: str | None = None) -> pd.D
     Several reports can describe the same patients: the five Nanjing MSC series
     (``msc_sle_studies``), the EBMT registry analyses (``hsct_sle_studies``) and
     the Erlangen CD19 CAR-T programme (``cart_sle_cases``: Mackensen 2022's 5
-    patients are almost certainly among Mueller 2024's 8).  Rows that share an
+    patients are almost certainly among Mueller 2024's 8), the Canadian
+    hydroxychloroquine withdrawal trial and its long-term follow-up
+    (``withdrawal_trials``) and the Toronto Lupus Clinic remission reports
+    (``remission_cohorts``).  Rows that share an
     ``overlap_group`` must never be pooled or added up as separate studies:
     keep one study per group (:func:`one_per_overlap_group`) and count the
     patients of a group once (:func:`distinct_patients`).
@@ -801,11 +917,13 @@ def overlap_groups(data: str | pd.DataFrame, *, size: str | None = None) -> pd.D
     ----------
     data : str or pandas.DataFrame
         A data set name (``"cart_sle_cases"``, ``"hsct_sle_studies"``,
-        ``"msc_sle_studies"``) or a table loaded from one, possibly filtered
+        ``"msc_sle_studies"``, ``"withdrawal_trials"``, ``"remission_cohorts"``)
+        or a table loaded from one, possibly filtered
         (e.g. to one outcome) first.
     size : str, optional
         Column with the size of each study's patient series; default
-        ``n_sle`` (CAR-T) or ``n_enrolled`` (MSC, HSCT).
+        ``n_sle`` (CAR-T), ``n_enrolled`` (MSC, HSCT), ``n_randomised``
+        (withdrawal trials) or ``n_cohort`` (remission cohorts).
 
     Returns
     -------
