@@ -513,10 +513,10 @@ def effect_card(
                     arm,
                     "benefit",
                     name,
-                    int(counts.loc[arm, "sum"]),
-                    int(counts.loc[arm, "count"]),
-                    int(counts.loc[reference, "sum"]),
-                    int(counts.loc[reference, "count"]),
+                    int(counts.at[arm, "sum"]),  # type: ignore[arg-type]
+                    int(counts.at[arm, "count"]),  # type: ignore[arg-type]
+                    int(counts.at[reference, "sum"]),  # type: ignore[arg-type]
+                    int(counts.at[reference, "count"]),  # type: ignore[arg-type]
                     desirable=True,
                     ratio=False,
                 )

@@ -146,7 +146,7 @@ def _value(batch: TrialBatch, target: Target) -> tuple[float, int, float | None]
         exposure = batch.followup_years[:, in_arm].sum()
         return float(events / exposure), int(in_arm.sum()), None
     assert batch.visits is not None
-    arrays = VisitArrays(**batch.visits)
+    arrays = VisitArrays(**batch.visits)  # type: ignore[arg-type]
     if target.endpoint == "baseline_bilag_a":
         any_a = (arrays.bilag[:, in_arm, 0, :] == 0).any(axis=-1)
         return float(any_a.mean()), int(any_a.size), None

@@ -298,7 +298,16 @@ def test_cli_prints_one_assumption_line(tmp_path, capsys):
     assert main(["presets", "general_cohort"]) == 0
     assert "Assumed, not published" not in capsys.readouterr().out
     np.testing.assert_array_equal(
-        ls.list_presets()["name"], ["general_cohort", "nephritis_induction", "refractory", "refractory_conservative"]
+        ls.list_presets()["name"],
+        [
+            "general_cohort",
+            "nephritis_induction",
+            "refractory",
+            "refractory_conservative",
+            "bliss52",
+            "tulip",
+            "withdrawal",
+        ],
     )
 
 

@@ -19,7 +19,7 @@ it into the tidy visits table.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -270,7 +270,7 @@ def simulate_visits(
     return out
 
 
-def _withdrawal_plan(scenario: Scenario, code: np.ndarray) -> dict:
+def _withdrawal_plan(scenario: Scenario, code: np.ndarray) -> dict[str, Any]:
     """Each patient's arm protocol: fixed prednisone dose (NaN = none) and drug withdrawal."""
     arms = scenario.arms
 
@@ -278,7 +278,7 @@ def _withdrawal_plan(scenario: Scenario, code: np.ndarray) -> dict:
         return np.asarray(values, dtype=dtype)[code]
 
     conditions = {"none": 0, "remission": 1, "lldas": 2}
-    plan = {
+    plan: dict[str, Any] = {
         "prednisone_mg": per([np.nan if a.prednisone_mg is None else a.prednisone_mg for a in arms]),
         "withdraws": per([bool(a.withdraw) for a in arms], bool),
         "glucocorticoids": per(["glucocorticoids" in a.withdraw for a in arms], bool),

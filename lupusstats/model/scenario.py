@@ -641,7 +641,7 @@ class Scenario:
     sledai_baseline_min: int = 0
     sledai_increase_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     sledai_increase_min: tuple[int, int, int] = (0, 0, 0)
-    activity: Activity = dataclasses.field(default_factory=lambda: _default_activity())
+    activity: Activity = dataclasses.field(default_factory=Activity)
     name: str = ""
     description: str = ""
     flare_definition: str = ""
