@@ -513,10 +513,10 @@ def effect_card(
                     arm,
                     "benefit",
                     name,
-                    int(counts.at[arm, "sum"]),  # type: ignore[arg-type]
-                    int(counts.at[arm, "count"]),  # type: ignore[arg-type]
-                    int(counts.at[reference, "sum"]),  # type: ignore[arg-type]
-                    int(counts.at[reference, "count"]),  # type: ignore[arg-type]
+                    int(counts["sum"].to_dict()[arm]),
+                    int(counts["count"].to_dict()[arm]),
+                    int(counts["sum"].to_dict()[reference]),
+                    int(counts["count"].to_dict()[reference]),
                     desirable=True,
                     ratio=False,
                 )
