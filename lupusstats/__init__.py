@@ -150,6 +150,7 @@ from lupusstats.rates import (
     poisson_rate_ci,
     rate_ratio_test,
 )
+from lupusstats.remission import drug_free_remission_rates
 from lupusstats.severity import (
     ContingencyTestResult,
     SeverityComparison,
@@ -253,6 +254,7 @@ __all__ = [
     "d_to_log_odds_ratio",
     "doris_remission",
     "drug_free_remission",
+    "drug_free_remission_rates",
     "effect_card",
     "effect_sizes",
     "fit_preset",

@@ -33,7 +33,7 @@ from lupusstats._core.types import RNGLike
 from lupusstats.endpoints.activity import sri_criteria
 from lupusstats.endpoints.flares import bilag_flare_kernel, selena_flare_kernel
 from lupusstats.endpoints.responders import responder_kernel
-from lupusstats.endpoints.states import lldas_criteria
+from lupusstats.endpoints.states import drug_free_state, ever_sustained, lldas_criteria
 from lupusstats.endpoints.visits import VisitArrays
 from lupusstats.model.presets import preset
 from lupusstats.model.scenario import _WEEK, Scenario
@@ -158,6 +158,11 @@ def _value(batch: TrialBatch, target: Target) -> tuple[float, int, float | None]
         seen = arrays.attended[:, in_arm, k]
         low = seen & (arrays.prednisone_mg[:, in_arm, k] <= 7.5 + 1e-9)
         return float(low.mean()), int(low.size), None
+    if target.endpoint in ("drug_free_ever", "drug_free_ever_hcq_allowed"):
+        hcq = target.endpoint == "drug_free_ever_hcq_allowed"
+        state = drug_free_state(arrays, allow_antimalarials=hcq) & np.asarray(arrays.attended, dtype=bool)
+        ever = ever_sustained(state, arrays, sustained_weeks=target.sustained_weeks, by_week=target.week)
+        return float(ever[:, in_arm].mean()), int(in_arm.sum()), None
     if target.endpoint == "lldas_activity_criterion":
         crit = lldas_criteria(arrays, k)
         met = arrays.attended[..., k] & crit["SLEDAI-2K > 4"] & crit["major organ activity"]

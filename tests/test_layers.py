@@ -43,7 +43,7 @@ LAYERS = [
     ("core", ["_core"]),
     ("data model", ["cohort"]),
     ("generative model and analyses", ["model", "rates", "severity", "effects", "survival", "evidence", "endpoints"]),
-    ("compositions", ["power", "card", "calibration", "fitting"]),
+    ("compositions", ["power", "card", "calibration", "fitting", "remission"]),
     ("namespace", [ROOT]),
     ("applications", ["plots", "cli", "explorer"]),
     ("entry point", ["__main__"]),

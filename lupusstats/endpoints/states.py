@@ -57,6 +57,7 @@ __all__ = [
     "drug_free_kernel",
     "drug_free_remission",
     "drug_free_state",
+    "ever_sustained",
     "lldas",
     "lldas_kernel",
     "lldas_state",
@@ -264,6 +265,55 @@ def _sustained(
         start = np.where(target < 0, -1, start)
     window = (idx >= start[..., None]) & (idx <= v[..., None])
     return (start >= 0) & np.where(window, state, True).all(axis=-1)
+
+
+def ever_sustained(
+    state: npt.ArrayLike, arrays: VisitArrays, *, sustained_weeks: int, by_week: int | None = None
+) -> np.ndarray:
+    """Whether a patient was ever in `state` for `sustained_weeks` in a row, by `by_week`: bool ``(...)``.
+
+    Kernel signature: ``ever_sustained(state, arrays, *, sustained_weeks,
+    by_week=None)``.  The cumulative form of a sustained state, as cohort
+    studies report remission ("remission lasting at least one year at any time
+    during follow-up", Urowitz 2005 [S40]): True when, at some attended visit
+    up to `by_week` (default: the last scheduled visit), the patient had been
+    in `state` at every scheduled visit of the preceding `sustained_weeks`.
+
+    Parameters
+    ----------
+    state : array of bool, shape (..., n_visits)
+        A per-visit state, e.g. :func:`drug_free_state` or :func:`lldas_state`.
+    arrays : VisitArrays
+        The visits the state was computed from.
+    sustained_weeks : int
+        Duration of the run (weeks, >= 0).
+    by_week : int, optional
+        Last scheduled week considered.
+
+    Returns
+    -------
+    ndarray of bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lupusstats.endpoints import VisitArrays
+    >>> v = np.ones((1, 5), bool)
+    >>> arrays = VisitArrays(week=np.arange(0, 20, 4), attended=v, sledai=np.zeros((1, 5), int),
+    ...     clinical_sledai=np.zeros((1, 5), int), pga=np.zeros((1, 5)), prednisone_mg=np.zeros((1, 5)),
+    ...     on_immunosuppressant=~v, on_antimalarial=~v, rescue=~v, major_organ_activity=~v,
+    ...     new_activity=~v, bilag=np.full((1, 5, 9), 4, np.int8))
+    >>> state = np.array([[False, True, True, True, False]])
+    >>> ever_sustained(state, arrays, sustained_weeks=8), ever_sustained(state, arrays, sustained_weeks=12)
+    (array([ True]), array([False]))
+    """
+    weeks = _v.check_int("sustained_weeks", sustained_weeks, minimum=0)
+    state = np.asarray(state, dtype=bool) & np.asarray(arrays.attended, dtype=bool)
+    last = arrays.n_visits - 1 if by_week is None else arrays.week_index(by_week)
+    out = np.zeros(arrays.shape, dtype=bool)
+    for visit in range(last + 1):
+        out |= _sustained(state, arrays, np.full(arrays.shape, visit), 1, weeks) & state[..., visit]
+    return out
 
 
 def time_in_state(state: npt.ArrayLike, arrays: VisitArrays, visit: int | npt.ArrayLike) -> np.ndarray:

@@ -657,6 +657,7 @@ _TULIP_T1 = "Pooled TULIP-1/2 baseline (lupus.bmj.com/highwire/markup/141661; EN
 _TULIP_OUT = "Vital EM, et al. ARD 2022;81:951-61, Table 1 (PMC9213795; ENDPOINTS.md [S14]): pooled TULIP-1/2"
 _TULIP2_FLOW = "TULIP-2 (Morand, NEJM 2020;382:211-21), ACR 2019 report (physiciansweekly.com/122089-2)"
 _CORTICOLUP = "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517; ard.bmj.com/content/79/3/339)"
+_UROWITZ = "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703; docslib.org/doc/6469866)"
 _CORTICOLUP_T1 = "CORTICOLUP Table 1 (ard.bmj.com/highwire/markup/262809)"
 _FITTED_NOTE = "fitted by simulation (lupusstats.fitting.fit_scenario, {n} patients per arm, seed {seed}) to {target}"
 
@@ -687,12 +688,18 @@ _FITTED["withdrawal"] = {
     "baseline_flare_rate": (0.070087, "SFI flare by week 52 with prednisone 5 mg maintained 4/61 [V, CORTICOLUP]"),
     "prednisone withdrawn:flare_rate_ratio": (4.836638, "SFI flare by week 52 after withdrawal 17/63 [V, CORTICOLUP]"),
 }
+_FITTED["natural_history"] = {
+    "activity.improvement_rate": (
+        0.5,
+        "complete remission lasting >= 1 year within 10 years 46/703 (Urowitz 2005, Toronto) [V]",
+    ),
+}
 _FIT_N, _FIT_SEED = 10_000, 20261202
 
 
 def _fitted(name: str, key: str) -> tuple[float, Source]:
     value, target = _FITTED[name][key]
-    citation = {"bliss52": _OON, "tulip": _TULIP_OUT, "withdrawal": _CORTICOLUP}[name]
+    citation = {"bliss52": _OON, "tulip": _TULIP_OUT, "withdrawal": _CORTICOLUP, "natural_history": _UROWITZ}[name]
     return value, Source(citation, "D", _FITTED_NOTE.format(n=_FIT_N, seed=_FIT_SEED, target=target))
 
 
@@ -997,6 +1004,61 @@ def _withdrawal() -> Scenario:
     )
 
 
+def _natural_history() -> Scenario:
+    rate, rate_src = _fitted("natural_history", "activity.improvement_rate")
+    general = _general_cohort()
+    reference = general.arms[0]
+    care = Arm(
+        reference.name,
+        withdraw=("glucocorticoids", "antimalarials", "immunosuppressants"),
+        withdrawal_condition="remission",
+        withdrawal_condition_weeks=52,
+        withdrawal_taper_weeks=12,
+        description="standard care in a lupus clinic: drugs stopped after a year in clinical remission",
+        provenance={
+            **reference.provenance,
+            "dropout_rate": Source("no published number", "A", "none: a clinic cohort followed for ten years"),
+            "withdraw": Source(
+                _UROWITZ,
+                "A",
+                "physician-led withdrawal of glucocorticoids, antimalarials and immunosuppressants, as the cohort's "
+                "complete remissions imply; the rule (after a year of clinical remission) is assumed",
+            ),
+            "withdrawal_condition": Source("no published number", "A", "after clinical remission"),
+            "withdrawal_condition_weeks": Source("no published number", "A", "held for one year"),
+            "withdrawal_taper_weeks": Source("no published number", "A", "glucocorticoids tapered over 12 weeks"),
+        },
+    )
+    activity = general.activity.replace(improvement_rate=rate)
+    activity = activity.replace(provenance={**activity.provenance, "improvement_rate": rate_src})
+    prov = dict(general.provenance)
+    prov.update(
+        {
+            "n_per_arm": Source(_UROWITZ, "V", "703 patients"),
+            "followup_years": Source(
+                _UROWITZ,
+                "A",
+                "ten years (the Toronto patients were followed for up to decades; the horizon is assumed)",
+            ),
+        }
+    )
+    return Scenario(
+        [care],
+        n_per_arm=703,
+        baseline_flare_rate=general.baseline_flare_rate,
+        dispersion=general.dispersion,
+        followup_years=10.0,
+        activity=activity,
+        name="natural_history",
+        description=(
+            "Natural history in a lupus clinic over ten years, with drugs stopped after a year of clinical remission; "
+            "the improvement rate fitted to the Toronto cohort's complete remissions (Urowitz 2005)."
+        ),
+        flare_definition=general.flare_definition,
+        provenance=prov,
+    )
+
+
 _PRESETS = {
     "general_cohort": _general_cohort,
     "nephritis_induction": _nephritis_induction,
@@ -1005,6 +1067,7 @@ _PRESETS = {
     "bliss52": _bliss52,
     "tulip": _tulip,
     "withdrawal": _withdrawal,
+    "natural_history": _natural_history,
 }
 
 

@@ -50,6 +50,8 @@ TARGET_KINDS: tuple[str, ...] = (
     "sfi_mild_moderate_flare",
     "bilag_moderate_severe_flare",
     "first_flare_hazard_ratio",
+    "drug_free_ever",
+    "drug_free_ever_hcq_allowed",
 )
 
 
@@ -76,7 +78,11 @@ class Target:
         ``"sfi_mild_moderate_flare"`` / ``"bilag_moderate_severe_flare"``
         (share with such a flare by the week, from the visits), or
         ``"first_flare_hazard_ratio"`` (Cox hazard ratio of the time to first
-        flare, `arm` against the first arm; needs `ci`).
+        flare, `arm` against the first arm; needs `ci`); ``"drug_free_ever"``
+        (ever in drug-free remission -- clinical SLEDAI 0, no glucocorticoid,
+        immunosuppressant or antimalarial -- for `sustained_weeks` in a row
+        by `week`, as Urowitz 2005 counted) or ``"drug_free_ever_hcq_allowed"``
+        (the same with hydroxychloroquine allowed).
     arm : str
         The scenario arm it belongs to.
     value : float
@@ -92,7 +98,9 @@ class Target:
         The published 95% CI when the paper gives one (used instead of the
         Wilson interval of ``value`` and ``n``).
     week : int, default 52
-        The assessment visit.
+        The assessment visit (for ``drug_free_ever``: the horizon).
+    sustained_weeks : int, default 52
+        Duration of a sustained state (``drug_free_ever`` targets).
 
     Examples
     --------
@@ -110,6 +118,7 @@ class Target:
     sd: float | None = None
     ci: tuple[float, float] | None = None
     week: int = 52
+    sustained_weeks: int = 52
 
     def __post_init__(self) -> None:
         _v.check_choice("endpoint", self.endpoint, TARGET_KINDS)
@@ -147,6 +156,7 @@ _LABEL = (
     "US belimumab label, section 14, SRI components of BLISS-52 (mirror: 120ty.net/bencandy.php?aid=4631&fid=134&"
     "page=11; the excerpt has no column headers: trial and arm order inferred, check the label before relying on it)"
 )
+_UROWITZ = "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703; docslib.org/doc/6469866)"
 _CORTICOLUP = (
     "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517), abstract (ard.bmj.com/content/79/3/339)"
 )
@@ -258,6 +268,41 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
             ),
             Target("sfi_mild_moderate_flare", _KEEP, 3 / 61, 61, _CORTICOLUP + ": mild/moderate SFI flare 3/61"),
             Target("sfi_mild_moderate_flare", _STOP, 12 / 63, 63, _CORTICOLUP + ": mild/moderate SFI flare 12/63"),
+        ],
+    },
+    "natural_history": {
+        "fitted": {
+            "activity.improvement_rate": Target(
+                "drug_free_ever",
+                "standard care",
+                46 / 703,
+                703,
+                _UROWITZ + ": complete remission (SLEDAI 0, no steroids, antimalarials or immunosuppressants) "
+                "lasting >= 1 year, 46/703",
+                week=520,
+                sustained_weeks=52,
+            ),
+        },
+        "held_out": [
+            Target(
+                "drug_free_ever",
+                "standard care",
+                12 / 703,
+                703,
+                _UROWITZ + ": complete remission lasting >= 5 years, 12/703",
+                week=520,
+                sustained_weeks=260,
+            ),
+            Target(
+                "drug_free_ever_hcq_allowed",
+                "standard care",
+                38 / 1613,
+                1613,
+                "Steiman et al. J Rheumatol 2014;41:1808 (pubmed 25086082): remission >= 5 years on no medication "
+                "(antimalarials allowed) 38/1613; the same Toronto clinic as Urowitz 2005 (overlapping patients)",
+                week=520,
+                sustained_weeks=260,
+            ),
         ],
     },
 }
