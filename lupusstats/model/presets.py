@@ -690,7 +690,7 @@ _FITTED["withdrawal"] = {
 }
 _FITTED["natural_history"] = {
     "activity.improvement_rate": (
-        0.5,
+        0.092097,
         "complete remission lasting >= 1 year within 10 years 46/703 (Urowitz 2005, Toronto) [V]",
     ),
 }
