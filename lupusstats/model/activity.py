@@ -37,6 +37,7 @@ _ORGAN_TO_BILAG_INDEX = np.array([C.BILAG_DOMAINS.index(C.ORGAN_TO_BILAG[o]) for
 #: in the constitutional domain).
 _MAJOR = np.array([o in ("renal", "neuropsychiatric", "cardiopulmonary", "constitutional") for o in C.ORGAN_DOMAINS])
 _CONSTITUTIONAL = C.ORGAN_DOMAINS.index("constitutional")
+_RENAL = C.ORGAN_DOMAINS.index("renal")
 _A, _B, _C, _D, _E = range(5)
 
 
@@ -130,6 +131,17 @@ def simulate_visits(
     # from a child stream, so the other draws do not depend on it).
     persistent = active & (rng.spawn(1)[0].random((*shape, n_dom)) < act.persistent_share)
 
+    # Proteinuria and kidney function (nephritis scenarios), from their own child stream.
+    if act.renal:
+        renal_rng = rng.spawn(1)[0]
+        upcr_level = np.exp(act.upcr_log_mean + act.upcr_log_sd * renal_rng.standard_normal(shape))
+        egfr_level = np.clip(act.egfr_mean + act.egfr_sd * renal_rng.standard_normal(shape), 5.0, 150.0)
+        upcr_noise = np.exp(act.upcr_visit_sd * renal_rng.standard_normal((n_visits, *shape)))
+        egfr_noise = act.egfr_visit_sd * renal_rng.standard_normal((n_visits, *shape))
+        upcr_out = np.empty((n_visits, *shape))
+        egfr_out = np.empty((n_visits, *shape))
+        upcr_out[0] = upcr_level
+        egfr_out[0] = egfr_level
     # Per-patient improvement probability per visit interval.
     ratio = np.array([a.activity_response_ratio for a in scenario.arms])[code]
     hazard = act.improvement_rate * ratio * frailty ** (-act.response_frailty_power)
@@ -248,6 +260,13 @@ def simulate_visits(
                 capped = gc & ~failed
                 dose = np.where(capped, np.minimum(dose, np.round(scheduled / 2.5) * 2.5), dose)
         am_out[v] = on_am
+        if act.renal:
+            # proteinuria falls at the arm's rate; a renal flare multiplies it
+            upcr_level = upcr_level * np.exp(-act.upcr_decline_rate * ratio * dt)
+            renal_flare = flare_sev[v][..., _RENAL] > 0
+            upcr_level = np.where(renal_flare, upcr_level * act.renal_flare_upcr_factor, upcr_level)
+            upcr_out[v] = upcr_level * upcr_noise[v]
+            egfr_out[v] = np.clip(egfr_level + egfr_noise[v], 5.0, 150.0)
         record(v)
 
     def last(a: np.ndarray) -> np.ndarray:
@@ -265,6 +284,9 @@ def simulate_visits(
         "new_activity": last(new_out),
         "bilag": np.ascontiguousarray(np.moveaxis(bilag, 0, len(shape))),
     }
+    if act.renal:
+        out["upcr"] = last(np.round(upcr_out, 3))
+        out["egfr"] = last(np.round(egfr_out, 1))
     out["attended"] = weeks * _WEEK <= followup[..., None] + 1e-9
     out["week"] = weeks
     return out
@@ -324,4 +346,7 @@ def visits_table(arrays: dict[str, np.ndarray], *, trial: int, arm_codes: np.nda
         table[column] = pd.Categorical.from_codes(bilag[:, j], dtype=grade_cat)
     table[C.MAJOR_ORGAN_ACTIVITY] = arrays["major_organ_activity"][trial][pid, vid]
     table[C.NEW_ACTIVITY] = arrays["new_activity"][trial][pid, vid]
+    for name in C.RENAL_VISIT_COLUMNS:
+        if name in arrays:
+            table[name] = arrays[name][trial][pid, vid]
     return pd.DataFrame(table)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from lupusstats._core import inference as _inf
+from lupusstats.cohort.columns import ORGAN_DOMAINS
 from lupusstats.model.scenario import (
     _BLISS_ORGAN,
     _BLISS_POOLED_BASELINE,
@@ -658,6 +660,8 @@ _TULIP_OUT = "Vital EM, et al. ARD 2022;81:951-61, Table 1 (PMC9213795; ENDPOINT
 _TULIP2_FLOW = "TULIP-2 (Morand, NEJM 2020;382:211-21), ACR 2019 report (physiciansweekly.com/122089-2)"
 _CORTICOLUP = "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517; ard.bmj.com/content/79/3/339)"
 _UROWITZ = "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703; docslib.org/doc/6469866)"
+_BLISS_LN = "Furie R, et al. NEJM 2020;383:1117-28 (BLISS-LN; pubmed 32937045)"
+_BLISS_LN_T = "BLISS-LN baseline as tabulated in Front Immunol 2022 (PMC9538665, Table 2; n = 223 per arm)"
 _CORTICOLUP_T1 = "CORTICOLUP Table 1 (ard.bmj.com/highwire/markup/262809)"
 _FITTED_NOTE = "fitted by simulation (lupusstats.fitting.fit_scenario, {n} patients per arm, seed {seed}) to {target}"
 
@@ -694,12 +698,25 @@ _FITTED["natural_history"] = {
         "complete remission lasting >= 1 year within 10 years 46/703 (Urowitz 2005, Toronto) [V]",
     ),
 }
+_FITTED["bliss_ln"] = {
+    "activity.upcr_decline_rate": (1.0, "primary efficacy renal response at week 104 on placebo 72/223 [V]"),
+    "belimumab 10 mg/kg:activity_response_ratio": (
+        1.5,
+        "primary efficacy renal response at week 104 on belimumab 96/223 [V]",
+    ),
+}
 _FIT_N, _FIT_SEED = 10_000, 20261202
 
 
 def _fitted(name: str, key: str) -> tuple[float, Source]:
     value, target = _FITTED[name][key]
-    citation = {"bliss52": _OON, "tulip": _TULIP_OUT, "withdrawal": _CORTICOLUP, "natural_history": _UROWITZ}[name]
+    citation = {
+        "bliss52": _OON,
+        "tulip": _TULIP_OUT,
+        "withdrawal": _CORTICOLUP,
+        "natural_history": _UROWITZ,
+        "bliss_ln": _BLISS_LN,
+    }[name]
     return value, Source(citation, "D", _FITTED_NOTE.format(n=_FIT_N, seed=_FIT_SEED, target=target))
 
 
@@ -1059,6 +1076,107 @@ def _natural_history() -> Scenario:
     )
 
 
+def _bliss_ln() -> Scenario:
+    decline, decline_src = _fitted("bliss_ln", "activity.upcr_decline_rate")
+    ratio, ratio_src = _fitted("bliss_ln", "belimumab 10 mg/kg:activity_response_ratio")
+    weeks = 104 * _WEEK
+    general = _general_cohort()
+    prevalence = list(general.activity.domain_prevalence)
+    prevalence[ORGAN_DOMAINS.index("renal")] = 1.0
+    # eGFR normal with P(>= 60) = 182/223 and P(>= 90) = 133/223 (placebo): z = ndtri(1 - p)
+    z60 = float(_inf.critical_value(1 - 182 / 223, "less"))
+    z90 = float(_inf.critical_value(1 - 133 / 223, "less"))
+    egfr_sd = 30.0 / (z90 - z60)
+    egfr_mean = 60.0 - z60 * egfr_sd
+    # UPCR log-normal with mean 3.5 and SD 3.6 g/g (placebo)
+    upcr_log_sd = math.sqrt(math.log1p((3.6 / 3.5) ** 2))
+    activity = general.activity.replace(
+        domain_prevalence=tuple(prevalence),
+        renal=True,
+        upcr_log_mean=math.log(3.5) - upcr_log_sd**2 / 2,
+        upcr_log_sd=upcr_log_sd,
+        upcr_decline_rate=decline,
+        upcr_visit_sd=0.3,
+        renal_flare_upcr_factor=3.0,
+        egfr_mean=egfr_mean,
+        egfr_sd=egfr_sd,
+        egfr_visit_sd=8.0,
+    )
+    activity = activity.replace(
+        provenance={
+            **activity.provenance,
+            "domain_prevalence": Source(
+                _BLISS_LN,
+                "D",
+                "renal domain active in every patient (active biopsy-proven nephritis at entry); the other domains "
+                "as the pooled BLISS organ involvement (another trial's population)",
+            ),
+            "renal": Source(_BLISS_LN, "V", "a lupus nephritis trial"),
+            "upcr_log_mean": Source(_BLISS_LN_T, "D", "log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]"),
+            "upcr_log_sd": Source(_BLISS_LN_T, "D", "log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]"),
+            "upcr_decline_rate": decline_src,
+            "upcr_visit_sd": Source("no published number", "A", "visit-to-visit variation of UPCR, 30% (log SD 0.3)"),
+            "renal_flare_upcr_factor": Source("no published number", "A", "a renal flare triples proteinuria"),
+            "egfr_mean": Source(
+                _BLISS_LN_T, "D", "normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]"
+            ),
+            "egfr_sd": Source(
+                _BLISS_LN_T, "D", "normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]"
+            ),
+            "egfr_visit_sd": Source("no published number", "A", "visit-to-visit eGFR variation, SD 8"),
+        }
+    )
+    neutral = _neutral(
+        "severity_odds_ratio", "treatment_mortality", "remission_probability", "adverse_event_window_years"
+    )
+    placebo = Arm(
+        "placebo",
+        description="placebo + standard induction (mycophenolate or cyclophosphamide-azathioprine)",
+        provenance={
+            **neutral,
+            "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
+            "activity_response_ratio": Source("reference arm", "A", "reference arm by definition"),
+            "dropout_rate": Source("BLISS-LN discontinuations not read", "A", "none"),
+            "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
+        },
+    )
+    belimumab = Arm(
+        "belimumab 10 mg/kg",
+        activity_response_ratio=ratio,
+        description="belimumab 10 mg/kg IV + standard induction",
+        provenance={
+            **neutral,
+            "activity_response_ratio": ratio_src,
+            "flare_rate_ratio": Source("no published flare rate ratio", "A", "1.0: no effect on the flare rate"),
+            "dropout_rate": Source("BLISS-LN discontinuations not read", "A", "none"),
+            "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
+        },
+    )
+    prov = dict(general.provenance)
+    prov.update(
+        {
+            "n_per_arm": Source(_BLISS_LN, "V", "224 randomised per arm (223 in the efficacy population)"),
+            "followup_years": Source(_BLISS_LN, "V", "104 weeks"),
+        }
+    )
+    return Scenario(
+        [placebo, belimumab],
+        n_per_arm=223,
+        baseline_flare_rate=general.baseline_flare_rate,
+        dispersion=general.dispersion,
+        followup_years=weeks,
+        activity=activity,
+        name="bliss_ln",
+        description=(
+            "BLISS-LN (belimumab vs placebo on standard induction for lupus nephritis, 104 weeks): proteinuria and "
+            "eGFR from the baseline table, their decline and the belimumab effect fitted to primary efficacy renal "
+            "response; complete renal response held out."
+        ),
+        flare_definition=general.flare_definition,
+        provenance=prov,
+    )
+
+
 _PRESETS = {
     "general_cohort": _general_cohort,
     "nephritis_induction": _nephritis_induction,
@@ -1068,6 +1186,7 @@ _PRESETS = {
     "tulip": _tulip,
     "withdrawal": _withdrawal,
     "natural_history": _natural_history,
+    "bliss_ln": _bliss_ln,
 }
 
 

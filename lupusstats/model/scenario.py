@@ -422,6 +422,18 @@ class Activity:
         Probability that a severe flare leads to protocol-prohibited rescue.
     immunosuppressant_use, antimalarial_use : float
         Shares at baseline.
+    renal : bool
+        Simulate proteinuria and kidney function (``upcr`` and ``egfr`` in the
+        visits) for nephritis scenarios: UPCR log-normal at baseline
+        (`upcr_log_mean`, `upcr_log_sd`), falling at `upcr_decline_rate` per
+        year times the arm's ``activity_response_ratio``, multiplied by
+        `renal_flare_upcr_factor` at a renal flare, with visit-to-visit
+        log-normal noise `upcr_visit_sd`; eGFR normal at baseline (`egfr_mean`,
+        `egfr_sd`) with visit noise `egfr_visit_sd`.
+    upcr_log_mean, upcr_log_sd, upcr_decline_rate, upcr_visit_sd, renal_flare_upcr_factor : float
+        The proteinuria model (UPCR in g/g).
+    egfr_mean, egfr_sd, egfr_visit_sd : float
+        The kidney-function model (mL/min/1.73 m2).
     provenance : mapping of str to Source, optional
 
     Examples
@@ -454,6 +466,15 @@ class Activity:
     rescue_probability: float = 0.0
     immunosuppressant_use: float = 0.0
     antimalarial_use: float = 0.0
+    renal: bool = False
+    upcr_log_mean: float = 0.0
+    upcr_log_sd: float = 0.0
+    upcr_decline_rate: float = 0.0
+    upcr_visit_sd: float = 0.0
+    renal_flare_upcr_factor: float = 1.0
+    egfr_mean: float = 0.0
+    egfr_sd: float = 0.0
+    egfr_visit_sd: float = 0.0
     provenance: Mapping[str, Source] = dataclasses.field(default_factory=dict, repr=False)
 
     def __init__(self, **params: Any) -> None:
@@ -502,9 +523,23 @@ class Activity:
             "prednisone_log_sd",
             "taper_step_mg",
             "taper_floor_mg",
+            "upcr_log_sd",
+            "upcr_decline_rate",
+            "upcr_visit_sd",
+            "egfr_mean",
+            "egfr_sd",
+            "egfr_visit_sd",
         ):
             set_(self, key, _v.check_positive(key, values[key], allow_zero=True))
-        for key in ("pga_intercept", "prednisone_log_mean"):
+        set_(
+            self,
+            "renal_flare_upcr_factor",
+            _v.check_positive("renal_flare_upcr_factor", values["renal_flare_upcr_factor"]),
+        )
+        if not isinstance(values["renal"], bool):
+            raise TypeError(f"`renal` must be True or False, got {values['renal']!r}.")
+        set_(self, "renal", values["renal"])
+        for key in ("pga_intercept", "prednisone_log_mean", "upcr_log_mean"):
             set_(self, key, _v.check_number(key, values[key]))
         flare_gc = tuple(values["flare_prednisone_mg"])
         if len(flare_gc) != 3:
@@ -872,7 +907,8 @@ class Scenario:
         for key in _SCENARIO_PARAMETERS:
             rows.append(_source_row(key, "", getattr(self, key), self.provenance))
         for field in dataclasses.fields(self.activity):
-            if field.name != "provenance":
+            renal_part = field.name.startswith(("upcr_", "egfr_", "renal_flare"))
+            if field.name != "provenance" and (self.activity.renal or not renal_part):
                 key = field.name
                 row = _source_row(key, "", getattr(self.activity, key), self.activity.provenance)
                 row["parameter"] = f"activity.{key}"
@@ -1225,6 +1261,15 @@ _ACTIVITY_DEFAULTS: dict[str, Any] = {
     "rescue_probability": 0.5,
     "immunosuppressant_use": 0.487,
     "antimalarial_use": 0.672,
+    "renal": False,
+    "upcr_log_mean": 0.0,
+    "upcr_log_sd": 0.0,
+    "upcr_decline_rate": 0.0,
+    "upcr_visit_sd": 0.0,
+    "renal_flare_upcr_factor": 1.0,
+    "egfr_mean": 0.0,
+    "egfr_sd": 0.0,
+    "egfr_visit_sd": 0.0,
 }
 
 _ASSUMED = "no published number"
@@ -1295,6 +1340,20 @@ _ACTIVITY_PROVENANCE: dict[str, Source] = {
     "rescue_probability": Source(_ASSUMED, "A", "half of severe flares lead to protocol-prohibited rescue"),
     "immunosuppressant_use": Source(_BLISS_POOLED_BASELINE, "V", "immunosuppressant use 48.7%"),
     "antimalarial_use": Source(_BLISS52_BASELINE, "V", "antimalarial use 67.2% (BLISS-52; no pooled figure read)"),
+    "renal": Source("not a nephritis scenario", "A", "no proteinuria or eGFR simulated"),
+    **{
+        key: Source("not used", "A", "renal model off (renal=False)")
+        for key in (
+            "upcr_log_mean",
+            "upcr_log_sd",
+            "upcr_decline_rate",
+            "upcr_visit_sd",
+            "renal_flare_upcr_factor",
+            "egfr_mean",
+            "egfr_sd",
+            "egfr_visit_sd",
+        )
+    },
 }
 
 

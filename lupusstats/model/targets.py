@@ -156,6 +156,10 @@ _LABEL = (
     "US belimumab label, section 14, SRI components of BLISS-52 (mirror: 120ty.net/bencandy.php?aid=4631&fid=134&"
     "page=11; the excerpt has no column headers: trial and arm order inferred, check the label before relying on it)"
 )
+_BLISS_LN = (
+    "Furie R, et al. NEJM 2020;383:1117-28 (BLISS-LN; pubmed 32937045), counts as Anders HJ, et al. NDT "
+    "2023;38:2733 (PMC10689192) subgroups sum to"
+)
 _UROWITZ = "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703; docslib.org/doc/6469866)"
 _CORTICOLUP = (
     "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517), abstract (ard.bmj.com/content/79/3/339)"
@@ -302,6 +306,44 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
                 "(antimalarials allowed) 38/1613; the same Toronto clinic as Urowitz 2005 (overlapping patients)",
                 week=520,
                 sustained_weeks=260,
+            ),
+        ],
+    },
+    "bliss_ln": {
+        "fitted": {
+            "activity.upcr_decline_rate": Target(
+                "renal_response",
+                "placebo",
+                72 / 223,
+                223,
+                _BLISS_LN + ": primary efficacy renal response 72/223",
+                week=104,
+            ),
+            f"{_BEL}:activity_response_ratio": Target(
+                "renal_response",
+                _BEL,
+                96 / 223,
+                223,
+                _BLISS_LN + ": primary efficacy renal response 96/223",
+                week=104,
+            ),
+        },
+        "held_out": [
+            Target(
+                "complete_renal_response",
+                "placebo",
+                44 / 223,
+                223,
+                _BLISS_LN + ": complete renal response 44/223",
+                week=104,
+            ),
+            Target(
+                "complete_renal_response",
+                _BEL,
+                67 / 223,
+                223,
+                _BLISS_LN + ": complete renal response 67/223",
+                week=104,
             ),
         ],
     },
