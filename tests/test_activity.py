@@ -267,3 +267,38 @@ def test_protocol_dose_and_withdrawal_validation():
     assert (b.visits["prednisone_mg"][0, :, 0] == 5.0).all()
     table = sc.sources()
     assert {"prednisone_mg", "withdraw"} <= set(table["parameter"])
+
+
+# ------------------------------------------------------------------------------------------ renal model
+def test_renal_visits_as_given():
+    sc = ls.preset("bliss_ln", n_per_arm=6000)
+    act = sc.activity
+    b = ls.simulate_trials(sc, 1, rng=6, visits=True)
+    v = b.visits
+    upcr0, egfr0 = v["upcr"][0, :, 0], v["egfr"][0, :, 0]
+    n = upcr0.size
+    # log-normal UPCR at baseline: log mean and SD as given (99.9% tolerance for the mean)
+    logs = np.log(upcr0)
+    assert abs(logs.mean() - act.upcr_log_mean) < Z999 * act.upcr_log_sd / math.sqrt(n) + 1e-3  # rounding to 1e-3
+    assert abs(logs.std() - act.upcr_log_sd) < 0.03
+    # eGFR: the two published shares the normal was fitted to
+    assert _binomial_ok((egfr0 >= 60).mean(), 182 / 223, n)
+    assert _binomial_ok((egfr0 >= 90).mean(), 133 / 223, n)
+    # the renal domain is active at baseline in everyone with clinical activity (prevalence 1)
+    renal = C.BILAG_DOMAINS.index("renal")
+    clinical = v["clinical_sledai"][0, :, 0] > 0
+    assert (v["bilag"][0, clinical, 0, renal] <= 1).all()
+    # proteinuria falls faster on the arm with the larger response ratio
+    last = v["week"].size - 1
+    seen = v["attended"][0, :, last]
+    placebo, treated = b.in_arm("placebo") & seen, b.in_arm("belimumab 10 mg/kg") & seen
+    assert np.median(v["upcr"][0, treated, last]) < np.median(v["upcr"][0, placebo, last])
+
+
+def test_renal_columns_in_the_table_and_endpoints():
+    cohort = ls.simulate_cohort(ls.preset("bliss_ln", n_per_arm=100), rng=2)
+    assert {"upcr", "egfr"} <= set(cohort.visits.columns)
+    rates = ls.responder_rates(cohort, "renal_response", week=104)
+    assert list(rates["arm"]) == ["placebo", "belimumab 10 mg/kg"]
+    with pytest.raises(ValueError, match="upcr"):
+        ls.responder_rates(ls.simulate_cohort(ls.preset("tulip", n_per_arm=20), rng=1), "renal_response")

@@ -307,6 +307,8 @@ def test_cli_prints_one_assumption_line(tmp_path, capsys):
             "bliss52",
             "tulip",
             "withdrawal",
+            "natural_history",
+            "bliss_ln",
         ],
     )
 

@@ -17,6 +17,8 @@ PRESETS = [
     "bliss52",
     "tulip",
     "withdrawal",
+    "natural_history",
+    "bliss_ln",
 ]
 
 

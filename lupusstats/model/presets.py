@@ -699,9 +699,9 @@ _FITTED["natural_history"] = {
     ),
 }
 _FITTED["bliss_ln"] = {
-    "activity.upcr_decline_rate": (1.0, "primary efficacy renal response at week 104 on placebo 72/223 [V]"),
+    "activity.upcr_decline_rate": (0.670419, "primary efficacy renal response at week 104 on placebo 72/223 [V]"),
     "belimumab 10 mg/kg:activity_response_ratio": (
-        1.5,
+        1.278162,
         "primary efficacy renal response at week 104 on belimumab 96/223 [V]",
     ),
 }
