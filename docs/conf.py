@@ -53,6 +53,8 @@ root_doc = "index"
 
 nb_execution_mode = "off"
 nb_merge_streams = True
+# A widget output (the design explorer) carries a static PNG beside its widget view: the pages show the PNG.
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", 1000)]
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
 myst_heading_anchors = 3
 
@@ -111,6 +113,12 @@ API_SECTIONS = [
     ("Power and sample size", ["lupusstats.power"], "Formulae, simulation and grids."),
     ("Benefits and harms", ["lupusstats.card"], "The effect card."),
     ("Validation", ["lupusstats.calibration"], "Type I error and coverage by simulation."),
+    (
+        "Calibration to published trials",
+        ["lupusstats.fitting"],
+        "Presets fitted to published results; held-out checks.",
+    ),
+    ("Drug-free remission", ["lupusstats.remission"], "Drug-free remission by simulation, with drug withdrawal."),
     ("Plots", ["lupusstats.plots"], "One plot per analysis output (``ls.plots``, imported on first use)."),
     ("Result types", ["lupusstats._core.results", "lupusstats._core"], "What the functions return."),
 ]

@@ -392,7 +392,7 @@ def compare_responders(
     * **proportions and risk difference** ``p_arm - p_reference``, unadjusted,
       with the Miettinen-Nurminen score interval and the score test of no
       difference (with the ``N / (N - 1)`` variance factor of Miettinen &
-      Nurminen 1985; computed by :mod:`lupusstats._core.inference` because
+      Nurminen 1985; computed by ``lupusstats._core.inference`` because
       statsmodels' score interval is wrong in the versions this package
       supports, statsmodels issue #10269; its test of no difference, which is
       right, agrees);

@@ -261,7 +261,7 @@ def simulate_power(
         ``"doris"``, ``"drug_free_remission"``: responders at the last
         scheduled visit of the visits model (composite estimand: death,
         dropout and rescue count as non-response; definitions in
-        :mod:`lupusstats.endpoints`), compared by the same score test.
+        ``lupusstats.endpoints``), compared by the same score test.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
         Count model for the rate endpoints (ignored otherwise).
     alpha : float, default 0.05
