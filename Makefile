@@ -17,7 +17,7 @@ LAB_ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: all report test lab docs lint format bench figures clean venv
+.PHONY: all report test fuzz lab docs lint format bench figures clean venv
 
 all: test
 
@@ -69,7 +69,12 @@ format: $(STAMP)
 ## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
 ## (--dist loadfile keeps each notebook's cells on one worker, in order)
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadfile --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --hypothesis-profile=ci --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
+
+## make fuzz: the fuzz suite of every public function (tests/fuzz_registry.py) with the long `fuzz`
+## hypothesis profile (up to 3000 examples per function, random; make test runs the short `ci` one)
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -n auto --hypothesis-profile=fuzz tests/test_fuzz_1.py tests/test_fuzz_2.py $(PYTEST_ARGS)
 
 ## make figures: copy each notebook's main figure to docs/figures/ (used by the README)
 figures: $(STAMP)

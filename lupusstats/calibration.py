@@ -1177,6 +1177,9 @@ def validate_methods(
         raise TypeError(f"`families` must be a list of names from {list(VALIDATION_FAMILIES)}, got {families!r}.")
     else:
         families = [_v.check_choice("families", f, VALIDATION_FAMILIES) for f in families]
+    if not families:
+        raise ValueError(f"`families` must name at least one of {list(VALIDATION_FAMILIES)}, got an empty list.")
+    _v.check_rng(rng)
     streams = dict(zip(VALIDATION_FAMILIES, np.random.default_rng(rng).spawn(len(VALIDATION_FAMILIES)), strict=True))
     rows = []
     for fam in VALIDATION_FAMILIES:

@@ -104,6 +104,20 @@ def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
     return value
 
 
+def check_rng(value: object, name: str = "rng") -> None:
+    """`value` must be what ``np.random.default_rng`` takes: None, a non-negative int (or sequence of them),
+    a ``SeedSequence``, ``BitGenerator`` or ``Generator``; numpy's own message does not name the argument."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
+        return
+    try:
+        np.random.SeedSequence(value)  # type: ignore[arg-type]  # any value: numpy decides, we reword
+    except (TypeError, ValueError) as err:
+        raise type(err)(
+            f"`{name}` must be None, a non-negative integer seed, a SeedSequence or a numpy Generator, "
+            f"got {_show(value)} ({err})."
+        ) from None
+
+
 def check_probability_vector(name: str, value: object, *, length: int | None = None, atol: float = 1e-6) -> np.ndarray:
     """A 1-d vector of probabilities (each in [0, 1]) that sums to 1."""
     arr = as_float_array(name, value, ndim=1)
@@ -135,6 +149,23 @@ def as_float_array(
     return arr
 
 
+def column_as_float(name: str, column: Any) -> npt.NDArray[np.float64]:
+    """A table column (pandas Series, any dtype, nullable included) as floats with NaN for missing values.
+
+    ``TypeError`` naming `name` and showing the first entry that is not a number (a text cell, say).
+    """
+    import pandas as pd
+
+    try:
+        return np.asarray(column.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    except (TypeError, ValueError):
+        values = pd.Series(column).astype(object)
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = values[numeric.isna() & values.notna()]
+        shown = _show(bad.iloc[0]) if len(bad) else "a value that is not a number"
+        raise TypeError(f"`{name}` must hold numbers, got {shown} ({len(bad)} entries are not numbers).") from None
+
+
 def as_count_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.int64]:
     """Non-negative integer counts (floats holding whole numbers are accepted)."""
     if isinstance(value, np.ndarray) and value.dtype.kind in "iu":  # integers already: only the sign to check
@@ -151,7 +182,23 @@ def as_count_array(name: str, value: object, *, ndim: int | None = None) -> npt.
     if (arr != np.round(arr)).any():
         bad = arr[arr != np.round(arr)][:5].tolist()
         raise ValueError(f"`{name}` must be whole-number counts, got {_show(bad)}.")
+    if (arr > 2**53).any():  # beyond this, floats skip integers and int64 overflows
+        raise ValueError(f"`{name}` must be counts below 2**53, got {_show(arr[arr > 2**53][:5].tolist())}.")
     return arr.astype(np.int64)
+
+
+#: Largest flare count per patient the rate models take: the negative binomial fit tabulates the counts
+#: 0..max of every trial, so memory grows with the largest count (a count of 1e9 exhausted memory).
+MAX_COUNT_PER_PATIENT = 100_000
+
+
+def check_count_limit(name: str, counts: np.ndarray, limit: int = MAX_COUNT_PER_PATIENT) -> None:
+    """``ValueError`` naming `name` when a count exceeds `limit` (events per patient, not per trial)."""
+    if counts.size and int(counts.max()) > limit:
+        raise ValueError(
+            f"`{name}` has a count of {int(counts.max())}, above {limit} events for one patient: counts are per "
+            "patient (not totals), and the rate models tabulate every count up to the largest."
+        )
 
 
 def as_positive_array(name: str, value: object, *, ndim: int | None = None) -> npt.NDArray[np.float64]:

@@ -19,6 +19,7 @@ import sys
 from typing import cast
 
 from lupusstats.card import effect_card
+from lupusstats.cli.files import refuse_overwrite, write_csv
 from lupusstats.cli.report import build_report
 from lupusstats.cohort.cohort import Cohort
 from lupusstats.cohort.readers import read_cohort
@@ -102,13 +103,15 @@ def _cmd_simulate(args) -> int:
     if seed is None:  # reproducible after the fact: the drawn seed is printed
         # a SeedSequence made without entropy draws an int (the stubs allow the argument's types)
         seed = int(cast(int, np.random.SeedSequence().entropy) % 2**32)
+    targets = [out / "patients.csv", out / "flares.csv", out / "scenario.csv"]
+    refuse_overwrite(targets, args.force)
     changes = {} if args.n_per_arm is None else {"n_per_arm": args.n_per_arm}
     scenario = preset(args.preset, **changes)
     cohort = simulate_cohort(scenario, rng=seed)
     out.mkdir(parents=True, exist_ok=True)
-    cohort.patients.to_csv(out / "patients.csv", index=False)
-    cohort.flares.to_csv(out / "flares.csv", index=False)
-    scenario.sources().to_csv(out / "scenario.csv", index=False)
+    write_csv(cohort.patients, targets[0])
+    write_csv(cohort.flares, targets[1])
+    write_csv(scenario.sources(), targets[2])
     sizes = sorted(set(scenario.n_per_arm))
     size = str(sizes[0]) if len(sizes) == 1 else "/".join(map(str, scenario.n_per_arm))
     print(
@@ -212,9 +215,10 @@ def _cmd_analyze(args) -> int:
     cohort = read_cohort(patients, flares, arm_order=arm_order, sep=args.sep, decimal=args.decimal)
     if args.reference is not None and args.reference not in cohort.arm_names:
         raise UsageError(f"unknown --reference {args.reference!r}; the arms are {', '.join(cohort.arm_names)}")
-    card = effect_card(cohort, reference=args.reference, confidence_level=args.confidence_level)
     out = pathlib.Path(args.out) if args.out else folder / "effect_card.csv"
-    card.to_csv(out, index=False)
+    refuse_overwrite([out], args.force)  # checked before the analysis, after the arguments
+    card = effect_card(cohort, reference=args.reference, confidence_level=args.confidence_level)
+    write_csv(card, out)
     print(f"{len(cohort.patients)} patients, {len(cohort.flares)} flares; arms: {', '.join(cohort.arm_names)}")
     if cohort.computed:
         print(f"computed from the flares table: {', '.join(cohort.computed)}")
@@ -290,7 +294,8 @@ def _cmd_presets(args) -> int:
     scenario = preset(args.name)
     sources = scenario.sources()
     if args.out:
-        sources.to_csv(args.out, index=False)
+        refuse_overwrite([pathlib.Path(args.out)], args.force)
+        write_csv(sources, args.out)
         print(f"wrote {args.out}")
     else:
         print(_frame_text(sources))
@@ -310,16 +315,18 @@ def _cmd_datasets(args) -> int:
     if isinstance(data, Cohort):  # a patient-level trial: its two tables
         if args.out:
             out = pathlib.Path(args.out)
+            refuse_overwrite([out / "patients.csv", out / "flares.csv"], args.force)
             out.mkdir(parents=True, exist_ok=True)
-            data.patients.to_csv(out / "patients.csv", index=False)
-            data.flares.to_csv(out / "flares.csv", index=False)
+            write_csv(data.patients, out / "patients.csv")
+            write_csv(data.flares, out / "flares.csv")
             print(f"wrote {out / 'patients.csv'} and {out / 'flares.csv'} (analyse them with: {PROG} analyze {out})")
         else:
             print(repr(data))
             print(_frame_text(data.patients.head(10)))
         return 0
     if args.out:
-        data.to_csv(args.out, index=False)
+        refuse_overwrite([pathlib.Path(args.out)], args.force)
+        write_csv(data, args.out)
         print(f"wrote {args.out} ({len(data)} rows)")
     else:
         print(_frame_text(data))
@@ -348,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--n-per-arm", type=_positive_int, metavar="N", help="patients per arm (default: the preset's)")
     sim.add_argument("--seed", type=_seed, metavar="S", help="random seed (default: a fresh seed, printed)")
     sim.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
+    sim.add_argument("--force", action="store_true", help="overwrite existing output files")
     sim.set_defaults(func=_cmd_simulate)
 
     ana = sub.add_parser(
@@ -371,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--decimal", default=None, choices=[".", ","], help="decimal mark (default: detected, ',' only with ';' files)"
     )
     ana.add_argument("--out", metavar="FILE", help="where to write the card (default DIR/effect_card.csv)")
+    ana.add_argument("--force", action="store_true", help="overwrite existing output files")
     ana.set_defaults(func=_cmd_analyze)
 
     rep = sub.add_parser(
@@ -401,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pre.add_argument("name", nargs="?", metavar="NAME")
     pre.add_argument("--out", metavar="FILE", help="write the parameters of NAME as CSV")
+    pre.add_argument("--force", action="store_true", help="overwrite existing output files")
     pre.set_defaults(func=_cmd_presets)
 
     dat = sub.add_parser(
@@ -411,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dat.add_argument("name", nargs="?", metavar="NAME")
     dat.add_argument("--out", metavar="FILE", help="write dataset NAME as CSV (a trial: a folder for its two tables)")
+    dat.add_argument("--force", action="store_true", help="overwrite existing output files")
     dat.set_defaults(func=_cmd_datasets)
     return parser
 

@@ -30,6 +30,7 @@ import time
 from typing import Any, cast
 
 from lupusstats import __version__
+from lupusstats.cli.files import atomic_write_bytes
 
 __all__ = [
     "ReportResult",
@@ -301,12 +302,12 @@ def build_report(
         title, summary = title_and_summary(nb)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or path.stem}})
         page = out / f"{path.stem}.html"
-        page.write_text(body, encoding="utf-8")
+        atomic_write_bytes(page, body.encode("utf-8"))
         png = main_figure(nb)
         thumb = None
         if png is not None:
             thumb = out / f"{path.stem}.png"
-            thumb.write_bytes(png)
+            atomic_write_bytes(thumb, png)
         entry = {
             "name": path.stem,
             "notebook": path.name,
@@ -329,12 +330,12 @@ def build_report(
             progress(f"  {path.name}: {seconds:.1f} s{note}{status} -> {page}")
     total = time.perf_counter() - start_all
     index = out / "index.html"
-    index.write_text(_index_html(entries, parameters or {}, total), encoding="utf-8")
-    (out / "index.json").write_text(
+    atomic_write_bytes(index, _index_html(entries, parameters or {}, total).encode("utf-8"))
+    atomic_write_bytes(
+        out / "index.json",
         json.dumps(
             {"parameters": parameters or {}, "seconds": round(total, 2), "notebooks": entries}, indent=2, default=str
-        ),
-        encoding="utf-8",
+        ).encode("utf-8"),
     )
     return ReportResult(index, entries, total)
 

@@ -48,7 +48,24 @@ def _ncp_interval(t: float, df: float, confidence_level: float) -> tuple[float, 
             step *= 2
         return float(optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12))
 
-    return root(1 - a / 2), root(a / 2)
+    try:
+        with np.errstate(all="ignore"):
+            return root(1 - a / 2), root(a / 2)
+    except (ValueError, RuntimeError, OverflowError):
+        # scipy's noncentral t cdf is NaN far in the tails (|t| in the thousands, or a level so close to 0
+        # that both targets are 0.5): the large-sample normal approximation of T ~ N(ncp, 1 + ncp^2 / (2 df))
+        # (Hedges & Olkin 1985, ch. 5) is then accurate to the digits shown, and said in a warning.
+        import warnings
+
+        warnings.warn(
+            f"the noncentral-t interval could not be computed (t = {t:.4g}, df = {df:g}); the interval is the "
+            "large-sample normal approximation instead.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        z = float(_inf.critical_value(confidence_level))
+        half = z * math.sqrt(1 + t * t / (2 * df))
+        return t - half, t + half
 
 
 def _smd_interval(level: float, t, df, hn, J, alternative) -> tuple[float, float]:
@@ -76,7 +93,10 @@ def _smd(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alternativ
         se = s * math.sqrt(hn)
         what = "SD of the reference group"
     if s == 0:
-        raise ValueError("both groups have zero standard deviation, so a standardised difference is undefined.")
+        raise ValueError(
+            "both groups have zero standard deviation (constant `x` and `y`, or `sd1` = `sd2` = 0), so a "
+            "standardised difference is undefined."
+        )
     estimate = diff / s
     t = diff / se
     J = _inf.hedges_j(df) if kind == "g" else 1.0  # exact small-sample correction, as effectsize
@@ -117,6 +137,9 @@ def _smd_stats(kind: str, mean1, sd1, n1, mean2, sd2, n2, confidence_level, alte
     m2 = _v.check_number("mean2", mean2)
     s1 = _v.check_positive("sd1", sd1, allow_zero=True)
     s2 = _v.check_positive("sd2", sd2, allow_zero=True)
+    for name, value in (("mean1", m1), ("sd1", s1), ("mean2", m2), ("sd2", s2)):
+        if abs(value) > 1e150:  # squares overflow; no measurement is that large in its own units
+            raise ValueError(f"`{name}` must be below 1e150 in absolute value (rescale the data), got {value!r}.")
     k1 = _v.check_int("n1", n1, minimum=2)
     k2 = _v.check_int("n2", n2, minimum=2)
     cl = _v.check_confidence_level(confidence_level)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,13 @@ def _wald_result(estimate_scale, variance, log_scale, confidence_level, alternat
     """Wald interval and z-test on the (log) scale; back-transformed when `log_scale`."""
     se = math.sqrt(variance)
     z_stat = (estimate_scale - null) / se if se > 0 else math.nan
+    if not se > 0:
+        warnings.warn(
+            f"{method}: the standard error is 0 (no events, or all events, in both groups), so the Wald "
+            "test is undefined: the p-value is NaN.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     ci_args = (estimate_scale, se, log_scale, alternative)
     low, high = _wald_interval(confidence_level, *ci_args)
     return EstimateResult(
@@ -212,11 +220,24 @@ def odds_ratio(
         from scipy.stats.contingency import odds_ratio as _scipy_or
 
         table = [[e1, k1 - e1], [e2, k2 - e2]]
-        res = _scipy_or(table, kind="conditional")
         scipy_alt = {"two-sided": "two-sided", "less": "less", "greater": "greater"}[alt]
-        c = res.confidence_interval(confidence_level=cl, alternative=scipy_alt)
+        try:
+            res = _scipy_or(table, kind="conditional")
+            c = res.confidence_interval(confidence_level=cl, alternative=scipy_alt)
+            p = float(stats.fisher_exact(table, alternative=scipy_alt).pvalue)
+        except OverflowError:
+            raise ValueError(
+                f"`n1` ({k1}) and `n2` ({k2}) are too large for the exact conditional method; use method='woolf'."
+            ) from None
         low, high = float(c.low), float(c.high)
-        p = float(stats.fisher_exact(table, alternative=scipy_alt).pvalue)
+        if math.isnan(res.statistic):
+            warnings.warn(
+                f"a zero margin (events1={e1}, n1={k1}, events2={e2}, n2={k2}: no events, or only events, in both "
+                "groups) leaves the conditional likelihood flat: the odds ratio is undefined (NaN), its interval "
+                "[0, inf] and p = 1 (R fisher.test prints 0 for such a table).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return EstimateResult(
             estimate=float(res.statistic),
             ci_low=low,
@@ -321,6 +342,13 @@ def risk_difference(
         pooled = (e1 + e2) / (k1 + k2)
         se0 = math.sqrt(pooled * (1 - pooled) * (1 / k1 + 1 / k2))
         z = rd / se0 if se0 > 0 else math.nan
+        if not se0 > 0:
+            warnings.warn(
+                f"no events, or only events, in both groups (events1={e1}, n1={k1}, events2={e2}, n2={k2}): the "
+                "score test is undefined, so the p-value is NaN (R prop.test: NA with a warning).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return EstimateResult(
             estimate=float(rd),
             ci_low=low,
@@ -756,7 +784,12 @@ def rate_difference(
     e1, t1, e2, t2 = _rates_iv(events1, exposure1, events2, exposure2)
     cl = _v.check_confidence_level(confidence_level)
     alt = _v.check_alternative(alternative)
-    var = e1 / t1**2 + e2 / t2**2
+    var = (e1 / t1) / t1 + (e2 / t2) / t2  # not e1 / t1**2: t1**2 underflows to 0 for t1 < 1e-154
+    if not math.isfinite(var):
+        raise ValueError(
+            f"`exposure1` ({t1!r}) or `exposure2` ({t2!r}) is so small that the rate difference's variance "
+            "overflows; give exposures in patient-years."
+        )
     if var == 0:
         raise ValueError("no events in either group (events1=0, events2=0): the rate difference has SE 0.")
     return _wald_result(

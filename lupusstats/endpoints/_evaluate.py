@@ -39,7 +39,10 @@ def as_arrays(source: Any, *, group: str = C.ARM, patients: Any = None) -> Visit
         return visit_arrays(source.visits, patients=use_patients, group=group)
     if isinstance(source, pd.DataFrame):
         return visit_arrays(source, patients=patients, group=group)
-    raise TypeError(f"the visits must be a Cohort, a visits DataFrame or VisitArrays, got {type(source).__name__}.")
+    raise TypeError(
+        "the visits (`visits`, or `cohort`) must be a Cohort, a visits DataFrame or VisitArrays, "
+        f"got {type(source).__name__}."
+    )
 
 
 def all_met(criteria: dict[str, np.ndarray]) -> np.ndarray:

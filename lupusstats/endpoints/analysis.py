@@ -712,6 +712,11 @@ def responder_gee(
     others = [i for i in range(len(levels)) if i != ref]
     Z, _ = _design_columns(name, long_table, cov_names, "covariate")
     weeks = long_table[time].to_numpy(dtype=float)
+    if not np.isfinite(weeks).all():
+        raise ValueError(
+            f"time column `{time}` of `{name}` must hold finite numbers (weeks), "
+            f"got {weeks[~np.isfinite(weeks)][:3].tolist()}."
+        )
     visits = np.unique(weeks)
     wave = np.searchsorted(visits, weeks)
     T = (
@@ -740,7 +745,13 @@ def responder_gee(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(all="ignore"):
-            fit = model.fit(maxiter=500, ctol=1e-10, ddof_scale=0, cov_type="robust")
+            try:
+                fit = model.fit(maxiter=500, ctol=1e-10, ddof_scale=0, cov_type="robust")
+            except (ValueError, np.linalg.LinAlgError) as err:  # statsmodels' own, naming no column
+                raise ValueError(
+                    f"the GEE fit of `{name}` failed ({err}); with correlation={correlation!r} check that the "
+                    f"visits (`{time}`) are on one schedule, or use correlation='independence'."
+                ) from None
     converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
     params, bse = np.asarray(fit.params), np.asarray(fit.bse)
     alpha = float(np.ravel(cs.dep_params)[0]) if correlation != "independence" else math.nan

@@ -467,6 +467,7 @@ def short_answer(*, confidence_level: float = 0.95) -> str:
     >>> "in 8 distinct patients" in short_answer()
     True
     """
+    confidence_level = _v.check_confidence_level(confidence_level)
     cart = cart_drug_free_remission()
     rct = msc_randomised(confidence_level=confidence_level)
     single = msc_single_arm_reports()
@@ -577,6 +578,7 @@ def certainty_table(*, confidence_level: float = 0.95) -> pd.DataFrame:
     """
     import pandas as pd
 
+    confidence_level = _v.check_confidence_level(confidence_level)
     level = f"{100 * confidence_level:g}%"
     rows = []
 

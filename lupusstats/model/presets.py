@@ -1218,7 +1218,7 @@ def preset(name: str, **changes: Any) -> Scenario:
     if not isinstance(name, str):
         raise TypeError(f"`name` must be a string, one of {sorted(_PRESETS)}, got {name!r}.")
     if name not in _PRESETS:
-        raise ValueError(f"unknown preset {name!r}; known presets: {sorted(_PRESETS)}.")
+        raise ValueError(f"`name` must be a known preset, got {name!r}; known presets: {sorted(_PRESETS)}.")
     scenario = _PRESETS[name]()
     return scenario.replace(**changes) if changes else scenario
 

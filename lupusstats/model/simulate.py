@@ -581,6 +581,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, v
     n_trials = _v.check_int("n_trials", n_trials, minimum=1)
     if not isinstance(visits, bool):
         raise TypeError(f"`visits` must be True or False, got {visits!r}.")
+    _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     d = _draw(scenario, n_trials, rng)
     visit_arrays = None
@@ -639,6 +640,7 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     import pandas as pd
 
     scenario = _check_scenario(scenario)
+    _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     d = _draw(scenario, 1, rng)
     code = d["code"]

@@ -614,6 +614,9 @@ class ProportionSampleSizeResult(ResultBase):
         return pd.DataFrame([row])
 
 
+_MAX_N_PER_ARM = 10**8  # beyond it the search below is slow and the answer meaningless (no trial is that large)
+
+
 def sample_size_proportions(
     p_treated: float,
     *,
@@ -682,6 +685,11 @@ def sample_size_proportions(
         diff, qr, target, ratio=1.0 / alloc, alpha=a, alternative=_inf.statsmodels_alternative(alternative)
     )
     n0 = max(2, math.ceil(float(nobs_treated) / alloc - 1e-9))
+    if not n0 <= _MAX_N_PER_ARM:  # also NaN: a difference in the last digits (a float32 input, say)
+        raise ValueError(
+            f"`p_treated` ({pt!r}) and `p_reference` differ by only {diff:.3g} after dropout: more than "
+            f"{_MAX_N_PER_ARM:.0e} patients per arm would be needed; check the proportions."
+        )
 
     def achieved(n):
         n1 = math.ceil(alloc * n - 1e-9)

@@ -79,6 +79,14 @@ def _grid_cell(payload):
     return res, formula
 
 
+def _grid_cell_kept(payload):
+    """:func:`_grid_cell`, with a failure returned as its message so that one cell cannot sink the grid."""
+    try:
+        return _grid_cell(payload)
+    except Exception as err:  # any failure of this cell's design: reported with the cell, the others go on
+        return None, f"{type(err).__name__}: {err}"
+
+
 def _row(res, formula):
     """The grid row of one cell, from its PowerResult."""
     return {
@@ -158,6 +166,17 @@ def power_grid(
         treatment-related deaths are not in the formula), ``endpoint``,
         ``model``, and last ``result``: the cell's :class:`PowerResult` (per-trial
         ``pvalues``, ``confidence_interval(level)``), the same on every backend.
+        A cell that fails (its design raises) does not stop the grid: its
+        numbers are NaN, its ``result`` None, a last column ``error`` (present
+        only then) holds the message, and a ``RuntimeWarning`` names the cells.
+
+    Raises
+    ------
+    RuntimeError
+        A worker process died (``BrokenProcessPool``: a script without the
+        ``if __name__ == "__main__":`` guard, or a worker killed when memory
+        ran out), or the Dask scheduler of `client` is not reachable; the
+        message says which and what to do.
 
     Examples
     --------
@@ -195,6 +214,7 @@ def power_grid(
     if n_workers is not None:
         n_workers = _v.check_int("n_workers", n_workers, minimum=1)
     cells = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
+    _v.check_rng(rng)
     streams = np.random.default_rng(rng).spawn(len(cells))
     options = {
         "arm": arm,
@@ -208,15 +228,31 @@ def power_grid(
         (scenario, cell, options, stream) for cell, stream in zip(cells, streams, strict=True)
     ]  # Scenario pickles
     outcomes = _run(payloads, backend, n_workers, client, progress)
+    failed = {i: o[1] for i, o in enumerate(outcomes) if o[0] is None}
+    empty = dict.fromkeys(("power", "mc_se", "ci_low", "ci_high", "n_trials", "n_undefined", "power_formula"), math.nan)
     frame = pd.DataFrame(
         [
-            {**{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()}, **_row(*o)}
-            for c, o in zip(cells, outcomes, strict=True)
+            {
+                **{k: (v if not isinstance(v, list) else tuple(v)) for k, v in c.items()},
+                **(empty if i in failed else _row(*o)),
+            }
+            for i, (c, o) in enumerate(zip(cells, outcomes, strict=True))
         ]
     )
     frame["endpoint"] = endpoint
     frame["model"] = model
-    frame["result"] = pd.Series([res for res, _ in outcomes], index=frame.index, dtype=object)
+    frame["result"] = pd.Series([o[0] for o in outcomes], index=frame.index, dtype=object)
+    if failed:
+        import warnings
+
+        frame["error"] = [failed.get(i, "") for i in range(len(cells))]
+        shown = "; ".join(f"cell {cells[i]}: {msg}" for i, msg in list(failed.items())[:5])
+        warnings.warn(
+            f"power_grid: {len(failed)} of {len(cells)} cell(s) failed and have NaN power (column `error`); "
+            f"the other cells are complete. {shown}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return frame
 
 
@@ -231,7 +267,7 @@ def _grid_values(name, values):
 
 def _run(payloads, backend, n_workers, client, progress):
     if backend == "serial":
-        it: Iterator[Any] = map(_grid_cell, payloads)
+        it: Iterator[Any] = map(_grid_cell_kept, payloads)
         if progress:
             from tqdm.auto import tqdm
 
@@ -240,17 +276,21 @@ def _run(payloads, backend, n_workers, client, progress):
     if backend == "processes":
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         workers = n_workers or os.cpu_count() or 1
         # "spawn"/"forkserver" avoid forking a process that may hold threads (BLAS, Jupyter)
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-            it = pool.map(_grid_cell, payloads)
-            if progress:
-                from tqdm.auto import tqdm
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+                it = pool.map(_grid_cell_kept, payloads)
+                if progress:
+                    from tqdm.auto import tqdm
 
-                it = tqdm(it, total=len(payloads), desc="power_grid", unit="cell")
-            return list(it)
+                    it = tqdm(it, total=len(payloads), desc="power_grid", unit="cell")
+                return list(it)
+        except BrokenProcessPool:
+            raise RuntimeError(_broken_pool_message(method)) from None
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -258,12 +298,41 @@ def _run(payloads, backend, n_workers, client, progress):
     if client is not None:
         if not isinstance(client, Client):
             raise TypeError(f"`client` must be a dask.distributed.Client, got {type(client).__name__}.")
-        futures = client.map(_grid_cell, payloads, pure=False)
-        return client.gather(futures)
+        try:
+            futures = client.map(_grid_cell_kept, payloads, pure=False)
+            return client.gather(futures)
+        except (OSError, TimeoutError) as err:  # CommClosedError is an OSError
+            address = getattr(getattr(client, "scheduler", None), "address", None) or "(unknown address)"
+            raise RuntimeError(
+                f"power_grid(backend='dask'): the Dask scheduler {address} is not reachable ({type(err).__name__}: "
+                f"{err}). Start the scheduler and its workers (or a LocalCluster) and pass a connected Client, "
+                "or use backend='processes' to run on this machine."
+            ) from None
     workers = n_workers or os.cpu_count() or 1
     with (
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as own,
     ):
-        futures = own.map(_grid_cell, payloads, pure=False)
+        futures = own.map(_grid_cell_kept, payloads, pure=False)
         return own.gather(futures)
+
+
+def _broken_pool_message(method):
+    """What a BrokenProcessPool means for power_grid, and what to do."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    guard = (
+        f' The usual cause from a script ({script}): the call is not under `if __name__ == "__main__":`. '
+        f"With the {method!r} start method every worker imports the script, so put the code that calls "
+        "power_grid inside that block."
+        if script
+        else ""
+    )
+    return (
+        "power_grid(backend='processes'): a worker process died before finishing its cells (BrokenProcessPool)."
+        + guard
+        + " A worker can also be killed by the system when memory runs out: use fewer `n_workers`, fewer "
+        "`n_trials` per cell, or backend='serial'. No results were kept from this run; nothing was written."
+    )

@@ -296,6 +296,7 @@ def simulate_power(
     n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
     cl = _v.check_confidence_level(confidence_level)
     sc2, arm = _two_arm(scenario, arm)
+    _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     p, est = _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress)
     return _power_result(p, est, n_trials, endpoint, model, arm, sc2.arm_names[0], alpha, alternative, cl)
@@ -582,6 +583,7 @@ def simulate_sample_size(
     cl = _v.check_confidence_level(confidence_level)
     sc2, arm = _two_arm(scenario, arm)
     ratio = sc2.n_per_arm[1] / sc2.n_per_arm[0]
+    _v.check_rng(rng)
     root = np.random.default_rng(rng)
     if n_start is None:
         n_start = 50

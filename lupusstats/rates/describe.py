@@ -144,6 +144,9 @@ def _mean_model(patients, count, exposure, group, covariates):
     return y, t, X, list(range(1, 1 + len(others)))
 
 
+_MAX_TABLE_COUNT = 10_000  # rows of the count_frequencies table; flare counts per patient are far below
+
+
 def count_frequencies(
     patients: pd.DataFrame,
     *,
@@ -196,6 +199,11 @@ def count_frequencies(
     from scipy import stats
 
     y, t, X, arm_cols = _mean_model(patients, count, exposure, group, covariates)
+    if y.size and int(y.max()) > _MAX_TABLE_COUNT:
+        raise ValueError(
+            f"the largest count in `patients[{count!r}]` is {int(y.max())}: a table of every count from 0 to it "
+            f"is too long to show (limit {_MAX_TABLE_COUNT}); check the column holds flare counts."
+        )
     fit = fit_rates(y[None], t[None], X, model="negbin", arm_cols=arm_cols)
     k = np.arange(int(y.max()) + 1)
     mu_p, mu, a = fit.mu_poisson[0], fit.mu[0], float(fit.alpha[0])
@@ -274,9 +282,9 @@ def mean_cumulative_function(
         bad = fk[idx < 0][:5].tolist()
         raise ValueError(f"`flares` has {int((idx < 0).sum())} flare(s) of patients not in `patients`, e.g. {bad}.")
     fu = _v.as_positive_array(
-        f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan), ndim=1
+        f"patients[{exposure!r}]", _v.column_as_float(f"patients[{exposure!r}]", patients[exposure]), ndim=1
     )
-    ft = _v.as_float_array(f"flares[{time!r}]", flares[time].to_numpy(dtype=float, na_value=np.nan), ndim=1)
+    ft = _v.as_float_array(f"flares[{time!r}]", _v.column_as_float(f"flares[{time!r}]", flares[time]), ndim=1)
     if (ft < 0).any() or (ft > fu[idx] * (1 + 1e-12)).any():
         raise ValueError(f"flare times must lie in [0, follow-up]; {int(((ft < 0) | (ft > fu[idx])).sum())} do not.")
     codes, levels = _group_codes(patients, group)

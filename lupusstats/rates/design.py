@@ -20,10 +20,11 @@ def _group_codes(patients, group):
 
 
 def _counts_exposure(patients, count, exposure):
-    y = _v.as_count_array(f"patients[{count!r}]", patients[count].to_numpy(dtype=float, na_value=np.nan), ndim=1)
+    y = _v.as_count_array(f"patients[{count!r}]", _v.column_as_float(f"patients[{count!r}]", patients[count]), ndim=1)
     t = _v.as_positive_array(
-        f"patients[{exposure!r}]", patients[exposure].to_numpy(dtype=float, na_value=np.nan), ndim=1
+        f"patients[{exposure!r}]", _v.column_as_float(f"patients[{exposure!r}]", patients[exposure]), ndim=1
     )
+    _v.check_count_limit(f"patients[{count!r}]", y)
     return y, t
 
 

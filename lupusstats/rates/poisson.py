@@ -341,6 +341,15 @@ def rate_ratio_test(
     rate1, rate2 = x1 / t1, x2 / t2
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = float(np.float64(rate1) / np.float64(rate2))
+    if n == 0:
+        import warnings
+
+        warnings.warn(
+            "no events in either group (`events1` = `events2` = 0): the rate ratio 0/0 is undefined, so the "
+            "estimate is NaN (as R poisson.test).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     se = math.sqrt(1.0 / x1 + 1.0 / x2) if x1 > 0 and x2 > 0 else math.inf
     common: dict[str, Any] = dict(  # the fields both results share, of several types
         events1=x1,

@@ -393,6 +393,7 @@ def compare_rates_batch(
     alternative = _v.check_alternative(alternative)
     cl = _v.check_confidence_level(confidence_level)
     y = _v.as_count_array("n_flares", n_flares, ndim=2)
+    _v.check_count_limit("n_flares", y)
     t = _v.as_positive_array("exposure", exposure, ndim=2)
     _v.check_same_shape(n_flares=y, exposure=t)
     T, n = y.shape

@@ -258,6 +258,7 @@ def compare_severity(
     ref = _resolve_reference(reference, groups)
     if len(groups) < 2:
         raise ValueError(f"need at least two arms to compare, got {groups}.")
+    _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     others = [g for g in groups if g != ref]
     streams = rng.spawn(len(others))

@@ -333,6 +333,13 @@ def mann_whitney(
     a = np.bincount(cx, minlength=K).astype(float)
     b = np.bincount(cy, minlength=K).astype(float)
     W, _z, pval = _o.mann_whitney_from_counts(a, b, correction=correction, alternative=alternative)
+    if not np.isfinite(pval):
+        warnings.warn(
+            "every observation of `x` and `y` is tied (one level), so the Mann-Whitney statistic has zero "
+            "variance: the p-value is NaN (R wilcox.test gives NA).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     r = _o.superiority_from_counts(a[None, :] * 0 + np.eye(K)[cx], np.eye(K)[cy], clustered=False)
     p, se = float(r["p"]), math.sqrt(float(r["var"]))
     ci_args = (p, se, math.inf, alternative, 1.0, 0.0, 0.0, 1.0)
@@ -565,6 +572,7 @@ def contingency_test(
         p = _o.fisher_exact_two_rows(work) if work is not None else None
         label = f"Fisher exact ({arr.shape[0]} x {arr.shape[1]}, full enumeration)"
         if p is None:
+            _v.check_rng(rng)
             rng = np.random.default_rng(rng)
             dist = stats.random_table(arr.sum(axis=1), arr.sum(axis=0))
             sims = dist.rvs(size=n_resamples, random_state=rng)

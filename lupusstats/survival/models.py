@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Hashable
 from typing import TYPE_CHECKING
 
@@ -339,6 +340,13 @@ def rmst_difference(
     ci_args = (diff, se, False)
     low, high = _normal_interval(cl, *ci_args)
     z = diff / se if se > 0 else math.nan
+    if not se > 0:
+        warnings.warn(
+            f"no events before `tau` = {tau:g} in either group: both restricted means equal tau with zero "
+            "variance, so the test is undefined (p-value NaN).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return RMSTResult(
         estimate=diff,
         ci_low=low,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,8 +76,8 @@ def time_to_first_flare(
         raise TypeError(f"`severe` must be True or False, got {severe!r}.")
     column = first_severe_flare if severe else first_flare
     _v.check_columns("patients", patients, [group, exposure, column])
-    fu = _v.as_positive_array(exposure, patients[exposure].to_numpy(dtype=float), ndim=1)
-    first = _v.as_float_array(column, patients[column].to_numpy(dtype=float), ndim=1, allow_nan=True)
+    fu = _v.as_positive_array(exposure, _v.column_as_float(exposure, patients[exposure]), ndim=1)
+    first = _v.as_float_array(column, _v.column_as_float(column, patients[column]), ndim=1, allow_nan=True)
     event = ~np.isnan(first)
     if (first[event] < 0).any():
         raise ValueError(f"`{column}` must be >= 0, got {first[event][first[event] < 0][:5].tolist()}.")
@@ -339,6 +340,12 @@ def logrank(time: npt.ArrayLike, event: npt.ArrayLike, group: npt.ArrayLike) -> 
     rank = int(np.linalg.matrix_rank(V, tol=1e-10 * max(1.0, float(np.abs(V).max()))))
     if rank == 0:
         stat, df, p = 0.0, 0, math.nan
+        warnings.warn(
+            "no event happened while patients of two groups were at risk, so the log-rank test has no "
+            "information: the p-value is NaN.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     else:
         stat = float(diff @ np.linalg.pinv(V, rcond=1e-10) @ diff)
         df = rank
