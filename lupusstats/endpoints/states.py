@@ -308,11 +308,11 @@ def ever_sustained(
     (array([ True]), array([False]))
     """
     weeks = _v.check_int("sustained_weeks", sustained_weeks, minimum=0)
-    state = np.asarray(state, dtype=bool) & np.asarray(arrays.attended, dtype=bool)
+    held: np.ndarray = np.asarray(state, dtype=bool) & np.asarray(arrays.attended, dtype=bool)
     last = arrays.n_visits - 1 if by_week is None else arrays.week_index(by_week)
     out = np.zeros(arrays.shape, dtype=bool)
     for visit in range(last + 1):
-        out |= _sustained(state, arrays, np.full(arrays.shape, visit), 1, weeks) & state[..., visit]
+        out |= _sustained(held, arrays, np.full(arrays.shape, visit), 1, weeks) & held[..., visit]
     return out
 
 
