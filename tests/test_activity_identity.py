@@ -149,6 +149,8 @@ def _same(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
         ("bliss52", {"n_per_arm": 1}, 3, 2),
         ("pinned", {}, 4, 3),
         ("pinned_2weekly", {}, 4, 4),
+        ("pinned_odd_weights", {}, 6, 5),
+        ("pinned_huge_increase", {}, 3, 6),
     ],
 )
 def test_equals_the_reference(preset, changes, n_trials, seed):
@@ -156,9 +158,19 @@ def test_equals_the_reference(preset, changes, n_trials, seed):
         sc = _pinned_scenario()
         if preset == "pinned_2weekly":
             sc = sc.replace(activity=sc.activity.replace(visit_weeks=2))
+        if preset == "pinned_odd_weights":  # non-integer weights (rounding order) and a domain never active
+            sc = sc.replace(
+                activity=sc.activity.replace(
+                    domain_points=(0.7, 1.3, 2.9, 3.1, 0.4, 5.5, 1.1),
+                    domain_prevalence=(0.0, 0.3, 0.1, 0.2, 0.0, 0.05, 0.01),
+                    visit_weeks=3,
+                )
+            )
     else:
         sc = ls.preset(preset, **changes)
     inputs = _inputs(sc, n_trials, seed)
+    if preset == "pinned_huge_increase":  # SLEDAI points past the int16 range: the same wrap-around as before
+        inputs["flare_increase"] = inputs["flare_increase"] * 3000
     new = simulate_visits(sc, **inputs, rng=np.random.default_rng(seed))
     old = _reference_simulate_visits(sc, **inputs, rng=np.random.default_rng(seed))
     _same(new, old)

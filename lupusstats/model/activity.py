@@ -33,6 +33,8 @@ __all__ = ["visit_weeks"]
 
 #: BILAG-2004 column of each flare organ domain (ORGAN_DOMAINS order -> BILAG_DOMAINS index).
 _ORGAN_TO_BILAG_INDEX = np.array([C.BILAG_DOMAINS.index(C.ORGAN_TO_BILAG[o]) for o in C.ORGAN_DOMAINS])
+#: Points per domain below which the int16 sum over the domains cannot overflow.
+_SAFE16 = np.iinfo(np.int16).max // len(C.ORGAN_DOMAINS)
 #: Organ domains whose activity is "major organ" activity in LLDAS (renal, CNS, cardiopulmonary; fever is
 #: in the constitutional domain).
 _MAJOR = np.array([o in ("renal", "neuropsychiatric", "cardiopulmonary", "constitutional") for o in C.ORGAN_DOMAINS])
@@ -89,47 +91,72 @@ def simulate_visits(
     weeks = visit_weeks(scenario)
     n_visits = weeks.size
     n_dom = len(C.ORGAN_DOMAINS)
+    n_cells = frailty.size
     dt = act.visit_weeks * _WEEK
+    # Layout: the organ domains are the FIRST axis of every per-domain array (domain-major,
+    # (n_dom, *shape)), so that "any domain", "worst domain" and "sum over domains" reduce over 7
+    # contiguous rows instead of numpy's slow reductions over a short last axis.  Random draws keep
+    # the (*shape, n_dom) shape of the model's definition (the same calls in the same order: the
+    # output is bit-identical to the domain-last code, tests/test_activity_identity.py); their
+    # comparisons are made in that layout and the boolean result is transposed.
 
-    # Flares into (visit, domain) cells: a flare in (w[k-1], w[k]] shows at visit k.
+    def by_domain(a: np.ndarray) -> np.ndarray:
+        """(*shape, n_dom) -> contiguous (n_dom, *shape)."""
+        return np.ascontiguousarray(np.moveaxis(a, -1, 0))
+
+    # Flares by the visit they show at: a flare in (w[k-1], w[k]] shows at visit k.  They are applied
+    # sparsely, visit by visit, to the flat (domain, trial, patient) cell of the state arrays; `bounds`
+    # delimits each visit's flares (a stable radix sort on the small visit number).
     k = np.ceil(flare_time / dt - 1e-9).astype(np.int64)
     keep = (k >= 1) & (k < n_visits)
-    cell = (flare_index[keep] * n_visits + k[keep]) * n_dom + flare_organ[keep]
-    flare_sev = np.zeros((*shape, n_visits, n_dom), dtype=np.int8)  # 0 none, 1 mild, 2 moderate, 3 severe
-    np.maximum.at(flare_sev.reshape(-1), cell, (flare_severity[keep] + 1).astype(np.int8))
-    flare_pts = np.zeros((*shape, n_visits, n_dom), dtype=np.int16)
-    np.add.at(flare_pts.reshape(-1), cell, flare_increase[keep].astype(np.int16))
+    order = np.argsort(k[keep].astype(np.int16 if n_visits < 2**15 else np.int64), kind="stable")
+    f_patient = flare_index[keep][order]
+    f_cell = flare_organ[keep][order] * n_cells + f_patient
+    f_severity = flare_severity[keep][order]
+    f_increase = flare_increase[keep][order].astype(np.int16)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(k[keep], minlength=n_visits))])
 
     # Baseline: serology, active domains, their grades and SLEDAI points.
     sero = 2 * (rng.random(shape) < act.serology_prevalence[0]) + 2 * (rng.random(shape) < act.serology_prevalence[1])
     sero = np.minimum(sero, baseline_sledai - baseline_sledai % 2)  # serology items score 2 each
     clinical0 = baseline_sledai - sero
     prev = np.asarray(act.domain_prevalence)
-    active = rng.random((*shape, n_dom)) < prev
+    active = by_domain(rng.random((*shape, n_dom)) < prev)
     # A patient with clinical activity but no domain drawn active gets one, chosen with
     # probability proportional to the prevalences (exponential race).
     race = rng.standard_exponential((*shape, n_dom))
-    with np.errstate(divide="ignore"):
-        first = np.argmin(race / prev, axis=-1)
-    none = (clinical0 > 0) & ~active.any(axis=-1)
-    active[none, first[none]] = True
-    active &= (clinical0 > 0)[..., None]
-    weight = np.asarray(act.domain_points) * active
-    total = weight.sum(axis=-1, keepdims=True)
+    none = (clinical0 > 0) & ~np.logical_or.reduce(active, axis=0)
+    if none.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            first = np.argmin(race[none] / prev, axis=-1)
+        active[(first, *np.nonzero(none))] = True
+    active &= clinical0 > 0
+    # the clinical SLEDAI shared among the active domains in proportion to their points: the running
+    # sum of the weights over the domains (the order of the domain-last code's cumsum), rounded and
+    # differenced; row by row, so that each step works on one (trial, patient) array
+    cum_weights = [act.domain_points[0] * active[0]]
+    for d in range(1, n_dom):
+        cum_weights.append(cum_weights[-1] + act.domain_points[d] * active[d])
+    total = cum_weights[-1]
+    no_share = total == 0  # no active domain: 0 / 0, the only non-finite case (nan_to_num made it 0)
+    points = np.empty((n_dom, *shape), dtype=np.int16)
+    previous = np.zeros(shape, dtype=np.int16)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cum = np.rint(clinical0[..., None] * np.cumsum(weight, axis=-1) / total)
-    cum = np.nan_to_num(cum).astype(np.int16)
-    points = np.diff(cum, axis=-1, prepend=np.int16(0)).astype(np.int16)
-    grade = np.where(
-        active,
-        np.where(rng.random((*shape, n_dom)) < act.grade_a_share, _A, _B),
-        np.where(rng.random((*shape, n_dom)) < prev, _D, _E),
-    ).astype(np.int8)
+        for d, cum_weight in enumerate(cum_weights):
+            cum = np.rint(clinical0 * cum_weight / total)
+            cum[no_share] = 0.0
+            cum16 = cum.astype(np.int16)
+            points[d] = cum16 - previous
+            previous = cum16
+    is_active = rng.random((*shape, n_dom)) < act.grade_a_share
+    is_d = rng.random((*shape, n_dom)) < prev
+    # active: A if drawn so, else B; inactive: D if drawn so, else E (the codes are consecutive)
+    grade = np.where(active, np.int8(_B) - by_domain(is_active), np.int8(_E) - by_domain(is_d)).astype(np.int8)
 
     # Per-patient improvement probability per visit interval.
     ratio = np.array([a.activity_response_ratio for a in scenario.arms])[code]
     hazard = act.improvement_rate * ratio * frailty ** (-act.response_frailty_power)
-    p_improve = (-np.expm1(-hazard * dt))[..., None]
+    p_improve = -np.expm1(-hazard * dt)
     p_inactive = -math.expm1(-act.inactive_rate * dt)
 
     # Glucocorticoids and other drugs at baseline.
@@ -140,80 +167,140 @@ def simulate_visits(
     dose = np.minimum(np.round(dose / 2.5) * 2.5, act.flare_prednisone_mg[2]) * on_gc
     on_is = rng.random(shape) < act.immunosuppressant_use
     on_am = rng.random(shape) < act.antimalarial_use
-    rescue = np.zeros(shape, dtype=bool)
 
-    # Per-visit outputs are filled visit-major (contiguous slices), then moved to the last axis.
+    # Outputs.  Those that change at every visit are written visit by visit: the float ones into
+    # visit-major grids (contiguous rows, moved to the last axis at the end), the small integer and
+    # boolean ones straight into their (trial, patient, visit) place.  The BILAG grades go into a
+    # (visit, BILAG domain, trial * patient) grid that one 2-D transpose turns into (trial, patient,
+    # visit, BILAG domain).  Rescue is recorded as the visit it starts at.
     grid = (n_visits, *shape)
-    sledai = np.empty(grid, dtype=np.int16)
-    clinical_out = np.empty(grid, dtype=np.int16)
+    final = (*shape, n_visits)
+    sledai = np.empty(final, dtype=np.int16)
+    clinical_out = np.empty(final, dtype=np.int16)
     pga_out = np.empty(grid)
     dose_out = np.empty(grid)
-    is_out = np.empty(grid, dtype=bool)
-    rescue_out = np.empty(grid, dtype=bool)
-    major_out = np.empty(grid, dtype=bool)
-    new_out = np.zeros(grid, dtype=bool)
-    bilag = np.full((n_visits, *shape, len(C.BILAG_DOMAINS)), _E, dtype=np.int8)
-    flare_sev = np.moveaxis(flare_sev, -2, 0).copy()  # (visit, trial, patient, domain)
-    flare_pts = np.moveaxis(flare_pts, -2, 0).copy()
+    major_out = np.empty(final, dtype=bool)
+    new_out = np.zeros(final, dtype=bool)
+    n_bilag = len(C.BILAG_DOMAINS)
+    bilag_grid = np.full((n_visits, n_bilag, n_cells), _E, dtype=np.int8)
+    # ORGAN_DOMAINS -> BILAG_DOMAINS as runs of consecutive rows (organ rows lo:hi -> BILAG rows at:at + hi - lo)
+    runs = [(0, 1, int(_ORGAN_TO_BILAG_INDEX[0]))]
+    for i, b in enumerate(_ORGAN_TO_BILAG_INDEX[1:], start=1):
+        if b == runs[-1][2] + i - runs[-1][0]:
+            runs[-1] = (runs[-1][0], i + 1, runs[-1][2])
+        else:
+            runs.append((i, i + 1, int(b)))
+    rescue_visit = np.full(shape, n_visits, dtype=np.int64)
     step_up = act.flare_prednisone_mg
-    pga_noise = act.pga_sd * rng.standard_normal(grid)
+    dose_step = np.array([0.0, *step_up[:2], 0.0])
+    pga_noise = rng.standard_normal(grid)
+    pga_noise *= act.pga_sd  # in place: the same products as act.pga_sd * draws
+    major_rows = [int(i) for i in np.flatnonzero(_MAJOR)]
+    sero16 = sero.astype(np.int16)  # 0, 2 or 4
 
-    def record(v: int) -> None:
-        clinical = points.sum(axis=-1)
-        clinical_out[v] = clinical
-        sledai[v] = clinical + sero
-        any_a = (grade == _A).any(axis=-1)
-        pga = act.pga_intercept + act.pga_per_point * clinical + act.pga_per_grade_a * any_a + pga_noise[v]
-        pga_out[v] = np.clip(np.round(pga, 1), 0.0, 3.0) + 0.0  # + 0.0: no negative zero
+    def record(v: int, active: np.ndarray, any_a: np.ndarray) -> None:
+        # clinical SLEDAI: the sum over the domain rows, in int16 when no sum can overflow it (the
+        # stored SLEDAI is int16 anyway; the PGA needs the exact value)
+        if points.min() >= -_SAFE16 and points.max() <= _SAFE16:
+            clinical = points[0] + points[1]
+            for row in points[2:]:
+                clinical += row
+        else:
+            clinical = np.add.reduce(points, axis=0, dtype=np.int64)
+        clinical_out[..., v] = clinical
+        sledai[..., v] = clinical + sero16
+        # PGA: ((intercept + per_point * clinical) + per_grade_a * any_a) + noise, in that order
+        pga = np.multiply(clinical, act.pga_per_point)
+        pga += act.pga_intercept
+        pga += act.pga_per_grade_a * any_a
+        pga += pga_noise[v]
+        np.round(pga, 1, out=pga)
+        np.clip(pga, 0.0, 3.0, out=pga)
+        np.add(pga, 0.0, out=pga_out[v])  # + 0.0: no negative zero
         dose_out[v] = dose
-        is_out[v] = on_is
-        rescue_out[v] = rescue
-        active_now = grade <= _B
-        major_out[v] = (active_now & _MAJOR).any(axis=-1)
-        bilag[v][..., _ORGAN_TO_BILAG_INDEX] = grade
+        major = active[major_rows[0]].copy()
+        for row in major_rows[1:]:
+            major |= active[row]
+        major_out[..., v] = major
+        target = bilag_grid[v]
+        for lo, hi, at in runs:
+            target[at : at + hi - lo] = grade[lo:hi].reshape(hi - lo, -1)
 
-    record(0)
+    active = grade <= _B
+    record(0, active, np.logical_or.reduce(grade == _A, axis=0))
+    # p_improve repeated over the domains, so that the draws are compared in one contiguous pass
+    p_improve_flat = np.repeat(p_improve.reshape(-1), n_dom)
+    grade_flat, points_flat = grade.reshape(-1), points.reshape(-1)  # views
+    constitutional = grade[_CONSTITUTIONAL].reshape(-1)  # a view
+    marker = np.zeros(grade.size, dtype=bool)  # scratch, all False between visits
     for v in range(1, n_visits):
-        was_active = grade <= _B
+        was_active = active
         # improvement over the interval (A -> B, B -> C; points clear at C), then C -> D
-        improve = was_active & (rng.random((*shape, n_dom)) < p_improve)
-        grade = grade + improve
-        points = points * ~(improve & (grade == _C))
-        to_d = (grade == _C) & ~improve & (rng.random((*shape, n_dom)) < p_inactive)
-        grade = grade + to_d
-        # flares in the interval: severe -> A, mild or moderate -> B (+ constitutional B if moderate)
-        fs = flare_sev[v]
-        flared = fs > 0
-        grade = np.minimum(grade, np.where(fs == 3, _A, np.where(flared, _B, _E))).astype(np.int8)
-        points = points + flare_pts[v]
-        moderate = (fs == 2).any(axis=-1)
-        grade[..., _CONSTITUTIONAL] = np.minimum(grade[..., _CONSTITUTIONAL], np.where(moderate, _B, _E))
-        new_out[v] = (flared | ((grade <= _B) & ~was_active)).any(axis=-1)
+        draw = rng.random((*shape, n_dom)).reshape(-1) < p_improve_flat
+        improve = by_domain(draw.reshape(*shape, n_dom))
+        improve &= was_active
+        grade += improve
+        is_c = grade == _C
+        np.multiply(points, ~(improve & is_c), out=points)
+        to_d = by_domain(rng.random((*shape, n_dom)) < p_inactive)
+        to_d &= is_c
+        to_d &= ~improve
+        grade += to_d
+        # flares in the interval: severe -> A, mild or moderate -> B (+ constitutional B if moderate);
+        # written mildest first so that a severe flare in the same cell wins
+        lo, hi = bounds[v], bounds[v + 1]
+        cells, sev, patients = f_cell[lo:hi], f_severity[lo:hi], f_patient[lo:hi]
+        severe = sev == 2
+        mild_moderate = cells[~severe]
+        grade_flat[mild_moderate] = np.minimum(grade_flat[mild_moderate], _B)
+        grade_flat[cells[severe]] = _A
+        np.add.at(points_flat, cells, f_increase[lo:hi])
+        # the constitutional domain follows a cell whose worst flare is moderate (a moderate and a
+        # severe flare in one cell make a severe cell): mark moderate cells, unmark severe ones
+        moderate = sev == 1
+        moderate_cells = cells[moderate]
+        marker[moderate_cells] = True
+        marker[cells[severe]] = False
+        moderate_patients = patients[moderate][marker[moderate_cells]]
+        marker[moderate_cells] = False
+        constitutional[moderate_patients] = np.minimum(constitutional[moderate_patients], _B)
+        worst = np.zeros(n_cells, dtype=np.int8)  # 0 none, 1 mild, 2 moderate, 3 severe
+        for level in range(3):
+            worst[patients[sev == level]] = level + 1
+        active = grade <= _B
+        new = np.logical_or.reduce(active & ~was_active, axis=0)
+        new.reshape(-1)[patients] = True
+        new_out[..., v] = new
         # glucocorticoids: raised at a flare (severe: to the severe level), tapered at quiet visits
-        worst = fs.max(axis=-1)
-        dose = np.where(worst == 3, np.maximum(dose, step_up[2]), dose + np.take([0.0, *step_up[:2], 0.0], worst))
-        quiet = ~new_out[v] & ~(grade == _A).any(axis=-1) & (dose > act.taper_floor_mg)
+        # (only patients who flared change: for the others worst is 0 and dose + 0.0 == dose)
+        dose_flat = dose.reshape(-1)
+        w, d = worst[patients], dose_flat[patients]
+        dose_flat[patients] = np.where(w == 3, np.maximum(d, step_up[2]), d + dose_step[w])
+        any_a = np.logical_or.reduce(grade == _A, axis=0)
+        quiet = ~new & ~any_a & (dose > act.taper_floor_mg)
         taper = quiet & (rng.random(shape) < act.taper_probability)
         dose = np.where(taper, np.maximum(dose - act.taper_step_mg, act.taper_floor_mg), dose)
-        rescued = (worst == 3) & (rng.random(shape) < act.rescue_probability)
-        rescue = rescue | rescued
-        on_is = on_is | rescued
-        record(v)
+        rescued = (worst.reshape(shape) == 3) & (rng.random(shape) < act.rescue_probability)
+        np.minimum(rescue_visit, v, out=rescue_visit, where=rescued)
+        record(v, active, any_a)
 
     def last(a: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.moveaxis(a, 0, len(shape)))
 
+    rescue = np.arange(n_visits) >= rescue_visit[..., None]
     out = {
-        "sledai": last(sledai),
-        "clinical_sledai": last(clinical_out),
+        "sledai": sledai,
+        "clinical_sledai": clinical_out,
         "pga": last(pga_out),
         "prednisone_mg": last(dose_out),
-        "on_immunosuppressant": last(is_out),
+        "on_immunosuppressant": rescue | on_is[..., None],
         "on_antimalarial": np.repeat(on_am[..., None], n_visits, axis=-1),
-        "rescue": last(rescue_out),
-        "major_organ_activity": last(major_out),
-        "new_activity": last(new_out),
-        "bilag": np.ascontiguousarray(np.moveaxis(bilag, 0, len(shape))),
+        "rescue": rescue,
+        "major_organ_activity": major_out,
+        "new_activity": new_out,
+        "bilag": np.ascontiguousarray(bilag_grid.reshape(n_visits * n_bilag, n_cells).T).reshape(
+            *shape, n_visits, n_bilag
+        ),
     }
     out["attended"] = weeks * _WEEK <= followup[..., None] + 1e-9
     out["week"] = weeks
