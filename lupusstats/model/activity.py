@@ -175,7 +175,6 @@ def simulate_visits(
     # visit, BILAG domain).  Rescue is recorded as the visit it starts at.
     grid = (n_visits, *shape)
     final = (*shape, n_visits)
-    sledai = np.empty(final, dtype=np.int16)
     clinical_out = np.empty(final, dtype=np.int16)
     pga_out = np.empty(grid)
     dose_out = np.empty(grid)
@@ -208,7 +207,6 @@ def simulate_visits(
         else:
             clinical = np.add.reduce(points, axis=0, dtype=np.int64)
         clinical_out[..., v] = clinical
-        sledai[..., v] = clinical + sero16
         # PGA: ((intercept + per_point * clinical) + per_grade_a * any_a) + noise, in that order
         pga = np.multiply(clinical, act.pga_per_point)
         pga += act.pga_intercept
@@ -289,7 +287,7 @@ def simulate_visits(
 
     rescue = np.arange(n_visits) >= rescue_visit[..., None]
     out = {
-        "sledai": sledai,
+        "sledai": clinical_out + sero16[..., None],  # int16 wrap-around as the int64 sum stored in int16
         "clinical_sledai": clinical_out,
         "pga": last(pga_out),
         "prednisone_mg": last(dose_out),
