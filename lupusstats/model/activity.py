@@ -181,7 +181,9 @@ def simulate_visits(
     major_out = np.empty(final, dtype=bool)
     new_out = np.zeros(final, dtype=bool)
     n_bilag = len(C.BILAG_DOMAINS)
-    bilag_grid = np.full((n_visits, n_bilag, n_cells), _E, dtype=np.int8)
+    bilag_grid = np.empty((n_visits, n_bilag, n_cells), dtype=np.int8)
+    unused = np.setdiff1d(np.arange(n_bilag), _ORGAN_TO_BILAG_INDEX)
+    bilag_grid[:, unused] = _E  # BILAG domains no flare organ maps to (filled once; the others at each visit)
     # ORGAN_DOMAINS -> BILAG_DOMAINS as runs of consecutive rows (organ rows lo:hi -> BILAG rows at:at + hi - lo)
     runs = [(0, 1, int(_ORGAN_TO_BILAG_INDEX[0]))]
     for i, b in enumerate(_ORGAN_TO_BILAG_INDEX[1:], start=1):
