@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +140,14 @@ def _value(batch: TrialBatch, target: Target) -> tuple[float, int, float | None]
         time = np.where(event, first, follow)
         group = np.where(in_arm[pair], target.arm, reference)
         other = reference if target.arm == batch.arm_names[0] else batch.arm_names[0]
+        if not (event[group == target.arm].any() and event[group == other].any()):
+            warnings.warn(
+                f"target {target.endpoint} ({target.arm}): an arm has no simulated flare, so the hazard ratio is "
+                "not estimable (NaN); simulate more patients (`n_per_arm`).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return math.nan, int(pair.sum()), math.nan
         hr = cox_hazard_ratio(time, event, group, reference=other, treatment=target.arm)
         return float(hr.estimate), int(pair.sum()), float(hr.estimate * hr.se)  # delta method
     if target.endpoint == "flare_rate":
@@ -387,7 +396,9 @@ def check_targets(
 
 def _preset_targets(name: str) -> tuple[dict[str, Target], list[Target]]:
     if name not in PRESET_TARGETS:
-        raise ValueError(f"no published targets for preset {name!r}; presets with targets: {sorted(PRESET_TARGETS)}.")
+        raise ValueError(
+            f"`name` {name!r} is not a preset with published targets; presets with targets: {sorted(PRESET_TARGETS)}."
+        )
     entry = PRESET_TARGETS[name]
     return dict(entry["fitted"]), list(entry["held_out"])  # type: ignore[call-overload]
 

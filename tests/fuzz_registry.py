@@ -962,6 +962,95 @@ def _registry() -> dict[str, Entry]:
             weight=0.03,
             promised=(),
         ),
+        "power_time_to_first_flare": Entry(
+            {"rate_ratio": real(0.2, 2.0)},
+            {
+                "n_per_arm": integer(2, 1000),
+                "baseline_rate": real(0.01, 10),
+                "followup_years": real(0.1, 5),
+                "dispersion": real(0.0, 5.0, cases={**SCALAR_CASES, "Poisson boundary": _const(0.0)}),
+                "alpha": prob(0.001, 0.2),
+                "alternative": alt(),
+            },
+            promised=(),
+        ),
+        "simulate_power_recurrent": Entry(
+            {"scenario": Arg(lambda d, c: scenario(), SCENARIO_CASES)},
+            {"n_trials": integer(2, 6, huge=False), "alpha": prob(0.001, 0.2), "rng": rng_arg()},
+            weight=0.03,
+            promised=(),
+        ),
+        "trial_tables": Entry(
+            {
+                "batch": Arg(lambda d, c: batch(), {"not a batch": _const({}), "None": _const(None)}),
+                "trial": integer(0, 5, huge=False),
+            },
+            {"rng": rng_arg()},
+            weight=0.1,
+            promised=(),
+        ),
+        "fit_scenario": Entry(
+            {
+                "scenario": fixed(ls.preset("bliss52"), {"not a Scenario": _const({}), "None": _const(None)}),
+                "pairs": fixed(
+                    {"activity.grade_a_share": ls.Target("baseline_bilag_a", "placebo", 0.19, 865)},
+                    {
+                        "empty": _const({}),
+                        "unknown parameter": _const(
+                            {"activity.bogus": ls.Target("baseline_bilag_a", "placebo", 0.19, 865)}
+                        ),
+                        "unknown arm": _const({"activity.grade_a_share": ls.Target("sri4", "nobody", 0.4, 10)}),
+                        "unreachable target": _const(
+                            {"activity.grade_a_share": ls.Target("baseline_bilag_a", "placebo", 1.5, 10)}
+                        ),
+                        "not a Target": _const({"activity.grade_a_share": 0.19}),
+                    },
+                ),
+            },
+            {"n_per_arm": integer(10, 60, huge=False), "rounds": integer(1, 2, huge=False), "rng": integer(0, 9)},
+            weight=0.02,
+            promised=(),
+        ),
+        "fit_preset": Entry(
+            {"name": fixed("withdrawal", {"unknown": _const("zz"), "no targets": _const("general_cohort")})},
+            {"n_per_arm": integer(10, 40, huge=False), "rounds": integer(1, 1, huge=False)},
+            weight=0.02,
+            promised=(),
+        ),
+        "check_targets": Entry(
+            {
+                "scenario": fixed(ls.preset("bliss52"), {"None": _const(None)}),
+                "targets": fixed(
+                    [ls.Target("sri4", "placebo", 0.436, 287)],
+                    {
+                        "empty": _const([]),
+                        "not a Target": _const([0.4]),
+                        "unknown arm": _const([ls.Target("sri4", "nobody", 0.4, 10)]),
+                    },
+                ),
+            },
+            {"n_per_arm": integer(10, 60, huge=False), "rng": rng_arg(), "confidence_level": level()},
+            weight=0.03,
+            promised=(),
+        ),
+        "preset_calibration": Entry(
+            {"name": fixed("withdrawal", {"unknown": _const("zz"), "no targets": _const("tulip2")})},
+            {"n_per_arm": integer(10, 60, huge=False), "rng": rng_arg()},
+            weight=0.03,
+            promised=(),
+        ),
+        "drug_free_remission_rates": Entry(
+            {"scenario": Arg(lambda d, c: scenario(), SCENARIO_CASES)},
+            {
+                "weeks": fixed([52], {"empty": _const([]), "not a visit": _const([53]), "text": _const("52")}),
+                "sustained_weeks": integer(0, 60, huge=False),
+                "allow_antimalarials": boolean(),
+                "n_per_arm": integer(1, 40, huge=False),
+                "rng": rng_arg(),
+            },
+            weight=0.05,
+            promised=(),
+        ),
         "power_grid": Entry(
             {"scenario": Arg(lambda d, c: scenario(), SCENARIO_CASES)},
             {
@@ -1023,6 +1112,7 @@ EXCLUDED: dict[str, str] = {
     "MEASURES": "constant (tuple of effect-size measures)",
     "RATE_MODELS": "constant (tuple of rate models)",
     "RESPONDER_ENDPOINTS": "constant (tuple of responder endpoints)",
+    "PRESET_TARGETS": "constant (published targets of the trial presets)",
     "VALIDATION_FAMILIES": "constant (tuple of validate_methods families)",
     "columns": "module of column-name constants",
     "plots": "module of plotting functions (matplotlib figures; tested in their own suites)",

@@ -80,7 +80,7 @@ def test_fit_errors():
         ls.fit_scenario(sc, {"activity.improvement_rate": ls.Target("sri4", "nobody", 0.4, 100)}, n_per_arm=200)
     with pytest.raises(AttributeError):
         ls.fit_scenario(sc, {"activity.bogus": ls.Target("sri4", "placebo", 0.4, 100)}, n_per_arm=200)
-    with pytest.raises(ValueError, match="no published targets"):
+    with pytest.raises(ValueError, match="not a preset with published targets"):
         ls.preset_calibration("general_cohort")
 
 

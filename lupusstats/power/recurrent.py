@@ -95,6 +95,7 @@ def trial_tables(batch: TrialBatch, trial: int, *, rng: RNGLike = None) -> tuple
     trial = _v.check_int("trial", trial, minimum=0)
     if trial >= batch.n_trials:
         raise ValueError(f"`trial` must be below the batch's {batch.n_trials} trials, got {trial}.")
+    _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     n = batch.n_flares[trial].astype(np.int64)
     follow = batch.followup_years[trial].astype(float)
