@@ -79,6 +79,7 @@ fuzz: $(STAMP)
 ## make figures: copy each notebook's main figure to docs/figures/ (used by the README)
 figures: $(STAMP)
 	$(BIN)/python docs/make_figures.py
+	$(BIN)/python docs/sync_readme.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -39,3 +39,18 @@ def test_readme_figures_exist():
     text = (ROOT / "README.md").read_text()
     for target in re.findall(r"!\[\]\((docs/figures/[^)]+)\)", text):
         assert (ROOT / target).is_file(), target
+
+
+def test_simulated_answer_is_notebook_10s_findings():
+    """The README's simulated answer is notebook 10's committed findings (items 3-5), word for word."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_readme", ROOT / "docs" / "sync_readme.py")
+    assert spec is not None and spec.loader is not None
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split(sync.START, 1)[1].split(sync.END, 1)[0].strip()
+    expected = sync.simulated_answer()
+    assert expected.count("\n") >= 4, "notebook 10's findings lost items 3-5"
+    assert block == expected, "README's simulated answer differs from notebook 10: run `python docs/sync_readme.py`"
