@@ -244,7 +244,7 @@ def effect_card(
     >>> print(caught[0].message)
     Assumed, not published: MSC + standard care remission_probability 0.506 (tag A)
     >>> card.groupby("arm", observed=True).size().tolist()
-    [18, 18]
+    [24, 24]
     >>> card["endpoint"].iloc[:3].tolist()
     ['flare rate', 'severe flare rate', 'time to first flare']
     >>> deaths = card[(card["endpoint"] == "death") & (card["measure"] == "risk difference")]
@@ -320,7 +320,17 @@ def effect_card(
         return len(rows) - 1
 
     def add_binary(arm, domain, endpoint, e1, n1, e2, n2, *, desirable, ratio, label=""):
-        """A binary endpoint: its tested row (risk ratio or difference) and the NNT row restating it."""
+        """A binary endpoint: its tested row (risk ratio or difference) and the NNT row restating it.
+
+        With no events (or only events) in both arms the test is undefined: the row says so in
+        ``favours`` ("not estimable"), so the 2x2 functions' RuntimeWarning is not repeated here.
+        """
+        with warnings.catch_warnings():
+            if (e1 in (0, n1)) and (e2 in (0, n2)):
+                warnings.simplefilter("ignore", RuntimeWarning)
+            _add_binary(arm, domain, endpoint, e1, n1, e2, n2, desirable=desirable, ratio=ratio, label=label)
+
+    def _add_binary(arm, domain, endpoint, e1, n1, e2, n2, *, desirable, ratio, label=""):
         if ratio:
             try:
                 rr = risk_ratio(e1, n1, e2, n2, confidence_level=cl)

@@ -181,7 +181,11 @@ def test_activity_validation():
 def test_activity_sources_listed():
     table = ls.preset("bliss52").sources()
     rows = table[table["parameter"].str.startswith("activity.")]
-    assert len(rows) == len([f for f in ls.Activity.__dataclass_fields__ if f != "provenance"])
+    renal = ("upcr_", "egfr_", "renal_flare")  # the renal model's parameters are listed only when it is on
+    shown = [f for f in ls.Activity.__dataclass_fields__ if f != "provenance" and not f.startswith(renal)]
+    assert len(rows) == len(shown)
+    renal_rows = ls.preset("bliss_ln").sources()["parameter"].str.startswith("activity.upcr_")
+    assert renal_rows.sum() == 4
     fitted = rows[rows["parameter"] == "activity.improvement_rate"].iloc[0]
     assert fitted["evidence_tag"] == "D" and "SRI-4" in fitted["note"]
 

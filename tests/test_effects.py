@@ -302,7 +302,11 @@ def test_effect_card_shape_and_columns(cohort, card):
     ]
     assert list(card["arm"].cat.categories) == ["IV cyclophosphamide", "MSC + standard care"]
     n_ae = sum(c.startswith("ae_") for c in cohort.patients.columns)
-    assert (card.groupby("arm", observed=True).size() == 8 + 2 + 2 * n_ae).all()  # 2: death and its NNH
+    # 8 flare/severity/remission rows, 2 per responder endpoint from the visits (SRI-4, BICLA, LLDAS: the
+    # risk difference and its NNT), 2 for death and its NNH, 2 per adverse event
+    assert cohort.visits is not None
+    assert (card.groupby("arm", observed=True).size() == 8 + 2 * 3 + 2 + 2 * n_ae).all()
+    assert {"SRI-4 at week 24", "BICLA at week 24", "LLDAS at week 24"} <= set(card["endpoint"])
     assert set(card["domain"]) == {"benefit", "harm"}
 
 

@@ -55,8 +55,10 @@ def test_csv_round_trip_restores_the_simulator_tables(tmp_path, name):
     assert list(read.flares[C.SEVERITY].cat.categories) == list(C.SEVERITY_LEVELS)
 
 
-def test_effect_card_is_the_same_on_read_data(files, simulated):
-    read = ls.read_cohort(*files())
+def test_effect_card_is_the_same_on_read_data(files, simulated, tmp_path):
+    simulated.visits.to_csv(tmp_path / "visits.csv", index=False)
+    read = ls.read_cohort(*files(), visits=tmp_path / "visits.csv")
+    pd.testing.assert_frame_equal(read.visits, simulated.visits, check_categorical=False, check_dtype=False)
     pd.testing.assert_frame_equal(ls.effect_card(read), ls.effect_card(simulated))
 
 
@@ -371,7 +373,8 @@ def test_simulate_write_read_analyse_equals_in_memory_across_formats(tmp_path, s
     full = ls.effect_card(simulated)
     simulated.patients.to_csv(tmp_path / "p.csv", sep=";", decimal=",", index=False)
     simulated.flares.to_csv(tmp_path / "f.csv", sep=";", decimal=",", index=False)
-    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv")
+    simulated.visits.to_csv(tmp_path / "v.csv", sep=";", decimal=",", index=False)
+    read = ls.read_cohort(tmp_path / "p.csv", tmp_path / "f.csv", tmp_path / "v.csv")
     pd.testing.assert_frame_equal(ls.effect_card(read), full)
 
 

@@ -220,3 +220,11 @@ def test_scenarios_pickle_for_worker_processes():
     assert back == sc
     assert back.sources().equals(sc.sources())
     assert back.arm("IV cyclophosphamide").adverse_events == sc.arm("IV cyclophosphamide").adverse_events
+
+
+def test_activity_default_prednisone_is_its_derivation():
+    from lupusstats.model.scenario import _PRED_LOG_SD, _lognormal_from_share
+
+    assert ls.Activity().prednisone_log_mean == pytest.approx(
+        _lognormal_from_share(None, 0.580 / 0.863, 7.5, _PRED_LOG_SD), rel=1e-12
+    )

@@ -319,7 +319,7 @@ def cmh_test(
     ...                   "stratum": ["a", "b"] * 8})
     >>> res = ls.cmh_test(t, reference="placebo")
     >>> round(res.estimate, 3), round(res.statistic, 4), round(res.pvalue, 4)
-    (4.333, 1.3224, 0.2502)
+    (4.0, 0.9032, 0.3419)
     """
     if not isinstance(correct, bool):
         raise TypeError(f"`correct` must be True or False, got {correct!r}.")
@@ -470,10 +470,10 @@ def compare_responders(
     >>> res[["arm", "proportion", "proportion_reference", "risk_difference"]]
         arm  proportion  proportion_reference  risk_difference
     0  drug         0.7                   0.3              0.4
-    >>> [round(res.loc[0, c], 4) for c in ("rd_ci_low", "rd_ci_high", "rd_pvalue")]
-    [-0.0071, 0.6908, 0.0776]
-    >>> round(res.loc[0, "odds_ratio"], 3), round(res.loc[0, "cmh_odds_ratio"], 3)
-    (5.444, 5.444)
+    >>> [round(float(res.loc[0, c]), 4) for c in ("rd_ci_low", "rd_ci_high", "rd_pvalue")]
+    [-0.0491, 0.7146, 0.0812]
+    >>> round(float(res.loc[0, "odds_ratio"]), 3), round(float(res.loc[0, "cmh_odds_ratio"]), 3)
+    (5.444, 5.0)
     """
     import pandas as pd
 

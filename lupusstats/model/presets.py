@@ -1237,12 +1237,17 @@ def list_presets() -> pd.DataFrame:
     --------
     >>> import lupusstats as ls
     >>> presets = ls.list_presets()
-    >>> presets[["name", "n_per_arm", "baseline_flare_rate", "followup_years"]]
-                      name  n_per_arm  baseline_flare_rate  followup_years
-    0       general_cohort        200                1.000        1.000000
-    1  nephritis_induction        185                1.765        0.459959
-    2           refractory         50                3.000        2.000000
-    3  refractory_conservative   50   3.000   2.000000
+    >>> presets[["name", "n_per_arm", "baseline_flare_rate", "followup_years"]].round(3)
+                          name  n_per_arm  baseline_flare_rate  followup_years
+    0           general_cohort        200                1.000           1.000
+    1      nephritis_induction        185                1.765           0.460
+    2               refractory         50                3.000           2.000
+    3  refractory_conservative         50                3.000           2.000
+    4                  bliss52        287                1.000           0.997
+    5                    tulip        366                0.670           0.997
+    6               withdrawal         61                0.070           0.997
+    7          natural_history        703                1.000          10.000
+    8                 bliss_ln        223                1.000           1.993
     """
     import pandas as pd
 

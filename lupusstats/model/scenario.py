@@ -1252,7 +1252,9 @@ _ACTIVITY_DEFAULTS: dict[str, Any] = {
     "pga_per_grade_a": 0.3,
     "pga_sd": 0.25,
     "prednisone_use": 0.863,
-    "prednisone_log_mean": _lognormal_from_share(None, 0.580 / 0.863, 7.5, _PRED_LOG_SD),
+    # _lognormal_from_share(None, 0.580 / 0.863, 7.5, _PRED_LOG_SD), written out so that importing the
+    # package does not import scipy.stats (tests/test_scenarios.py checks the two agree)
+    "prednisone_log_mean": 2.2791721629924897,
     "prednisone_log_sd": _PRED_LOG_SD,
     "taper_probability": 0.25,
     "taper_step_mg": 2.5,

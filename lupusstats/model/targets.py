@@ -107,7 +107,7 @@ class Target:
     >>> import lupusstats as ls
     >>> t = ls.Target("sri4", "placebo", 125 / 287, 287, source="Oon 2019, Table 1")
     >>> [round(x, 3) for x in t.interval()]
-    [0.379, 0.494]
+    [0.379, 0.493]
     """
 
     endpoint: str

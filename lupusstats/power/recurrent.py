@@ -227,6 +227,12 @@ def power_time_to_first_flare(
     m = float(wq @ (w * (h1 - h0)))
     v = float(wq @ (w * (y0 * h1 + y1 * h0) / total))
     v0 = float(wq @ (w * (y0 * h0 + y1 * h1) / total))
+    if not (math.isfinite(v) and v > 0 and math.isfinite(v0) and v0 > 0):
+        raise ValueError(
+            f"`rate_ratio` {rr:g} with `baseline_rate` {rate:g} and `followup_years` {tau:g} leaves one arm with "
+            "no patient at risk for almost all of follow-up, so the log-rank information is 0 to double precision; "
+            "the formula does not apply (choose rates and follow-up that leave patients at risk)."
+        )
     root_n = math.sqrt(2.0 * n)
 
     def sf(x):  # P(Z > x) for standard normal Z
