@@ -226,5 +226,5 @@ def test_activity_default_prednisone_is_its_derivation():
     from lupusstats.model.scenario import _PRED_LOG_SD, _lognormal_from_share
 
     assert ls.Activity().prednisone_log_mean == pytest.approx(
-        _lognormal_from_share(None, 0.580 / 0.863, 7.5, _PRED_LOG_SD), rel=1e-12
+        _lognormal_from_share(0.580 / 0.863, 7.5, _PRED_LOG_SD), rel=1e-12
     )

@@ -842,7 +842,7 @@ def _tulip() -> Scenario:
         improvement_rate=rate,
         taper_probability=taper,
         prednisone_use=users,
-        prednisone_log_mean=_lognormal_from_share(None, 0.505 / users, 10.0, _PRED_LOG_SD),
+        prednisone_log_mean=_lognormal_from_share(0.505 / users, 10.0, _PRED_LOG_SD),
         immunosuppressant_use=0.484,
         antimalarial_use=0.730,
         provenance={

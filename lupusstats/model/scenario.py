@@ -1201,8 +1201,8 @@ _BLISS_POOLED_BASELINE = "Pooled BLISS-52/-76 baseline (lupus.bmj.com/highwire/m
 _SLEDAI2K = "Gladman DD, et al. J Rheumatol 2002;29:288-91 (SLEDAI-2K descriptor weights)"
 
 
-def _lognormal_from_share(mean: float | None, share_above: float, cut: float, log_sd: float) -> float:
-    """Log-mean of a log-normal with SD `log_sd` and P(X > cut) = share_above (mean unused)."""
+def _lognormal_from_share(share_above: float, cut: float, log_sd: float) -> float:
+    """Log-mean of a log-normal with log-SD `log_sd` and P(X > cut) = share_above."""
     # the standard normal quantile at 1 - share_above: critical_value(c, "less") = Phi^-1(c)
     return math.log(cut) - log_sd * float(_inf.critical_value(1.0 - share_above, "less"))
 
@@ -1252,7 +1252,7 @@ _ACTIVITY_DEFAULTS: dict[str, Any] = {
     "pga_per_grade_a": 0.3,
     "pga_sd": 0.25,
     "prednisone_use": 0.863,
-    # _lognormal_from_share(None, 0.580 / 0.863, 7.5, _PRED_LOG_SD), written out so that importing the
+    # _lognormal_from_share(0.580 / 0.863, 7.5, _PRED_LOG_SD), written out so that importing the
     # package does not import scipy.stats (tests/test_scenarios.py checks the two agree)
     "prednisone_log_mean": 2.2791721629924897,
     "prednisone_log_sd": _PRED_LOG_SD,
