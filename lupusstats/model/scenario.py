@@ -641,8 +641,10 @@ class Scenario:
     activity : Activity, optional
         The disease-activity model behind the visits table (SLEDAI-2K, BILAG-2004
         grades, PGA, prednisone, rescue).  Default: the general-cohort activity
-        model (:class:`Activity`, parameters from the BLISS and TULIP baseline
-        tables, the free ones fitted; see :meth:`sources`).
+        model (:class:`Activity`: organ involvement, serology and drug use from
+        the pooled BLISS baseline tables (V/D), the improvement rate fitted to the
+        Toronto cohort's remissions (D), the rest assumptions (A); each with its
+        source in :meth:`sources`).
     name, description, flare_definition : str
         Labels shown in tables; `flare_definition` names the flare instrument
         (SFI, BILAG-2004, SLEDAI-2K rise >= 4 ...) because published rates
