@@ -433,3 +433,21 @@ def test_cell_therapy_drug_free_rows_are_not_duplicated():
     for name, key in (("withdrawal_trials", "trial"), ("remission_cohorts", "study")):
         studies = set(ls.load_dataset(name)[key])
         assert not any(s.startswith(("Muller", "Mackensen", "Burt")) for s in studies)
+
+
+def test_phase1_msc_series_are_single_arm_and_never_pooled_with_the_rct():
+    # Kamen 2022 and Farge 2025 are phase 1 single-arm series: each its own patient pool, counted among
+    # the single-arm reports, and never with Deng 2017 (the only randomised MSC trial in the data).
+    from lupusstats.evidence import claims
+
+    msc = ls.load_dataset("msc_sle_studies")
+    for study, group in [("Kamen 2022", "kamen2022"), ("Farge 2025", "farge2025")]:
+        rows = msc[msc.study == study]
+        assert len(rows) >= 1 and set(rows.overlap_group) == {group}
+        assert set(rows.design.map(claims._design_kind)) == {"non-randomised"}
+    assert claims.msc_randomised()["trials"] == ["Deng 2017"]
+    single = claims.msc_single_arm_reports()
+    assert (single["reports"], single["pools"], single["largest_pool"]) == (7, 3, "nanjing")
+    # none of the new outcomes is a remission, so the remission rows of the single-arm pool are unchanged
+    new = msc[msc.study.isin(["Kamen 2022", "Farge 2025"])]
+    assert not new.outcome.str.contains("remission").any()

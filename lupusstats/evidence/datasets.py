@@ -142,6 +142,9 @@ _MSC_OUTCOMES = (
     "relapse",
     "death",
     "sledai_above_8",
+    "sri4_response",
+    "treatment_related_severe_adverse_event",
+    "infusion_related_adverse_event",
     "not_extracted",
 )
 _HSCT_OUTCOMES = (
