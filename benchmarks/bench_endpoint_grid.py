@@ -36,18 +36,22 @@ def cell(ratio: float, weeks: int, endpoint: str, seed: int) -> dict:
     base = ls.preset("tulip", n_per_arm=N_PER_ARM, followup_years=weeks * 7 / 365.25)
     treated = base.arms[1].name
     # the effect on disease activity only: no flare-rate effect, the same dropout in both arms
-    sc = base.with_arm(treated, activity_response_ratio=ratio, flare_rate_ratio=1.0,
-                       dropout_rate=base.arms[0].dropout_rate)
+    sc = base.with_arm(
+        treated, activity_response_ratio=ratio, flare_rate_ratio=1.0, dropout_rate=base.arms[0].dropout_rate
+    )
     res = ls.simulate_power(sc, n_trials=N_TRIALS, endpoint=endpoint, rng=seed)
-    return {"improvement_ratio": ratio, "followup_weeks": weeks, "endpoint": endpoint,
-            "power": res.power, "mc_se": res.mc_se}
+    return {
+        "improvement_ratio": ratio,
+        "followup_weeks": weeks,
+        "endpoint": endpoint,
+        "power": res.power,
+        "mc_se": res.mc_se,
+    }
 
 
 def cells() -> list[tuple[float, int, str, int]]:
     out = []
-    for i, (ratio, weeks, endpoint) in enumerate(
-        (r, w, e) for r in RATIOS for w in FOLLOWUP_WEEKS for e in ENDPOINTS
-    ):
+    for i, (ratio, weeks, endpoint) in enumerate((r, w, e) for r in RATIOS for w in FOLLOWUP_WEEKS for e in ENDPOINTS):
         out.append((ratio, weeks, endpoint, 20261202 + i))
     return out
 
