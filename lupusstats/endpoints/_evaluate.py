@@ -46,6 +46,7 @@ def as_arrays(source: Any, *, group: str = C.ARM, patients: Any = None) -> Visit
 
 
 def all_met(criteria: dict[str, np.ndarray]) -> np.ndarray:
+    """True where every criterion is met (element-wise AND of the dict's arrays)."""
     out = None
     for met in criteria.values():
         out = met if out is None else out & met

@@ -43,6 +43,7 @@ EVENT_NAMES: dict[int, str] = {
 
 
 def check_estimand(estimand: object) -> str:
+    """`estimand` checked against ``ESTIMANDS`` (ValueError naming it otherwise)."""
     return _v.check_choice("estimand", estimand, ESTIMANDS)
 
 

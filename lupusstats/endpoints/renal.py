@@ -49,6 +49,7 @@ ALMS_EGFR_FALL = 0.20
 
 
 def renal_criteria(arrays: VisitArrays, visit, *, definition: str = "perr") -> dict[str, np.ndarray]:
+    """Each renal-response criterion at `visit` (name -> met), as the kernel combines them."""
     definition = _v.check_choice("definition", definition, RENAL_DEFINITIONS)
     if not arrays.has_renal:
         raise ValueError(

@@ -365,11 +365,13 @@ def _state_criteria(parts: dict[str, np.ndarray], arrays, visit, sustained_visit
 
 
 def lldas_criteria(arrays, visit, *, sustained_visits=1, sustained_weeks=None):
+    """Each LLDAS criterion at `visit` (name -> met), sustained as asked."""
     n, wk = _check_sustained(sustained_visits, sustained_weeks)
     return _state_criteria(_lldas_parts(arrays), arrays, visit, n, wk)
 
 
 def doris_criteria(arrays, visit, *, max_prednisone_mg=5.0, inclusive=True, sustained_visits=1, sustained_weeks=None):
+    """Each DORIS 2021 criterion at `visit` (name -> met), sustained as asked."""
     limit, inclusive = _check_doris(max_prednisone_mg, inclusive)
     n, wk = _check_sustained(sustained_visits, sustained_weeks)
     return _state_criteria(_doris_parts(arrays, limit, inclusive), arrays, visit, n, wk)
@@ -378,6 +380,7 @@ def doris_criteria(arrays, visit, *, max_prednisone_mg=5.0, inclusive=True, sust
 def drug_free_criteria(
     arrays, visit, *, definition="clinical_sledai", allow_antimalarials=True, sustained_visits=1, sustained_weeks=None
 ):
+    """Each drug-free remission criterion at `visit` (name -> met), sustained as asked."""
     definition, allow = _check_drug_free(definition, allow_antimalarials)
     n, wk = _check_sustained(sustained_visits, sustained_weeks)
     return _state_criteria(_drug_free_parts(arrays, definition, allow), arrays, visit, n, wk)

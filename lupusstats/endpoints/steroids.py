@@ -78,6 +78,7 @@ def steroid_taper_criteria(
     max_mg: float = TAPER_MAX_MG,
     from_week: int = TAPER_FROM_WEEK,
 ) -> dict[str, np.ndarray]:
+    """Each sustained-taper criterion at `visit` (name -> met), as the kernel combines them."""
     _, max_mg, from_week = _check(baseline_min_mg, max_mg, from_week)
     visit = as_visit_index(arrays, visit)
     v = np.broadcast_to(np.asarray(visit), arrays.shape)
