@@ -14,7 +14,8 @@
 #   cubic root instead), the variance carries the N / (N - 1) factor of Miettinen & Nurminen (1985),
 #   and the limits are the two roots of z(delta)^2 = qnorm(1 - a/2)^2, again by uniroot;
 # * GEE: geepack::geeglm(responder ~ arm + factor(week) [+ covariate], id = patient, binomial,
-#   corstr = "exchangeable" / "independence" / "ar1"), robust (sandwich) standard errors.
+#   corstr = "exchangeable" / "independence" / "ar1"), robust (sandwich) standard errors; for "ar1"
+#   waves = the visit's rank among all distinct visits, so a missed visit is a gap of two.
 #   geese.control(epsilon = 1e-10): the default 1e-4 stops before the estimates settle to the
 #   1e-4 parity the tests check.
 suppressPackageStartupMessages({
@@ -156,7 +157,10 @@ for (nm in names(patients)) {
 out$patients <- res_patients
 
 # ------------------------------------------------------------------ repeated responder status (GEE)
-make_long <- function(n, arm_effect, weeks, seed, dropout = 0.08) {
+# `dropout`: monotone dropout, the last visit is geometric; `miss`: each visit before the last one
+# (the first included) is missed with this probability, independently, leaving gaps in a patient's
+# visits (miss = 0 draws no extra random numbers, so the older data sets are unchanged).
+make_long <- function(n, arm_effect, weeks, seed, dropout = 0.08, miss = 0) {
   set.seed(seed)
   arms <- names(n)
   N <- sum(n)
@@ -167,6 +171,7 @@ make_long <- function(n, arm_effect, weeks, seed, dropout = 0.08) {
   rows <- list()
   for (i in seq_len(N)) {
     k <- seq_len(last[i])
+    if (miss > 0 && length(k) > 1) k <- k[c(runif(length(k) - 1) >= miss, TRUE)]
     lin <- -0.8 + arm_effect[as.integer(arm[i])] + 0.02 * weeks[k] - 0.06 * (sledai[i] - 10) + u[i]
     rows[[i]] <- data.frame(patient = i, arm = arm[i], week = weeks[k], sledai = sledai[i],
                             responder = as.integer(runif(length(k)) < plogis(lin)))
@@ -175,15 +180,24 @@ make_long <- function(n, arm_effect, weeks, seed, dropout = 0.08) {
 }
 long <- list(
   two_arms = make_long(c(placebo = 45, active = 40), c(0, 0.6), c(12, 24, 36, 52), seed = 505),
-  three_arms = make_long(c(placebo = 30, low = 32, high = 28), c(0, 0.3, 0.8), c(4, 8, 12, 16, 20, 24), seed = 606)
+  three_arms = make_long(c(placebo = 30, low = 32, high = 28), c(0, 0.3, 0.8), c(4, 8, 12, 16, 20, 24), seed = 606),
+  # unbalanced arms, heavy monotone dropout: cluster sizes 1 to 6
+  dropout = make_long(c(placebo = 70, active = 35), c(0, 0.7), c(4, 12, 24, 36, 44, 52), seed = 707,
+                      dropout = 0.25),
+  # intermittent missed visits (gaps, for AR(1) a pair two visits apart has correlation alpha^2) plus dropout
+  gaps = make_long(c(placebo = 50, active = 55), c(0, 0.5), c(4, 8, 12, 16, 24, 36, 52), seed = 808,
+                   dropout = 0.06, miss = 0.25)
 )
 gctrl <- geese.control(epsilon = 1e-10, maxit = 200)
 gee_arm <- function(fit, arms) {
+  if (fit$geese$error != 0) stop("geese did not converge")
   cf <- summary(fit)$coefficients
   rows <- paste0("arm", arms)
   list(names = arms, estimate = unname(cf[rows, "Estimate"]), se = unname(cf[rows, "Std.err"]),
        pvalue = unname(cf[rows, "Pr(>|W|)"]), alpha = if (is.null(fit$geese$alpha)) NA else unname(fit$geese$alpha),
-       scale = unname(fit$geese$gamma))
+       scale = unname(fit$geese$gamma),
+       # every coefficient (intercept, arms, visits, covariate, in the formula's order) and its robust SE
+       coefficients = unname(cf[, "Estimate"]), coefficient_se = unname(cf[, "Std.err"]))
 }
 res_long <- list()
 for (nm in names(long)) {
@@ -199,6 +213,10 @@ for (nm in names(long)) {
                           corstr = "independence", control = gctrl),
     ar1 = geeglm(responder ~ arm + fweek, family = binomial, data = d, id = patient, waves = wave,
                  corstr = "ar1", control = gctrl),
+    ar1_covariate = geeglm(responder ~ arm + fweek + sledai, family = binomial, data = d, id = patient,
+                           waves = wave, corstr = "ar1", control = gctrl),
+    ar1_no_time = geeglm(responder ~ arm, family = binomial, data = d, id = patient, waves = wave,
+                         corstr = "ar1", control = gctrl),
     exchangeable_covariate = geeglm(responder ~ arm + fweek + sledai, family = binomial, data = d,
                                     id = patient, corstr = "exchangeable", control = gctrl),
     exchangeable_no_time = geeglm(responder ~ arm, family = binomial, data = d, id = patient,
