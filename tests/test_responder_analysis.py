@@ -256,6 +256,25 @@ def test_responder_gee_against_geepack(name, fit, kwargs):
     assert res["converged"].all()
 
 
+@pytest.mark.parametrize("name", list(REF["gee_ar1_random"]))
+def test_responder_gee_ar1_random_data_against_geepack(name):
+    """AR(1) on twelve small random data sets (12-80 patients, 3-8 visits, dropout, gaps, alpha from -0.26 to
+    0.56) against geepack, to 1e-4."""
+    ref = REF["gee_ar1_random"][name]
+    d = pd.DataFrame(ref["data"])
+    d["arm"] = pd.Categorical(d["arm"], categories=ref["arms"])
+    res = ls.responder_gee(d, correlation="ar1", time_effects=False, reference="placebo")
+    r = ref["ar1"]
+    np.testing.assert_allclose(res["log_odds_ratio"], r["estimate"], atol=1e-4)
+    np.testing.assert_allclose(res["se"], r["se"], atol=1e-4)
+    assert res["working_correlation"][0] == pytest.approx(r["alpha"], abs=1e-4)
+
+
+def test_ar1_random_reference_covers_negative_correlation():
+    alphas = [v["ar1"]["alpha"] for v in REF["gee_ar1_random"].values()]
+    assert min(alphas) < -0.1 and max(alphas) > 0.4
+
+
 def _gee_design(d, arms, covariate):
     """geepack's model matrix for responder ~ arm + factor(week) [+ sledai], in R's column order."""
     weeks = np.sort(d["week"].unique())

@@ -229,5 +229,36 @@ for (nm in names(long)) {
 }
 out$gee <- res_long
 
+# AR(1) on small random data sets: 12 to 80 patients, 3 to 8 visits, random dropout and gaps, and in
+# every fourth an alternating patient component (with the random intercepts, three of the twelve end
+# with a negative alpha); only responder ~ arm (visit effects would be inestimable in the smallest).
+ar1_random <- list()
+for (s in 1:12) {
+  set.seed(1000 + s)
+  N <- sample(c(12, 30, 80), 1); K <- sample(3:8, 1)
+  arm <- rep(c("placebo", "active"), length.out = N)
+  u <- rnorm(N, 0, runif(1, 0, 2))
+  rows <- list()
+  for (i in 1:N) {
+    last <- min(K, 1 + rgeom(1, runif(1, 0, 0.3)))
+    k <- 1:last
+    if (last > 1) k <- k[c(runif(last - 1) >= runif(1, 0, 0.4), TRUE)]
+    alt <- if (s %% 4 == 0) 1.5 * (-1)^k * rnorm(1) else 0
+    lin <- -0.3 + 0.6 * (arm[i] == "active") + u[i] + alt
+    rows[[i]] <- data.frame(patient = i, arm = arm[i], week = 4 * k,
+                            responder = as.integer(runif(length(k)) < plogis(lin)))
+  }
+  d <- do.call(rbind, rows)
+  d$arm <- factor(d$arm, levels = c("placebo", "active"))
+  d$wave <- match(d$week, sort(unique(d$week)))
+  f <- geeglm(responder ~ arm, family = binomial, data = d, id = patient, waves = wave, corstr = "ar1",
+              control = gctrl)
+  ar1_random[[paste0("seed", 1000 + s)]] <- c(
+    list(data = list(patient = d$patient, arm = as.character(d$arm), week = d$week, responder = d$responder),
+         arms = levels(d$arm)),
+    list(ar1 = gee_arm(f, "active")))
+}
+out$gee_ar1_random <- ar1_random
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
            "tests/reference/responders_reference.json")
