@@ -707,8 +707,8 @@ def responder_gee(
     in geepack, which does not enter the robust covariance or these
     estimates).  ``"independence"`` is the logistic regression with sandwich
     errors and agrees exactly.  ``"ar1"`` estimates the AR(1) parameter as
-    geepack does, to agree with geepack (the R reference implementation that
-    issue 14 names for these analyses): the correlation of two visits ``d``
+    geepack does, to agree with R's ``geepack`` (the reference these analyses
+    are checked against): the correlation of two visits ``d``
     scheduled visits apart is ``alpha**d`` (a missed visit is a gap: the visits are
     numbered over all distinct values of `time`, as geepack's ``waves``), and
     ``alpha`` solves geepack's estimating equation over all pairs of visits of
