@@ -289,15 +289,34 @@ def test_same_seed_same_numbers_whatever_the_backend_and_workers():
     assert np.array_equal(serial, _pvalues(_grid(backend="dask", n_workers=1)), equal_nan=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18 finding: simulate_power spawns one stream per internal chunk "
-    "(power/simulation.py _CELLS_PER_CHUNK), so a different chunk size gives different trials for one seed",
-)
-def test_same_seed_same_numbers_whatever_the_chunk_size(monkeypatch):
+@pytest.mark.parametrize("endpoint", ["flare_rate", "sri4"])
+@pytest.mark.parametrize("chunk_blocks", [1, 3, 1000])
+def test_same_seed_same_numbers_whatever_the_chunk_size(monkeypatch, endpoint, chunk_blocks):
+    # simulate_power draws the trials in blocks with their own streams (power/simulation.py _CELLS_PER_STREAM)
+    # and a chunk is a whole number of blocks: a chunk of 1, 3 or all blocks gives the same trials.  A small
+    # stream block (5 trials) makes 50 trials span 10 blocks, so chunks of 3 end mid-run.
     import lupusstats.power.simulation as simulation
 
-    sc = _scenario()
-    default = ls.simulate_power(sc, n_trials=50, rng=3).pvalues
-    monkeypatch.setattr(simulation, "_CELLS_PER_CHUNK", 7 * sc.n_patients)
-    assert np.array_equal(default, ls.simulate_power(sc, n_trials=50, rng=3).pvalues, equal_nan=True)
+    sc = _scenario() if endpoint == "flare_rate" else ls.preset("bliss52", n_per_arm=20)
+    monkeypatch.setattr(simulation, "_CELLS_PER_STREAM", 5 * sc.n_patients)
+    default = ls.simulate_power(sc, n_trials=50, endpoint=endpoint, rng=3)
+    for name in ("_CELLS_PER_CHUNK", "_VISIT_CELLS_PER_CHUNK"):
+        monkeypatch.setattr(simulation, name, chunk_blocks * 5 * sc.n_patients)
+    again = ls.simulate_power(sc, n_trials=50, endpoint=endpoint, rng=3)
+    assert np.array_equal(default.pvalues, again.pvalues, equal_nan=True)
+    assert np.array_equal(default.median_estimate, again.median_estimate, equal_nan=True)
+
+
+def test_concatenated_blocks_equal_the_blocks():
+    # the chunk is the blocks joined in order: every per-trial array (visits included) and nothing per patient
+    from lupusstats.power.simulation import _concat_batches
+
+    sc = ls.preset("bliss52", n_per_arm=10)
+    parts = [ls.simulate_trials(sc, n, rng=s, visits=True) for n, s in ((2, 1), (3, 2))]
+    joined = _concat_batches(parts)
+    assert joined.n_trials == 5 and np.array_equal(joined.arm, parts[0].arm)
+    assert np.array_equal(joined.n_flares[2:], parts[1].n_flares)
+    assert np.array_equal(joined.visits["sledai"][:2], parts[0].visits["sledai"])
+    assert np.array_equal(joined.visits["week"], parts[0].visits["week"])
+    for k in parts[0].adverse_events:
+        assert np.array_equal(joined.adverse_events[k][2:], parts[1].adverse_events[k])
