@@ -65,10 +65,8 @@ def _monotone_hr_interval(cox: EstimateResult, level: float, alternative: str) -
     alternative bounds, and the open end on the other; a bound on the side
     where the estimate diverges is open too (0 or infinity).
     """
-    if alternative == "two-sided":
-        return tuple(cox.confidence_interval(level))  # type: ignore[return-value]
-    low, high = cox.confidence_interval(2 * level - 1)
-    return (0.0, high) if alternative == "less" else (low, math.inf)
+    low, high = cox.confidence_interval(_inf.two_sided_level(level, alternative))
+    return _inf.one_sided(low, high, alternative, 0.0, math.inf)
 
 
 @dataclasses.dataclass(frozen=True)
