@@ -83,7 +83,7 @@ def test_preset_overrides_are_tagged_user():
     same = ls.preset("nephritis_induction", n_per_arm=185).sources()
     assert (same[same["parameter"] == "n_per_arm"]["evidence_tag"] == "V").all()
     arm = ls.preset("nephritis_induction").arm("standard care")
-    assert arm.replace(remission_probability=0.562).provenance["remission_probability"].tag == "V"
+    assert arm.replace(treatment_mortality=3 / 185).provenance["treatment_mortality"].tag == "V"
     changed = ls.preset("nephritis_induction").with_arm("IV cyclophosphamide", flare_rate_ratio=0.5)
     t = changed.sources()
     row = t[(t["arm"] == "IV cyclophosphamide") & (t["parameter"] == "flare_rate_ratio")].iloc[0]
