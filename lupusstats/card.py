@@ -251,9 +251,9 @@ def effect_card(
     ...     warnings.simplefilter("always")
     ...     card = ls.effect_card(cohort, reference="standard care")
     >>> print(caught[0].message)
-    Assumed, not published: MSC + standard care remission_probability 0.506 (tag A)
+    Assumed, not published: MSC + standard care activity_response_ratio 0.9 (tag A)
     >>> card.groupby("arm", observed=True).size().tolist()
-    [24, 24]
+    [28, 28]
     >>> card["endpoint"].iloc[:3].tolist()
     ['flare rate', 'severe flare rate', 'time to first flare']
     >>> deaths = card[(card["endpoint"] == "death") & (card["measure"] == "risk difference")]
