@@ -130,7 +130,10 @@ def _nephritis():
         "dropout": float(reference.dropout_rate),
         "severity_probs": tuple(float(p) for p in base.severity_probs),
         # ALMS week-24 renal response per arm, as published (the targets the preset's visits are fitted to)
-        "response": {t.arm: float(t.value) for t in PRESET_TARGETS["nephritis_induction"]["fitted"].values()},
+        "response": {
+            t.arm: float(t.value)
+            for t in PRESET_TARGETS["nephritis_induction"]["fitted"].values()  # type: ignore[attr-defined]
+        },
         "reference": reference.name,
         "base": base,
     }
