@@ -45,6 +45,7 @@ from lupusstats.evidence import meta
 from lupusstats.model.presets import preset
 from lupusstats.model.scenario import Arm, Scenario
 from lupusstats.model.simulate import simulate_trials
+from lupusstats.model.targets import PRESET_TARGETS
 from lupusstats.power import trial_tables
 
 if TYPE_CHECKING:
@@ -128,7 +129,11 @@ def _nephritis():
         "followup": float(base.followup_years),
         "dropout": float(reference.dropout_rate),
         "severity_probs": tuple(float(p) for p in base.severity_probs),
-        "remission": {a.name: float(a.remission_probability) for a in base.arms},
+        # ALMS week-24 renal response per arm, as published (the targets the preset's visits are fitted to)
+        "response": {
+            t.arm: float(t.value)
+            for t in PRESET_TARGETS["nephritis_induction"]["fitted"].values()  # type: ignore[attr-defined]
+        },
         "reference": reference.name,
         "base": base,
     }
@@ -505,10 +510,11 @@ def _effect_sizes(rng, n_trials, alpha, cl):
         rows.append(_row("effect_sizes", name, "type I error", scen + ", delta 0", *_reject(p, alpha)[:2], alpha, **kw))
         k, m, u = _cover(low, high, delta)
         rows.append(_row("effect_sizes", name, "coverage", scen + f", delta {delta}", k, m, cl, n_undefined=u, **kw))
-    # 2x2 tables: remission in the reference and the MSC arm of the preset, as in the effect card
-    names = list(d["remission"])
-    p_ref, p_trt = d["remission"][d["reference"]], d["remission"][names[-1]]
-    scen2 = f"binomial, {n} per group (remission, as the effect card)"
+    # 2x2 tables: the ALMS renal response of the preset's two ALMS arms (MMF 104/185, IVC 98/185), a responder
+    # endpoint as the effect card reports it
+    names = [name for name in d["response"] if name != d["reference"]]
+    p_ref, p_trt = d["response"][d["reference"]], d["response"][names[-1]]
+    scen2 = f"binomial, {n} per group (ALMS renal response, as the effect card)"
     truths = {
         "risk_ratio": p_trt / p_ref,
         "odds_ratio": (p_trt / (1 - p_trt)) / (p_ref / (1 - p_ref)),
@@ -561,7 +567,7 @@ def _effect_sizes(rng, n_trials, alpha, cl):
                 **kw,
             )
         )
-    # number needed to treat: coverage of the true NNT (remission is desirable), interval through infinity included
+    # number needed to treat: coverage of the true NNT (response is desirable), interval through infinity included
     nnt_true = math.inf if p_trt == p_ref else 1.0 / (p_trt - p_ref)
     for method in ("wald", "newcombe"):
         hits = [
@@ -1080,7 +1086,7 @@ def validate_methods(
       Cameron-Trivedi) on Poisson counts of the three-arm nephritis preset.
     * ``effect_sizes`` -- Cohen's d and Hedges' g on normal data, risk ratio,
       odds ratio, risk difference (Wald, Newcombe) and the number needed to
-      treat on the remission of two preset arms, 185 per group.
+      treat on the ALMS renal response of the preset's two ALMS arms, 185 per group.
     * ``survival`` -- log-rank, Cox, RMST difference (type I error) on time to
       first severe flare; Kaplan-Meier pointwise and RMST-difference coverage
       of the model's true values under a flare-rate ratio; Cox coverage on

@@ -74,6 +74,11 @@ _FAMILY_NAMES = {"benefit": "efficacy", "harm": "safety"}
 
 #: Responder endpoints the card reports when the cohort has a visits table: (endpoint key, label).
 _RESPONDER_ROWS = (("sri4", "SRI-4"), ("bicla", "BICLA"), ("lldas", "LLDAS"))
+#: And, when the visits carry UPCR and eGFR (a nephritis scenario), the renal responses.
+_RENAL_RESPONDER_ROWS = (
+    ("renal_response", "renal response (BLISS-LN PERR)"),
+    ("alms_response", "renal response (ALMS)"),
+)
 
 
 def _decide(estimate, null, lower_is_better, p_adjusted, alpha):
@@ -152,6 +157,10 @@ def effect_card(
     flares                    over its observed follow-up (0 without flares)
     drug-free remission       risk difference, Newcombe interval, score test         > 0
     drug-free remission       NNT (signed; > 0 is NNTB), from the same interval      > 0
+    SRI-4, BICLA, LLDAS at    risk difference and NNT as drug-free remission, at     > 0
+    week <last visit>         the last visit of a visits table (composite
+                              estimand); with UPCR and eGFR also renal response
+                              (BLISS-LN PERR) and renal response (ALMS)
     death                     risk difference of patients who died during            < 0
                               follow-up, Newcombe hybrid score interval, score
                               test (only when the patients table has ``died``)
@@ -242,9 +251,9 @@ def effect_card(
     ...     warnings.simplefilter("always")
     ...     card = ls.effect_card(cohort, reference="standard care")
     >>> print(caught[0].message)
-    Assumed, not published: MSC + standard care remission_probability 0.506 (tag A)
+    Assumed, not published: MSC + standard care activity_response_ratio 0.9 (tag A)
     >>> card.groupby("arm", observed=True).size().tolist()
-    [24, 24]
+    [28, 28]
     >>> card["endpoint"].iloc[:3].tolist()
     ['flare rate', 'severe flare rate', 'time to first flare']
     >>> deaths = card[(card["endpoint"] == "death") & (card["measure"] == "risk difference")]
@@ -424,7 +433,8 @@ def effect_card(
     visits = getattr(cohort, "visits", None)
     if visits is not None and len(visits):
         last_week = int(visits[C.WEEK].max())
-        for key, label in _RESPONDER_ROWS:
+        renal = all(col in visits.columns for col in C.RENAL_VISIT_COLUMNS)
+        for key, label in _RESPONDER_ROWS + (_RENAL_RESPONDER_ROWS if renal else ()):
             table = responders(cohort, key, week=last_week)
             by_arm = table[table["eligible"]].groupby(C.ARM, observed=True)["responder"]
             responder_counts[f"{label} at week {last_week}"] = by_arm.agg(["sum", "count"])

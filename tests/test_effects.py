@@ -302,11 +302,18 @@ def test_effect_card_shape_and_columns(cohort, card):
     ]
     assert list(card["arm"].cat.categories) == ["IV cyclophosphamide", "MSC + standard care"]
     n_ae = sum(c.startswith("ae_") for c in cohort.patients.columns)
-    # 8 flare/severity/remission rows, 2 per responder endpoint from the visits (SRI-4, BICLA, LLDAS: the
-    # risk difference and its NNT), 2 for death and its NNH, 2 per adverse event
+    # 8 flare/severity/remission rows, 2 per responder endpoint from the visits (SRI-4, BICLA, LLDAS and, with
+    # UPCR and eGFR, the PERR and ALMS renal responses: the risk difference and its NNT), 2 for death and its
+    # NNH, 2 per adverse event
     assert cohort.visits is not None
-    assert (card.groupby("arm", observed=True).size() == 8 + 2 * 3 + 2 + 2 * n_ae).all()
-    assert {"SRI-4 at week 24", "BICLA at week 24", "LLDAS at week 24"} <= set(card["endpoint"])
+    assert (card.groupby("arm", observed=True).size() == 8 + 2 * 5 + 2 + 2 * n_ae).all()
+    assert {
+        "SRI-4 at week 24",
+        "BICLA at week 24",
+        "LLDAS at week 24",
+        "renal response (BLISS-LN PERR) at week 24",
+        "renal response (ALMS) at week 24",
+    } <= set(card["endpoint"])
     assert set(card["domain"]) == {"benefit", "harm"}
 
 
@@ -315,17 +322,25 @@ def test_effect_card_rows_equal_the_functions_behind_them(cohort, card):
     rates = ls.compare_rates(p, reference="standard care").set_index("arm")
     row = card[(card["arm"] == "MSC + standard care") & (card["endpoint"] == "flare rate")].iloc[0]
     assert row["estimate"] == pytest.approx(rates.loc["MSC + standard care", "rate_ratio"])
-    # remission RD from the raw counts
+    # ALMS renal response RD from the visits (composite estimand: every randomised patient counts)
     treat, ref = p[p["arm"] == "IV cyclophosphamide"], p[p["arm"] == "standard care"]
+    alms = ls.renal_response(cohort, definition="alms", week=24)
+    by_arm = alms[alms["eligible"]].groupby("arm", observed=True)["responder"].agg(["sum", "count"])
+    assert by_arm["count"].tolist() == [185, 185, 185]
     rd = ls.risk_difference(
-        int(treat["drug_free_remission"].sum()),
-        len(treat),
-        int(ref["drug_free_remission"].sum()),
-        len(ref),
+        int(by_arm.loc["IV cyclophosphamide", "sum"]),
+        185,
+        int(by_arm.loc["standard care", "sum"]),
+        185,
         method="newcombe",
     )
-    row = card[(card["arm"] == "IV cyclophosphamide") & (card["measure"] == "risk difference")].iloc[0]
+    row = card[
+        (card["arm"] == "IV cyclophosphamide")
+        & (card["endpoint"] == "renal response (ALMS) at week 24")
+        & (card["measure"] == "risk difference")
+    ].iloc[0]
     assert row["estimate"] == pytest.approx(rd.estimate) and row["ci_low"] == pytest.approx(rd.ci_low)
+    assert row["pvalue"] == pytest.approx(rd.pvalue)
     # alopecia RR on patients with >= 1 event
     rr = ls.risk_ratio(int((treat["ae_alopecia"] > 0).sum()), len(treat), int((ref["ae_alopecia"] > 0).sum()), len(ref))
     row = card[
@@ -346,7 +361,7 @@ def test_effect_card_rows_equal_the_functions_behind_them(cohort, card):
 
 def test_effect_card_holm_and_directions(card):
     for _key, part in card.groupby(["arm", "family"], observed=True):
-        tested = part[part["measure"] != "NNT"]
+        tested = part[(part["measure"] != "NNT") & part["pvalue"].notna()]  # an undefined test is not in the family
         np.testing.assert_allclose(tested["pvalue_adjusted"], ls.adjust_pvalues(tested["pvalue"].to_numpy(), "holm"))
     harm = card[(card["measure"] == "risk ratio") & (card["estimate"] > 1) & (card["pvalue_adjusted"] < 0.05)]
     assert len(harm) and (harm["favours"] == "reference").all()

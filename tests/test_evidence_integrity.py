@@ -180,6 +180,7 @@ def _source(preset, arm, parameter):
         ("refractory", "CD19 CAR-T (exploratory)", "treatment_mortality"),
         ("refractory_conservative", "autologous HSCT", "flare_rate_ratio"),
         ("refractory_conservative", "autologous HSCT", "remission_probability"),
+        ("nephritis_induction", "MSC + standard care", "activity_response_ratio"),
         ("nephritis_induction", "MSC + standard care", "remission_probability"),
         ("nephritis_induction", "MSC + standard care", "flare_rate_ratio"),
         ("nephritis_induction", "IV cyclophosphamide", "flare_rate_ratio"),
@@ -258,10 +259,13 @@ def test_assumed_effects_lists_non_neutral_assumptions_only():
     }
     # IVC and MSC flare_rate_ratio are tagged A but neutral (1.0): not listed
     neph = ls.preset("nephritis_induction").assumed_effects()
-    assert list(zip(neph["arm"], neph["parameter"], strict=True)) == [("MSC + standard care", "remission_probability")]
+    # (remission_probability is 0 in every arm: neutral, not modelled; the IVC response ratio is fitted, D)
+    assert list(zip(neph["arm"], neph["parameter"], strict=True)) == [
+        ("MSC + standard care", "activity_response_ratio")
+    ]
     assert ls.preset("general_cohort").assumed_effects().empty
     # a value the user sets is the user's, not an assumption of the preset
-    user = ls.preset("nephritis_induction").with_arm("MSC + standard care", remission_probability=0.5)
+    user = ls.preset("nephritis_induction").with_arm("MSC + standard care", activity_response_ratio=0.5)
     assert user.assumed_effects().empty and user.assumed_effects_line() == ""
     flags = ls.preset("refractory").sources()
     assert int(flags["assumed_effect"].sum()) == 3
@@ -275,7 +279,7 @@ def test_effect_card_names_the_assumed_effects():
     with pytest.warns(AssumedEffectWarning, match="Assumed, not published: autologous HSCT flare_rate_ratio"):
         card = ls.effect_card(cohort)
     assert card.attrs["assumed_effects"] == ls.preset("refractory").assumed_effects_line()
-    quiet = ls.preset("nephritis_induction", n_per_arm=30).with_arm("MSC + standard care", remission_probability=0.5)
+    quiet = ls.preset("nephritis_induction", n_per_arm=30).with_arm("MSC + standard care", activity_response_ratio=0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AssumedEffectWarning)
         card = ls.effect_card(ls.simulate_cohort(quiet, rng=4))

@@ -84,7 +84,9 @@ def test_fit_errors():
         ls.preset_calibration("general_cohort")
 
 
-@pytest.mark.parametrize("name", ["bliss52", "tulip", "withdrawal", "natural_history", "bliss_ln"])
+@pytest.mark.parametrize(
+    "name", ["bliss52", "tulip", "withdrawal", "natural_history", "bliss_ln", "nephritis_induction"]
+)
 def test_presets_reproduce_their_fitted_targets(name):
     table = ls.preset_calibration(name, n_per_arm=8000, rng=7)
     fitted = table[table["role"] == "fitted"]
@@ -100,7 +102,7 @@ def test_presets_reproduce_their_fitted_targets(name):
 
 # natural_history is not refitted here: one evaluation simulates ten years of 10,000 patients (a refit takes
 # over a minute); its stored value is checked against its target by the test above.
-@pytest.mark.parametrize("name", ["bliss52", "tulip", "withdrawal", "bliss_ln"])
+@pytest.mark.parametrize("name", ["bliss52", "tulip", "withdrawal", "bliss_ln", "nephritis_induction"])
 def test_stored_fit_is_a_fixed_point(name):
     """Refitting from the stored values (stored seed and size, one round) leaves them where they are."""
     fit = ls.fit_preset(name, n_per_arm=_FIT_N, rng=_FIT_SEED, rounds=1)

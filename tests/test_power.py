@@ -508,3 +508,33 @@ def test_sample_size_interval_covers_by_simulation():
         covered += lo <= n_true <= hi
     low, high = stats.binom.ppf(1e-5, reps, 0.95) / reps, stats.binom.isf(1e-5, reps, 0.95) / reps
     assert low - 0.02 <= covered / reps <= high, covered / reps
+
+
+# --------------------------------------------------------------------------- renal response from the visits
+def _equal_nephritis_arms(n):
+    """nephritis_induction's MMF and IVC arms made identical (response ratio, dropout, deaths): a true null."""
+    sc = ls.preset("nephritis_induction", n_per_arm=n)
+    care = sc.arm("standard care")
+    return sc.with_arm(
+        "IV cyclophosphamide",
+        activity_response_ratio=1.0,
+        dropout_rate=care.dropout_rate,
+        treatment_mortality=care.treatment_mortality,
+    )
+
+
+@pytest.mark.parametrize("endpoint", ["alms_response", "renal_response"])
+def test_type_one_error_of_renal_response(endpoint):
+    res = ls.simulate_power(_equal_nephritis_arms(100), n_trials=1500, endpoint=endpoint, rng=11)
+    assert res.endpoint == endpoint and res.model == "score"
+    se = math.sqrt(0.05 * 0.95 / res.n_trials)
+    assert abs(res.power - 0.05) < Z_FAIL * se + 0.01, res.power  # +0.01: the score test's own size at n = 100
+
+
+def test_renal_response_power_grows_with_the_effect_and_needs_renal_visits():
+    sc = _equal_nephritis_arms(100).with_arm("IV cyclophosphamide", activity_response_ratio=2.0)
+    up = ls.simulate_power(sc, n_trials=300, endpoint="alms_response", rng=2, alternative="greater")
+    down = ls.simulate_power(sc, n_trials=300, endpoint="alms_response", rng=2, alternative="less")
+    assert up.power > 0.5 and up.median_estimate > 0 and down.power < 0.05
+    with pytest.raises(ValueError, match="`endpoint` 'alms_response' needs a nephritis scenario"):
+        ls.simulate_power(ls.preset("bliss52", n_per_arm=20), n_trials=5, endpoint="alms_response")

@@ -494,8 +494,10 @@ def test_analyses_do_not_write_into_a_batch():
     for name, arr in _arrays(batch):
         np.testing.assert_array_equal(arr, before[name], err_msg=name)
     sc = _scenario(20)
+    renal = ls.preset("nephritis_induction", n_per_arm=20)  # the renal endpoints need UPCR and eGFR in the visits
     for endpoint in ls.ENDPOINTS:
-        ls.simulate_power(sc, n_trials=10, rng=1, endpoint=endpoint)
+        on = renal if endpoint in ("renal_response", "complete_renal_response", "alms_response") else sc
+        ls.simulate_power(on, n_trials=10, rng=1, endpoint=endpoint)
 
 
 # --------------------------------------------------------------------------- to_frame hides nothing

@@ -56,8 +56,11 @@ def test_required_arms_and_adverse_events():
 def test_preset_numbers_match_published_values():
     # Spot checks against DOMAIN.md so a typo in a preset cannot pass silently.
     neph = ls.preset("nephritis_induction")
-    assert neph.arm("standard care").remission_probability == pytest.approx(0.562)
-    assert neph.arm("IV cyclophosphamide").remission_probability == pytest.approx(0.530)
+    # ALMS response is fitted from the visits (tests/test_fitting.py); no arm carries a drug-free remission
+    assert all(arm.remission_probability == 0.0 for arm in neph.arms)
+    assert neph.sledai_baseline_mean == 15.28 and neph.sledai_baseline_sd == 6.78  # ALMS, McDonald 2022 Table 2
+    assert neph.activity.domain_prevalence[ls.columns.ORGAN_DOMAINS.index("haematological")] == pytest.approx(138 / 370)
+    assert neph.arm("MSC + standard care").activity_response_ratio == pytest.approx(0.9)  # Deng (9/12)/(5/6)
     weeks24 = 24 * 7 / 365.25
     alopecia = neph.arm("IV cyclophosphamide").adverse_events["alopecia"]
     assert 1 - math.exp(-alopecia * weeks24) == pytest.approx(0.36)  # ALMS 36% on IVC
@@ -80,7 +83,7 @@ def test_preset_overrides_are_tagged_user():
     same = ls.preset("nephritis_induction", n_per_arm=185).sources()
     assert (same[same["parameter"] == "n_per_arm"]["evidence_tag"] == "V").all()
     arm = ls.preset("nephritis_induction").arm("standard care")
-    assert arm.replace(remission_probability=0.562).provenance["remission_probability"].tag == "V"
+    assert arm.replace(treatment_mortality=3 / 185).provenance["treatment_mortality"].tag == "V"
     changed = ls.preset("nephritis_induction").with_arm("IV cyclophosphamide", flare_rate_ratio=0.5)
     t = changed.sources()
     row = t[(t["arm"] == "IV cyclophosphamide") & (t["parameter"] == "flare_rate_ratio")].iloc[0]

@@ -288,6 +288,8 @@ def test_generator_is_advanced_not_reset():
 
 def test_trials_and_cohort_agree_in_distribution():
     sc = ls.preset("nephritis_induction").replace(n_per_arm=6000, severity_patient_sd=0.7)
+    # the preset has no drug-free remission (induction: all on drugs); give one arm some so the column is compared
+    sc = sc.with_arm("MSC + standard care", remission_probability=0.4)
     p = ls.simulate_cohort(sc, rng=61).patients
     t = ls.simulate_trials(sc, 1, rng=62).to_patients()
     for col in (C.FOLLOWUP_YEARS, C.FIRST_FLARE_YEARS, C.FIRST_SEVERE_FLARE_YEARS, C.BASELINE_SLEDAI):
@@ -506,3 +508,23 @@ def test_cohort_severities_and_trials_agree_in_distribution():
             x, y = from_cohort[arm == code, level], from_trials[batch.arm == code, level]
             table = pd.crosstab(np.r_[np.zeros(x.size), np.ones(y.size)], np.r_[np.minimum(x, 3), np.minimum(y, 3)])
             assert stats.chi2_contingency(table).pvalue > P_MIN, (code, level)
+
+
+def test_nephritis_renal_response_same_from_cohort_and_trials_and_no_remission():
+    # nephritis_induction's response comes from the visits (UPCR, eGFR), not from a remission draw
+    from lupusstats.endpoints import VisitArrays
+    from lupusstats.endpoints.responders import responder_kernel
+
+    sc = ls.preset("nephritis_induction", n_per_arm=3000)
+    cohort = ls.simulate_cohort(sc, rng=71)
+    assert not cohort.patients[C.DRUG_FREE_REMISSION].any()
+    assert {C.UPCR, C.EGFR} <= set(cohort.visits.columns)
+    alms = ls.renal_response(cohort, definition="alms", week=24)
+    batch = ls.simulate_trials(sc, 1, rng=72, visits=True)
+    arrays = VisitArrays(**batch.visits)
+    responder, _ = responder_kernel(arrays, "alms_response", arrays.n_visits - 1)
+    for arm in sc.arm_names:
+        a = int(alms.loc[alms["arm"] == arm, "responder"].sum())
+        b = int(responder[:, batch.in_arm(arm)].sum())
+        assert stats.chi2_contingency([[a, 3000 - a], [b, 3000 - b]]).pvalue > P_MIN, arm
+        assert 0.3 < a / 3000 < 0.8, arm  # a response, neither none nor all

@@ -168,12 +168,59 @@ def _as_standard_care(src: Source, safety: str) -> Source:
     return Source(src.citation, "R" if recalled else "A", f"{note}. {safety}.")
 
 
+_ALMS = "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12"
+_ALMS_T2 = (
+    "McDonald S, et al. Lupus Sci Med 2022;9:e000584, Table 2 (lupus.bmj.com/highwire/markup/140628): ALMS induction "
+    "baseline, N = 370"
+)
+
+
+def _ln_renal_baseline() -> dict[str, Any]:
+    """The renal part of a nephritis activity model: BLISS-LN's baseline UPCR and eGFR, noise and flare factor.
+
+    eGFR normal with P(>= 60) = 182/223 and P(>= 90) = 133/223 (BLISS-LN placebo): z = ndtri(1 - p); UPCR
+    log-normal with mean 3.5 and SD 3.6 g/g (placebo).  The decline rate is the caller's (fitted per trial).
+    """
+    z60 = float(_inf.critical_value(1 - 182 / 223, "less"))
+    z90 = float(_inf.critical_value(1 - 133 / 223, "less"))
+    egfr_sd = 30.0 / (z90 - z60)
+    upcr_log_sd = math.sqrt(math.log1p((3.6 / 3.5) ** 2))
+    return {
+        "renal": True,
+        "upcr_log_mean": math.log(3.5) - upcr_log_sd**2 / 2,
+        "upcr_log_sd": upcr_log_sd,
+        "upcr_visit_sd": 0.3,
+        "renal_flare_upcr_factor": 3.0,
+        "egfr_mean": 60.0 - z60 * egfr_sd,
+        "egfr_sd": egfr_sd,
+        "egfr_visit_sd": 8.0,
+    }
+
+
+def _ln_renal_provenance(trial: str, other_trial: str = "") -> dict[str, Source]:
+    """Sources of :func:`_ln_renal_baseline` for `trial`; `other_trial` says why BLISS-LN's numbers stand in."""
+    why = f" -- BLISS-LN's population, not this trial's ({other_trial})" if other_trial else ""
+    return {
+        "renal": Source(trial, "V", "a lupus nephritis trial"),
+        "upcr_log_mean": Source(_BLISS_LN_T, "D", f"log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]{why}"),
+        "upcr_log_sd": Source(_BLISS_LN_T, "D", f"log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]{why}"),
+        "upcr_visit_sd": Source("no published number", "A", "visit-to-visit variation of UPCR, 30% (log SD 0.3)"),
+        "renal_flare_upcr_factor": Source("no published number", "A", "a renal flare triples proteinuria"),
+        "egfr_mean": Source(
+            _BLISS_LN_T, "D", f"normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]{why}"
+        ),
+        "egfr_sd": Source(
+            _BLISS_LN_T, "D", f"normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]{why}"
+        ),
+        "egfr_visit_sd": Source("no published number", "A", "visit-to-visit eGFR variation, SD 8"),
+    }
+
+
 def _nephritis_induction() -> Scenario:
+    decline, decline_src = _fitted("nephritis_induction", "activity.upcr_decline_rate")
+    ivc_ratio, ivc_ratio_src = _fitted("nephritis_induction", "IV cyclophosphamide:activity_response_ratio")
     weeks24 = 24 * _WEEK
-    alms = (
-        "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12; "
-        "AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
-    )
+    alms = _ALMS + "; AE table in Hogan J, et al. CJASN 2014, doi:10.2215/CJN.01600214"
     ginzler = "Ginzler EM, et al. NEJM 2005;353:2219-28 (MMF 71 vs IVC 69); AE table in Hogan 2014 CJASN"
     deng = "Deng D, et al. Ann Rheum Dis 2017;76:1436-9, PMID 28478399 (double-blind RCT, 12 MSC vs 6 placebo)"
     deng_safety = (
@@ -222,8 +269,11 @@ def _nephritis_induction() -> Scenario:
     alms_flow = "ALMS induction flow (Appel 2009 table): completed 150/185 MMF vs 156/185 IVC; 3 vs 1 deaths"
     common_arm = {
         "severity_odds_ratio": Source("no published number", "A", "no effect on flare severity reported"),
-        "activity_response_ratio": Source(
-            "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
+        "remission_probability": Source(
+            "not modelled",
+            "A",
+            "0: induction patients are all on drugs, so drug-free remission at week 24 is not a question this trial "
+            "asks; the ALMS renal response comes from the visits (UPCR and eGFR, `alms_response` at week 24)",
         ),
         "mortality_window_years": Source(alms, "V", "deaths during the 24-week induction"),
         "adverse_event_window_years": Source(alms, "A", "adverse events over the 24-week induction (= follow-up)"),
@@ -233,14 +283,13 @@ def _nephritis_induction() -> Scenario:
         dropout_rate=drop_care,
         treatment_mortality=3 / 185,
         mortality_window_years=weeks24,
-        remission_probability=0.562,
         adverse_events=ae_care,
         description="mycophenolate-based induction (ALMS MMF arm)",
         provenance={
             "flare_rate_ratio": Source("reference arm", "A", "reference arm by definition"),
+            "activity_response_ratio": Source("reference arm", "A", "reference arm by definition"),
             "dropout_rate": Source(alms_flow, "D", "32 non-completers other than deaths of 185 over 24 weeks"),
             "treatment_mortality": Source(alms_flow, "V", "3 deaths of 185 during induction"),
-            "remission_probability": Source(alms, "V", "response at 24 weeks (UPCR fall + stable creatinine) 56.2%"),
             **common_arm,
             **prov_care,
         },
@@ -251,7 +300,7 @@ def _nephritis_induction() -> Scenario:
         dropout_rate=drop_cyc,
         treatment_mortality=1 / 185,
         mortality_window_years=weeks24,
-        remission_probability=0.530,
+        activity_response_ratio=ivc_ratio,
         adverse_events=ae_cyc,
         description="IV cyclophosphamide 0.5-1 g/m2 monthly (ALMS IVC arm)",
         provenance={
@@ -263,7 +312,7 @@ def _nephritis_induction() -> Scenario:
             ),
             "dropout_rate": Source(alms_flow, "D", "28 non-completers other than deaths of 185 over 24 weeks"),
             "treatment_mortality": Source(alms_flow, "V", "1 death of 185 during induction"),
-            "remission_probability": Source(alms, "V", "response at 24 weeks 53.0%"),
+            "activity_response_ratio": ivc_ratio_src,
             **common_arm,
             **prov_cyc,
         },
@@ -273,14 +322,14 @@ def _nephritis_induction() -> Scenario:
     pneu_lo, pneu_hi = _exact_ci(2, 12)
     ae_msc = dict(ae_care)
     ae_msc["pneumonia"] = _rate_from_risk(2 / 12, weeks24)
-    msc_remission = 0.562 * (9 / 12) / (5 / 6)
+    msc_ratio = (9 / 12) / (5 / 6)
     msc = Arm(
         "MSC + standard care",
         flare_rate_ratio=1.0,
         dropout_rate=drop_care,
         treatment_mortality=msc_deaths,
         mortality_window_years=weeks24,
-        remission_probability=msc_remission,
+        activity_response_ratio=msc_ratio,
         adverse_events=ae_msc,
         description="umbilical-cord mesenchymal stem cells on top of standard care (Deng 2017 design)",
         provenance={
@@ -296,13 +345,14 @@ def _nephritis_induction() -> Scenario:
                 "do not attribute the death to the cells. Not an excess established by the trial (0/6 on placebo, "
                 "far too few patients), and not ruled out either.",
             ),
-            "remission_probability": Source(
+            "activity_response_ratio": Source(
                 deng,
                 "A",
-                f"ASSUMPTION: Deng's remission risk ratio (9/12)/(5/6) = 0.90 (95% CI about 0.55-1.46, Katz) carried "
-                f"over to the ALMS response endpoint: 0.562 x 0.90 = {msc_remission:.3f}. Deng's remission (renal "
-                "function stable or better, fewer urinary red cells and less protein) is not ALMS's response, and the "
-                "populations differ; the interval allows anything from 0.31 to 0.82.",
+                f"ASSUMPTION: Deng's remission risk ratio (9/12)/(5/6) = {msc_ratio:.2f} (95% CI about 0.55-1.46, "
+                "Katz) used as the ratio of the proteinuria decline and activity improvement rates against standard "
+                "care. Deng's remission (renal function stable or better, fewer urinary red cells and less protein) "
+                "is not ALMS's response, a risk ratio is not a rate ratio, and the populations differ: anything from "
+                "0.55 to 1.46 is compatible with the only double-blind trial.",
             ),
             **common_arm,
             **{k: _as_standard_care(s, deng_safety) for k, s in prov_care.items() if k != "adverse_events.pneumonia"},
@@ -315,10 +365,49 @@ def _nephritis_induction() -> Scenario:
             ),
         },
     )
+    # ALMS baseline (McDonald 2022, Table 2, N = 370): BILAG A or B per domain; renal active in all (biopsy-proven
+    # active class III-V nephritis at entry; 367/370 renal A or B)
+    alms_bilag = {
+        "constitutional": 62,
+        "mucocutaneous": 108,
+        "neuropsychiatric": 8,
+        "musculoskeletal": 62,
+        "cardiopulmonary": 21,
+        "haematological": 138,
+    }
+    prevalence = tuple(1.0 if d == "renal" else alms_bilag[d] / 370 for d in ORGAN_DOMAINS)
+    activity = Activity(
+        domain_prevalence=prevalence,
+        serology_prevalence=(310 / 370, 274 / 370),
+        upcr_decline_rate=decline,
+        **_ln_renal_baseline(),
+        provenance={
+            "domain_prevalence": Source(
+                _ALMS_T2,
+                "D",
+                "BILAG A or B at baseline (N = 370) [V]: general 62, mucocutaneous 108, neuropsychiatric 8 (printed "
+                "as 21.62%, evidently 2.162%), musculoskeletal 62, cardiorespiratory 21, haematology 138; renal set "
+                "active in every patient (367/370 renal A or B; biopsy-proven active nephritis at entry); vasculitis "
+                "(19) is not a flare domain of the model; independent across domains (assumed)",
+            ),
+            "serology_prevalence": Source(
+                _ALMS_T2,
+                "D",
+                "high anti-dsDNA 310/370 [V]; low complement as low C3 274/370 [V] (low C4 215/370; the share with "
+                "either is not published: a lower bound)",
+            ),
+            "upcr_decline_rate": decline_src,
+            **_ln_renal_provenance(
+                alms, "the ALMS baseline table's proteinuria and eGFR were not found in stored text (2026-12)"
+            ),
+        },
+    )
     prov = _common_provenance()
     prov.update(
         {
             "n_per_arm": Source(alms, "V", "185 per arm in ALMS"),
+            "sledai_baseline_mean": Source(_ALMS_T2, "V", "SLEDAI 15.28 +/- 6.78 at baseline (N = 370)"),
+            "sledai_baseline_sd": Source(_ALMS_T2, "V", "SD 6.78"),
             "baseline_flare_rate": Source(
                 "Petri M, et al. J Rheumatol 2009;36:2476-80, doi:10.3899/jrheum.090019",
                 "D",
@@ -335,12 +424,16 @@ def _nephritis_induction() -> Scenario:
         baseline_flare_rate=1.765,
         dispersion=0.5,
         followup_years=weeks24,
+        sledai_baseline_mean=15.28,
+        sledai_baseline_sd=6.78,
+        activity=activity,
         name="nephritis_induction",
         description=(
-            "Lupus nephritis induction: MMF-based standard care vs IV cyclophosphamide vs mesenchymal "
-            "stem cells on top of standard care, over 24 weeks."
+            "Lupus nephritis induction (ALMS): MMF-based standard care vs IV cyclophosphamide vs mesenchymal "
+            "stem cells on top of standard care, over 24 weeks; proteinuria decline and the IVC effect fitted to "
+            "the ALMS renal response from the visits, complete remission held out."
         ),
-        flare_definition="BILAG A or B flare",
+        flare_definition="BILAG A or B flare; ALMS renal response from the visits (UPCR, eGFR)",
         provenance=prov,
     )
 
@@ -705,6 +798,13 @@ _FITTED["bliss_ln"] = {
         "primary efficacy renal response at week 104 on belimumab 96/223 [V]",
     ),
 }
+_FITTED["nephritis_induction"] = {
+    "activity.upcr_decline_rate": (2.250229, "ALMS response at week 24 on MMF 104/185 [V]"),
+    "IV cyclophosphamide:activity_response_ratio": (
+        0.874312,
+        "ALMS response at week 24 on IV cyclophosphamide 98/185 [V]",
+    ),
+}
 _FIT_N, _FIT_SEED = 10_000, 20261202
 
 
@@ -716,6 +816,7 @@ def _fitted(name: str, key: str) -> tuple[float, Source]:
         "withdrawal": _CORTICOLUP,
         "natural_history": _UROWITZ,
         "bliss_ln": _BLISS_LN,
+        "nephritis_induction": _ALMS,
     }[name]
     return value, Source(citation, "D", _FITTED_NOTE.format(n=_FIT_N, seed=_FIT_SEED, target=target))
 
@@ -1083,24 +1184,8 @@ def _bliss_ln() -> Scenario:
     general = _general_cohort()
     prevalence = list(general.activity.domain_prevalence)
     prevalence[ORGAN_DOMAINS.index("renal")] = 1.0
-    # eGFR normal with P(>= 60) = 182/223 and P(>= 90) = 133/223 (placebo): z = ndtri(1 - p)
-    z60 = float(_inf.critical_value(1 - 182 / 223, "less"))
-    z90 = float(_inf.critical_value(1 - 133 / 223, "less"))
-    egfr_sd = 30.0 / (z90 - z60)
-    egfr_mean = 60.0 - z60 * egfr_sd
-    # UPCR log-normal with mean 3.5 and SD 3.6 g/g (placebo)
-    upcr_log_sd = math.sqrt(math.log1p((3.6 / 3.5) ** 2))
     activity = general.activity.replace(
-        domain_prevalence=tuple(prevalence),
-        renal=True,
-        upcr_log_mean=math.log(3.5) - upcr_log_sd**2 / 2,
-        upcr_log_sd=upcr_log_sd,
-        upcr_decline_rate=decline,
-        upcr_visit_sd=0.3,
-        renal_flare_upcr_factor=3.0,
-        egfr_mean=egfr_mean,
-        egfr_sd=egfr_sd,
-        egfr_visit_sd=8.0,
+        domain_prevalence=tuple(prevalence), upcr_decline_rate=decline, **_ln_renal_baseline()
     )
     activity = activity.replace(
         provenance={
@@ -1111,19 +1196,8 @@ def _bliss_ln() -> Scenario:
                 "renal domain active in every patient (active biopsy-proven nephritis at entry); the other domains "
                 "as the pooled BLISS organ involvement (another trial's population)",
             ),
-            "renal": Source(_BLISS_LN, "V", "a lupus nephritis trial"),
-            "upcr_log_mean": Source(_BLISS_LN_T, "D", "log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]"),
-            "upcr_log_sd": Source(_BLISS_LN_T, "D", "log-normal with mean 3.5 and SD 3.6 g/g (placebo) [V]"),
+            **_ln_renal_provenance(_BLISS_LN),
             "upcr_decline_rate": decline_src,
-            "upcr_visit_sd": Source("no published number", "A", "visit-to-visit variation of UPCR, 30% (log SD 0.3)"),
-            "renal_flare_upcr_factor": Source("no published number", "A", "a renal flare triples proteinuria"),
-            "egfr_mean": Source(
-                _BLISS_LN_T, "D", "normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]"
-            ),
-            "egfr_sd": Source(
-                _BLISS_LN_T, "D", "normal with 182/223 at >= 60 and 133/223 at >= 90 mL/min/1.73 m2 (placebo) [V]"
-            ),
-            "egfr_visit_sd": Source("no published number", "A", "visit-to-visit eGFR variation, SD 8"),
         }
     )
     neutral = _neutral(

@@ -164,6 +164,10 @@ _UROWITZ = "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703; do
 _CORTICOLUP = (
     "Mathian A, et al. Ann Rheum Dis 2020;79:339-46 (CORTICOLUP, NCT02558517), abstract (ard.bmj.com/content/79/3/339)"
 )
+_ALMS = (
+    "Appel GB, et al. (ALMS) J Am Soc Nephrol 2009;20:1103-12, Table 3 (jasn.asnjournals.org/highwire/markup/34806; "
+    "ENDPOINTS.md [S24])"
+)
 _KEEP, _STOP = "prednisone 5 mg maintained", "prednisone withdrawn"
 _BEL, _ANI = "belimumab 10 mg/kg", "anifrolumab 300 mg"
 
@@ -344,6 +348,48 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
                 223,
                 _BLISS_LN + ": complete renal response 67/223",
                 week=104,
+            ),
+        ],
+    },
+    "nephritis_induction": {
+        "fitted": {
+            "activity.upcr_decline_rate": Target(
+                "alms_response",
+                "standard care",
+                104 / 185,
+                185,
+                _ALMS + ": response (UPCR down >= 50%, or to < 3 from >= 3, creatinine stable) on MMF 104/185",
+                week=24,
+            ),
+            "IV cyclophosphamide:activity_response_ratio": Target(
+                "alms_response",
+                "IV cyclophosphamide",
+                98 / 185,
+                185,
+                _ALMS + ": response on IV cyclophosphamide 98/185",
+                week=24,
+            ),
+        },
+        "held_out": [
+            Target(
+                "complete_renal_response",
+                "standard care",
+                16 / 185,
+                185,
+                _ALMS
+                + ": complete renal remission (all three criteria: normal creatinine, proteinuria <= 0.5, inactive "
+                "sediment) on MMF 8.6% (16/185, derived); predicted with the BLISS-LN complete renal response "
+                "(UPCR < 0.5, eGFR kept), the closest definition the visits carry",
+                week=24,
+            ),
+            Target(
+                "complete_renal_response",
+                "IV cyclophosphamide",
+                15 / 185,
+                185,
+                _ALMS + ": complete renal remission on IV cyclophosphamide 8.1% (15/185, derived); BLISS-LN complete "
+                "renal response as the prediction",
+                week=24,
             ),
         ],
     },

@@ -35,7 +35,18 @@ if TYPE_CHECKING:
 
 #: Responder endpoints from the visits model that :func:`simulate_power` accepts (every randomised
 #: patient is in the denominator, as the composite estimand counts them).
-_VISIT_ENDPOINTS = ("sri4", "bicla", "lldas", "doris", "drug_free_remission")
+_VISIT_ENDPOINTS = (
+    "sri4",
+    "bicla",
+    "lldas",
+    "doris",
+    "drug_free_remission",
+    "renal_response",
+    "complete_renal_response",
+    "alms_response",
+)
+
+_RENAL_ENDPOINTS = ("renal_response", "complete_renal_response", "alms_response")
 
 #: Endpoints understood by :func:`simulate_power`.
 ENDPOINTS = (
@@ -174,6 +185,15 @@ def _two_arm(scenario, arm):
     ), arm
 
 
+def _check_renal(scenario, endpoint):
+    """A renal endpoint needs a nephritis scenario (UPCR and eGFR in the visits)."""
+    if endpoint in _RENAL_ENDPOINTS and not scenario.activity.renal:
+        raise ValueError(
+            f"`endpoint` {endpoint!r} needs a nephritis scenario whose visits carry UPCR and eGFR "
+            "(`scenario.activity.renal`), e.g. ls.preset('nephritis_induction') or ls.preset('bliss_ln')."
+        )
+
+
 def _sim_iv(n_trials, endpoint, model, alpha, alternative):
     n_trials = _v.check_int("n_trials", n_trials, minimum=1)
     endpoint = _v.check_choice("endpoint", endpoint, ENDPOINTS)
@@ -286,15 +306,18 @@ def simulate_power(
         (``severity_odds_ratio = 1``) its power is the power to detect that
         fewer treated patients flare at all.  ``"remission"``: the share of
         patients in remission (``TrialBatch.drug_free_remission``, from each
-        arm's ``remission_probability``; in the nephritis preset the ALMS renal
-        response) compared by the score z-test of
+        arm's ``remission_probability``) compared by the score z-test of
         :func:`lupusstats.compare_proportions_batch`, whose power the formula
         :func:`lupusstats.power_proportions` gives; patients who do not
         complete count as non-remitters.  ``"sri4"``, ``"bicla"``, ``"lldas"``,
         ``"doris"``, ``"drug_free_remission"``: responders at the last
         scheduled visit of the visits model (composite estimand: death,
         dropout and rescue count as non-response; definitions in
-        ``lupusstats.endpoints``), compared by the same score test.
+        ``lupusstats.endpoints``), compared by the same score test;
+        ``"renal_response"`` (BLISS-LN primary efficacy renal response),
+        ``"complete_renal_response"`` and ``"alms_response"`` likewise, for a
+        nephritis scenario (``activity.renal``: the visits carry UPCR and
+        eGFR), e.g. ``ls.preset("nephritis_induction")`` with ``"alms_response"``.
     model : {"negbin", "poisson", "quasipoisson", "robust"}
         Count model for the rate endpoints (ignored otherwise).
     alpha : float, default 0.05
@@ -329,6 +352,7 @@ def simulate_power(
     n_trials, endpoint, model, alpha, alternative = _sim_iv(n_trials, endpoint, model, alpha, alternative)
     cl = _v.check_confidence_level(confidence_level)
     sc2, arm = _two_arm(scenario, arm)
+    _check_renal(sc2, endpoint)
     _v.check_rng(rng)
     rng = np.random.default_rng(rng)
     p, est = _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress)
@@ -615,6 +639,7 @@ def simulate_sample_size(
     n_rounds = _v.check_int("n_rounds", n_rounds, minimum=1)
     cl = _v.check_confidence_level(confidence_level)
     sc2, arm = _two_arm(scenario, arm)
+    _check_renal(sc2, endpoint)
     ratio = sc2.n_per_arm[1] / sc2.n_per_arm[0]
     _v.check_rng(rng)
     root = np.random.default_rng(rng)
