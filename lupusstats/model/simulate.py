@@ -632,6 +632,8 @@ def _visits(
     rng: np.random.Generator,
     withdrawal_years: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
+    # the withdrawal times are asked for only when needed (the call is otherwise the same as before them)
+    extra = {} if withdrawal_years is None else {"withdrawal_years": withdrawal_years}
     return simulate_visits(
         scenario,
         code=d["code"],
@@ -644,7 +646,7 @@ def _visits(
         flare_organ=flares["organ"],
         flare_increase=flares["increase"],
         rng=rng,
-        withdrawal_years=withdrawal_years,
+        **extra,
     )
 
 
