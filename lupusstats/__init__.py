@@ -117,6 +117,7 @@ from lupusstats.model import (
     TrialBatch,
     list_presets,
     preset,
+    preset_sensitivity,
     simulate_cohort,
     simulate_trials,
 )
@@ -289,6 +290,7 @@ __all__ = [
     "power_rate_ratio",
     "power_time_to_first_flare",
     "preset",
+    "preset_sensitivity",
     "preset_calibration",
     "probability_of_superiority",
     "proportional_odds",

@@ -944,7 +944,7 @@ class Scenario:
             for key in _ARM_PARAMETERS:
                 rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
             for key, default in _WITHDRAWAL_DEFAULTS.items():
-                if getattr(arm, key) != default:
+                if getattr(arm, key) != default or key in arm.provenance:
                     rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
             for event, rate in arm.adverse_events.items():
                 key = f"adverse_events.{event}"
