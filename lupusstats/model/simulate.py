@@ -82,7 +82,16 @@ class TrialBatch:
     first_flare_years, first_severe_flare_years : ndarray of float
         Time of the first (severe) flare; NaN when there was none (censored at
         ``followup_years``).
-    completed, drug_free_remission : ndarray of bool
+    completed : ndarray of bool
+    drug_free_remission : ndarray of bool
+        When an arm has a ``remission_probability``: the arm's remission as
+        its source defines it (drawn among completers, so that the share of
+        randomised patients is the probability).  When no arm has one and the
+        visits model ran (``visits=True``, or an arm with a
+        ``withdrawal_flare_ratio``): drug-free remission at the last scheduled
+        visit by :func:`lupusstats.drug_free_remission` (clinical SLEDAI 0, no
+        glucocorticoid, no immunosuppressant, antimalarials allowed; death,
+        dropout or rescue = not in remission).  Otherwise all False.
     died : ndarray of bool
         Died before the end of the planned follow-up (drawn from the arm's
         ``treatment_mortality``, the model's only deaths); follow-up ends at the death.
@@ -691,6 +700,8 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, v
         flare and patient arrays are the same either way (the visits use a
         child stream of `rng`); they cost memory of order n_trials x
         n_patients x n_visits x 9 bytes, so simulate many trials in chunks.
+        An arm with a ``withdrawal_flare_ratio`` runs the visits model in
+        any case (its flares depend on each patient's withdrawal time).
 
     Returns
     -------
@@ -754,8 +765,13 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     Returns
     -------
     Cohort
-        With ``.patients`` (one row per patient) and ``.flares`` (one row per
-        flare) in the table shapes of ``lupusstats.columns``.
+        With ``.patients`` (one row per patient), ``.flares`` (one row per
+        flare) and ``.visits`` in the table shapes of ``lupusstats.columns``.
+        The flares include those of the rise after withdrawal
+        (``Arm.withdrawal_flare_ratio``).  The patients' ``drug_free_remission``
+        is the arms' ``remission_probability`` draw when an arm has one, else
+        drug-free remission at the last scheduled visit from the visits (as
+        ``TrialBatch.drug_free_remission``).
 
     Examples
     --------

@@ -187,7 +187,10 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
 
 def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
     """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
-    visits = endpoint in _VISIT_ENDPOINTS
+    # "remission" is the patients' drug_free_remission: from the visits when no arm has a remission probability
+    visits = endpoint in _VISIT_ENDPOINTS or (
+        endpoint == "remission" and all(a.remission_probability == 0 for a in sc2.arms)
+    )
     chunk = max(1, (_VISIT_CELLS_PER_CHUNK if visits else _CELLS_PER_CHUNK) // sc2.n_patients)
     sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
     streams = rng.spawn(len(sizes))
@@ -252,9 +255,11 @@ def simulate_power(
         more "none") with flare severity: with no severity effect
         (``severity_odds_ratio = 1``) its power is the power to detect that
         fewer treated patients flare at all.  ``"remission"``: the share of
-        patients in remission (``TrialBatch.drug_free_remission``, from each
-        arm's ``remission_probability``; in the nephritis preset the ALMS renal
-        response) compared by the score z-test of
+        patients in remission (``TrialBatch.drug_free_remission``: from each
+        arm's ``remission_probability``, in the nephritis preset the ALMS renal
+        response; when no arm has one, drug-free remission at the last visit
+        from the visits model, the same as ``"drug_free_remission"``) compared
+        by the score z-test of
         :func:`lupusstats.compare_proportions_batch`, whose power the formula
         :func:`lupusstats.power_proportions` gives; patients who do not
         complete count as non-remitters.  ``"sri4"``, ``"bicla"``, ``"lldas"``,
