@@ -60,7 +60,7 @@ def test_unconditional_rise_from_week_0_equals_a_flare_rate_ratio():
     r, n = 3.0, 60_000
     base = ls.preset("withdrawal", n_per_arm=n, baseline_flare_rate=1.0)
     keep, stop = base.arms
-    as_rate = base.replace(arms=[keep, stop.replace(flare_rate_ratio=r)])
+    as_rate = base.replace(arms=[keep, stop.replace(flare_rate_ratio=r, withdrawal_flare_ratio=1.0)])
     as_rise = base.replace(arms=[keep, stop.replace(flare_rate_ratio=1.0, withdrawal_flare_ratio=r)])
     a = ls.simulate_trials(as_rate, 1, rng=11)
     b = ls.simulate_trials(as_rise, 1, rng=12)
@@ -78,7 +78,7 @@ def test_unconditional_rise_from_week_0_equals_a_flare_rate_ratio():
     fa, fb = a.first_flare_years[0, arm], b.first_flare_years[0, arm]
     assert stats.ks_2samp(fa[~np.isnan(fa)], fb[~np.isnan(fb)]).pvalue > 1e-4
     # the maintained arm is untouched by the other arm's rise (same seed, same draws)
-    c = ls.simulate_trials(as_rise.replace(arms=[keep, stop]), 1, rng=12)
+    c = ls.simulate_trials(as_rise.replace(arms=[keep, stop.replace(withdrawal_flare_ratio=1.0)]), 1, rng=12)
     keep_arm = b.in_arm("prednisone 5 mg maintained")
     np.testing.assert_array_equal(b.n_flares[0, keep_arm], c.n_flares[0, keep_arm])
 
@@ -222,3 +222,68 @@ def test_drug_free_column_is_the_endpoint_at_the_last_visit():
     coin = sc.replace(arms=[sc.arms[0].replace(remission_probability=0.3)])
     share = ls.simulate_trials(coin, 1, rng=4, visits=True).drug_free_remission.mean()
     assert abs(share - 0.3) < 4.5 * math.sqrt(0.21 / 600)
+
+
+# ------------------------------------------------------------------------------------------- the presets
+def test_withdrawal_preset_rises_from_the_withdrawal():
+    from lupusstats.model.presets import _FITTED
+
+    stop = ls.preset("withdrawal").arm("prednisone withdrawn")
+    value, target = _FITTED["withdrawal"]["prednisone withdrawn:withdrawal_flare_ratio"]
+    assert stop.withdrawal_flare_ratio == value > 1 and stop.flare_rate_ratio == 1.0
+    assert stop.provenance["withdrawal_flare_ratio"].tag == "D" and "17/63" in target
+    key = "prednisone withdrawn:withdrawal_flare_ratio"
+    assert key in ls.PRESET_TARGETS["withdrawal"]["fitted"]
+
+
+@pytest.mark.parametrize("name", ["refractory", "refractory_conservative"])
+def test_refractory_presets_through_withdrawal(name):
+    sc = ls.preset(name)
+    grid = ls.preset_sensitivity(name)
+    table = sc.sources()
+    assert set(grid) == {"autologous HSCT", "CD19 CAR-T (exploratory)"}
+    for arm_name, ranges in grid.items():
+        arm = sc.arm(arm_name)
+        assert arm.remission_probability == 0 and arm.withdraw and "immunosuppressants" in arm.withdraw
+        for key, values in ranges.items():
+            # the preset's value is a point of the swept range, tagged A, and the note gives the range
+            value = getattr(arm, key)
+            assert value <= max(values) * (1 + 1e-9), (arm_name, key)
+            if key != "flare_rate_ratio":  # the flare ratios of the series (0.046-0.1) sit around the grid's 0.05
+                assert min(values) <= value * (1 + 1e-9), (arm_name, key)
+            row = table[(table["arm"] == arm_name) & (table["parameter"] == key)]
+            assert len(row) == 1 and row["evidence_tag"].iloc[0] == "A", (arm_name, key)
+        for key in ("activity_response_ratio", "withdrawal_flare_ratio"):
+            note = table[(table["arm"] == arm_name) & (table["parameter"] == key)]["note"].iloc[0]
+            assert "Range considered" in note or "range considered" in note
+            assert "preset_sensitivity" in note
+    # HSCT keeps hydroxychloroquine (Burt 2018's remission allows it), CAR-T stops every drug
+    assert "antimalarials" not in sc.arm("autologous HSCT").withdraw
+    assert "antimalarials" in sc.arm("CD19 CAR-T (exploratory)").withdraw
+    # ranges: the flare ratios of the sweep reach "no effect"; the rise reaches CORTICOLUP's fitted rise
+    hsct = grid["autologous HSCT"]
+    assert max(hsct["flare_rate_ratio"]) == 1.0
+    rise = ls.preset("withdrawal").arm("prednisone withdrawn").withdrawal_flare_ratio
+    assert hsct["withdrawal_flare_ratio"] == (1.0, rise)
+
+
+def test_refractory_drug_free_remission_comes_from_the_visits():
+    sc = ls.preset("refractory", n_per_arm=400)
+    cohort = ls.simulate_cohort(sc, rng=8)
+    share = cohort.patients.groupby("arm", observed=True)["drug_free_remission"].mean()
+    assert share["standard care"] < 0.05 < share["autologous HSCT"]
+    last = int(cohort.visits["week"].max())
+    endpoint = ls.drug_free_remission(cohort, week=last).set_index("patient")["responder"]
+    column = cohort.patients.set_index("patient")["drug_free_remission"]
+    np.testing.assert_array_equal(column.to_numpy(), endpoint.reindex(column.index).to_numpy())
+    # simulate_power("remission") is the visits-based drug-free remission: the same trials, the same tests
+    two = ls.preset("refractory", n_per_arm=60)
+    kw = dict(n_trials=40, rng=3, arm="autologous HSCT")
+    a = ls.simulate_power(two, endpoint="remission", **kw)
+    b = ls.simulate_power(two, endpoint="drug_free_remission", **kw)
+    assert a.power == b.power > 0.5
+    with pytest.raises(ValueError, match="known preset"):
+        ls.preset_sensitivity("nope")
+    with pytest.raises(TypeError, match="name"):
+        ls.preset_sensitivity(3)
+    assert ls.preset_sensitivity("tulip") == {}
