@@ -403,7 +403,7 @@ _THERAPY_RESPONSE_RATIOS = (1.0, 10.0)
 
 
 def _withdrawal_rise() -> float:
-    """CORTICOLUP's fitted flare rise after stopping prednisone (the upper end of the assumed rise after HSCT / CAR-T)."""
+    """CORTICOLUP's fitted flare rise after stopping prednisone (upper end of the assumed rise after HSCT / CAR-T)."""
     return _FITTED["withdrawal"]["prednisone withdrawn:withdrawal_flare_ratio"][0]
 
 
@@ -639,8 +639,9 @@ def _refractory_conservative() -> Scenario:
                 _ALCHI,
                 "A",
                 "0: drug-free remission comes from the visits (ls.drug_free_remission_rates). For comparison: 5-year "
-                "disease-free survival 29 +/- 9% (EBMT registry) [V]; DFS is not drug-free remission. Published range: 29% DFS at 5 years (Alchi 2013) - 50% DFS at 5 years (Burt "
-                "2006) - 62% in remission off immunosuppressants (HCQ and prednisone <= 10 mg allowed) at 4 and 5 "
+                "disease-free survival 29 +/- 9% (EBMT registry) [V]; DFS is not drug-free remission. Published "
+                "range: 29% DFS at 5 years (Alchi 2013) - 50% DFS at 5 years (Burt 2006) - 62% in remission off "
+                "immunosuppressants (HCQ and prednisone <= 10 mg allowed) at 4 and 5 "
                 "years among the 26 CYC + rATG + rituximab patients of Burt 2018 (the 4 alemtuzumab patients never "
                 "remitted); remission (SLEDAI < 3) by 6 months 33/50 (Jayne 2004), 10/31 of them relapsing.",
             ),
@@ -1049,7 +1050,9 @@ def _withdrawal() -> Scenario:
         provenance={
             **neutral,
             "flare_rate_ratio": Source(
-                "no published number", "A", "neutral: the rise in flares is from the withdrawal on (withdrawal_flare_ratio)"
+                "no published number",
+                "A",
+                "neutral: the rise in flares is from the withdrawal on (withdrawal_flare_ratio)",
             ),
             "withdrawal_flare_ratio": ratio_src,
             "prednisone_mg": Source(_CORTICOLUP, "V", "prednisone 5 mg/day before randomisation"),

@@ -660,7 +660,11 @@ def _visits(
 
 
 def _visits_with_rise(
-    scenario: Scenario, d: _Draws, flares: Mapping[str, np.ndarray], child: np.random.Generator, rng: np.random.Generator
+    scenario: Scenario,
+    d: _Draws,
+    flares: Mapping[str, np.ndarray],
+    child: np.random.Generator,
+    rng: np.random.Generator,
 ) -> tuple[_Draws, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The visits, with the flare rise after each patient's own withdrawal when an arm has one.
 
