@@ -154,9 +154,10 @@ class Arm:
         met for a conditional one; a patient never withdrawn keeps her rate.
         The extra flares (rate ``(ratio - 1) x`` her own rate, frailty
         included) are added to the flares, the patients table and the visits
-        (see :func:`lupusstats.simulate_cohort`); they need the visits model,
-        so ``simulate_trials(..., visits=False)`` refuses such an arm.  Must be
-        >= 1: fewer flares after withdrawal is not modelled (ValueError).
+        (see :func:`lupusstats.simulate_cohort`); the withdrawal times come
+        from the visits model, which then runs even for
+        ``simulate_trials(..., visits=False)``.  Must be >= 1: fewer flares
+        after withdrawal is not modelled (ValueError).
     dropout_rate : float, default 0.0
         Hazard of dropping out (events per patient-year, exponential).
     treatment_mortality : float, default 0.0
