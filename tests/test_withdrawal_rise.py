@@ -288,3 +288,24 @@ def test_refractory_drug_free_remission_comes_from_the_visits():
     with pytest.raises(TypeError, match="name"):
         ls.preset_sensitivity(3)
     assert ls.preset_sensitivity("tulip") == {}
+
+
+def test_refractory_best_case_approaches_the_series():
+    """The upper end of the assumed speed-up (the best-case preset) comes near the series' drug-free remission.
+
+    A rough comparison, not a fit (the definitions differ): Mueller 2024, SLEDAI-2K 0 at 6 months with
+    immunosuppression stopped in 8/8 SLE patients (exact 95% CI 0.63-1); Burt 2018, remission off
+    immunosuppressants (prednisone <= 10 mg allowed) 92% at 1 year of 26.  The simulated share drug-free
+    (prednisone 0) must reach the lower end of each interval; at x10 it does not.
+    """
+    sc = ls.preset("refractory")
+    care, hsct, cart = sc.arms
+    lo_cart = stats.binomtest(8, 8).proportion_ci().low
+    lo_hsct = stats.binomtest(24, 26).proportion_ci().low  # 92% of 26 = 24
+    arms = [care, hsct, cart, hsct.replace(name="hsct x10", activity_response_ratio=10.0)]
+    rates = ls.drug_free_remission_rates(
+        sc.replace(arms=arms), weeks=[24, 52], allow_antimalarials=True, n_per_arm=1500, rng=6
+    ).set_index(["arm", "measure"])["proportion"]
+    assert rates[(cart.name, "at_week_24")] > lo_cart
+    assert rates[(hsct.name, "at_week_52")] > lo_hsct
+    assert rates[("hsct x10", "at_week_52")] < lo_hsct

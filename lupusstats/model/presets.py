@@ -397,9 +397,10 @@ def _reference_arm() -> Arm:
 
 _BURT_2018 = "Burt RK, et al. Bone Marrow Transplant 2018, doi:10.1038/s41409-018-0173-x (abstract)"
 #: Assumed flare rate ratios after HSCT / CAR-T swept by the sensitivity analysis (from the series' best case to
-#: no effect at all), and the assumed speed-ups of improvement (none, or ten times faster).
+#: no effect at all), and the assumed speed-ups of improvement (none, ten or a hundred times faster: the upper end
+#: is where the simulated best case approaches the series' drug-free remission, Mueller 2024 and Burt 2018).
 _THERAPY_FLARE_RATIOS = (0.05, 0.25, 0.5, 1.0)
-_THERAPY_RESPONSE_RATIOS = (1.0, 10.0)
+_THERAPY_RESPONSE_RATIOS = (1.0, 10.0, 100.0)
 
 
 def _withdrawal_rise() -> float:
@@ -429,7 +430,10 @@ def _therapy_withdrawal(therapy: str, *, response: float, rise: float, best_case
             "withdrawn to 0 (tapered over 12 weeks); the series allow up to 10 mg/day and do not report how many "
             "stopped it",
         )
-        seen = "remission (SLEDAI < 3) by 6 months in 33/50 (Jayne 2004, EBMT registry) [V]"
+        seen = (
+            "remission (SLEDAI < 3) by 6 months in 33/50 (Jayne 2004, EBMT registry) [V]; remission off "
+            "immunosuppressants (hydroxychloroquine and prednisone <= 10 mg/day allowed) 92% at 1 year (Burt 2018) [V]"
+        )
     else:
         withdraw = ("glucocorticoids", "antimalarials", "immunosuppressants")
         withdraw_src = Source(
@@ -439,8 +443,8 @@ def _therapy_withdrawal(therapy: str, *, response: float, rise: float, best_case
             "abstract [V]: 'drug-free remission' maintained over a median 8 months. Glucocorticoids and "
             "antimalarials stopped too, as 'drug-free' says; the 12-week glucocorticoid taper is assumed",
         )
-        seen = "DORIS remission in 8/8 by 6 months (Mueller 2024) [V]"
-    lo, hi = _THERAPY_RESPONSE_RATIOS
+        seen = "DORIS remission and SLEDAI-2K 0 in 8/8 at 6 months, immunosuppression stopped (Mueller 2024) [V]"
+    lo, hi = min(_THERAPY_RESPONSE_RATIOS), max(_THERAPY_RESPONSE_RATIOS)
     return {
         "withdraw": withdraw,
         "withdrawal_taper_weeks": 12.0,
@@ -454,7 +458,9 @@ def _therapy_withdrawal(therapy: str, *, response: float, rise: float, best_case
                 "A",
                 f"ASSUMPTION, no randomised estimate: improvement of active disease x{response:g} after treatment "
                 f"({'best case, the upper end' if best_case else 'the lower end: no speed-up'} of the range "
-                f"considered, {lo:g} to {hi:g}; the series report {seen}). Swept by ls.preset_sensitivity.",
+                f"considered, {lo:g} to {hi:g}; the series report {seen}). The upper end is where the best case "
+                "approaches the series' drug-free remission (a rough comparison, not a fit: the definitions differ; "
+                "tests/test_withdrawal_rise.py checks it); x10 stays far below it. Swept by ls.preset_sensitivity.",
             ),
             "withdrawal_flare_ratio": Source(
                 f"{_CORTICOLUP} (upper end)",
@@ -1327,7 +1333,7 @@ def preset_sensitivity(name: str) -> dict[str, dict[str, tuple[float, ...]]]:
     Effects with no randomised estimate (tag ``A``) are carried as ranges: for
     the refractory presets, the flare rate ratio after HSCT and CD19 CAR-T
     (from the series' best case to no effect), the speed-up of improvement of
-    active disease (none, or ten times faster) and the rise in flares after
+    active disease (none, ten or a hundred times faster) and the rise in flares after
     the drugs are withdrawn (none, up to CORTICOLUP's fitted rise after
     stopping prednisone).  The preset's own values are points of these ranges
     (``refractory`` the favourable end, ``refractory_conservative`` the
@@ -1353,7 +1359,7 @@ def preset_sensitivity(name: str) -> dict[str, dict[str, tuple[float, ...]]]:
     >>> sorted(grid)
     ['CD19 CAR-T (exploratory)', 'autologous HSCT']
     >>> grid["autologous HSCT"]["activity_response_ratio"]
-    (1.0, 10.0)
+    (1.0, 10.0, 100.0)
     >>> ls.preset_sensitivity("bliss52")
     {}
     """
