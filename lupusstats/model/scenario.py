@@ -993,7 +993,7 @@ class Scenario:
         >>> import lupusstats as ls
         >>> table = ls.preset("refractory").assumed_effects()
         >>> sorted(set(table["parameter"]))
-        ['flare_rate_ratio', 'remission_probability']
+        ['activity_response_ratio', 'flare_rate_ratio']
         >>> ls.preset("general_cohort").assumed_effects().empty
         True
         """
@@ -1019,8 +1019,8 @@ class Scenario:
         --------
         >>> import lupusstats as ls
         >>> print(ls.preset("refractory").assumed_effects_line())  # doctest: +NORMALIZE_WHITESPACE
-        Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A); CD19 CAR-T (exploratory)
-        flare_rate_ratio 0.1 (tag A), remission_probability 1 (tag A)
+        Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A), activity_response_ratio 100
+        (tag A); CD19 CAR-T (exploratory) flare_rate_ratio 0.1 (tag A), activity_response_ratio 100 (tag A)
         """
         return describe_assumed_effects(self.assumed_effects())
 
