@@ -470,9 +470,12 @@ def effect_card(
                     1.0,
                     hr.pvalue,
                     True,
-                    "Cox PH (Efron ties), this arm and the reference, Wald",
+                    "Cox PH (Efron ties), this arm and the reference, Wald"
+                    if math.isfinite(hr.se)
+                    else "Cox PH (Efron ties), this arm and the reference; monotone likelihood (an arm without events "
+                    "or complete separation): HR 0 or infinite, profile-likelihood interval, likelihood-ratio test",
                 )
-            except ValueError as err:  # no events / monotone likelihood: say so, do not invent a number
+            except ValueError as err:  # neither arm with an event (0/0): say so, do not invent a number
                 nan = math.nan
                 add(arm, "benefit", endpoint, "hazard ratio", nan, nan, nan, 1.0, nan, True, f"not estimable: {err}")
         if "flare severity" not in skip:

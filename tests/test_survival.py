@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -318,15 +319,42 @@ def test_three_groups_need_treatment():
         ls.cox_hazard_ratio(DATA["time"], DATA["event"], DATA["arm"], reference="ref", treatment="ref")
 
 
-def test_group_without_events_is_an_error():
-    with pytest.raises(ValueError, match=r"group\(s\) \['b'\] have no events"):
-        ls.cox_hazard_ratio([1, 2, 3, 4], [1, 1, 0, 0], ["a", "a", "b", "b"], reference="a")
+@pytest.mark.parametrize("name", sorted(REF["separation"]))
+def test_cox_complete_separation_matches_r(name):
+    # Monotone likelihood (a group without events, or with all its events while the other group has no one
+    # at risk): R coxph warns "Loglik converged before variable ..." and stops at a coefficient near -+22.
+    # lupusstats warns too and reports what that means: a hazard ratio of 0 or infinity, the likelihood-ratio
+    # test (R's "Likelihood ratio test" line) and the profile-likelihood interval, one end open; its finite end is
+    # the root of R coxph's own log likelihood at fixed coefficients (tests/reference/survival_reference.R).
+    ref = REF["separation"][name]
+    with pytest.warns(RuntimeWarning, match="monotone"):
+        r = ls.cox_hazard_ratio(ref["time"], ref["event"], ref["arm"], reference="ref", treatment="trt")
+    assert r.estimate == (math.inf if ref["direction"] > 0 else 0.0) and r.se == math.inf
+    lrt = ref["lrt"]
+    assert r.statistic**2 == pytest.approx(lrt, rel=1e-8) and np.sign(r.statistic) == ref["direction"]
+    assert r.pvalue == pytest.approx(stats.chi2.sf(lrt, 1), rel=1e-7)
+    if ref["r_lrt_printed"] is not None:  # R stops at |coef| ~ 22: its printed statistic is within ~1e-8
+        assert r.statistic**2 == pytest.approx(ref["r_lrt_printed"], rel=1e-7)
+    for level, key in ((0.95, "bound95"), (0.90, "bound90")):
+        low, high = r.confidence_interval(level)
+        if ref["direction"] < 0:
+            assert low == 0.0 and high == pytest.approx(ref[key], rel=1e-8)
+        else:
+            assert high == math.inf and low == pytest.approx(ref[key], rel=1e-8)
 
 
-def test_monotone_likelihood_is_an_error():
-    # every event of arm b comes after every event of arm a: R coxph warns "beta may be infinite"
-    with pytest.raises(ValueError, match="monotone likelihood"):
-        ls.cox_hazard_ratio([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 1, 0, 1], list("aaaabbbb"), reference="a")
+def test_cox_separation_survives_pickling_and_recomputes_its_interval():
+    ref = REF["separation"]["none_in_trt"]
+    with pytest.warns(RuntimeWarning):
+        r = ls.cox_hazard_ratio(ref["time"], ref["event"], ref["arm"], reference="ref")
+    again = pickle.loads(pickle.dumps(r))
+    assert again.confidence_interval(0.9).high == pytest.approx(ref["bound90"], rel=1e-8)
+
+
+def test_cox_neither_group_with_events_is_an_error():
+    # 0 events against 0 events: the hazard ratio is 0/0, not 0 or infinite (no direction to diverge in)
+    with pytest.raises(ValueError, match="neither 'b' nor the reference 'a' has an event"):
+        ls.cox_hazard_ratio([1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 1, 1], list("aabbcc"), reference="a", treatment="b")
 
 
 def test_single_group_is_an_error():

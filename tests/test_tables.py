@@ -311,11 +311,28 @@ def test_compare_survival_result_is_picklable_and_tidy(two):
     assert "<strong>SurvivalComparison</strong>" in res._repr_html_()
 
 
-def test_compare_survival_arm_without_events_reports_the_logrank_test():
+def test_compare_survival_arm_without_events_reports_hr_zero_as_r_warns():
+    # Arm b has no events: the Cox likelihood is monotone (R coxph warns "beta may be infinite").  The hazard ratio
+    # is 0, its interval profile likelihood (0, finite upper end), the log-rank test is unchanged, and a one-sided
+    # interval at 95% has the upper end of the two-sided 90% one.
     d = pd.DataFrame({"time": [1.0, 2, 3, 4, 5, 6], "event": [1, 1, 0, 0, 0, 0], "arm": list("aaabbb")})
-    res = ls.compare_survival(d)
-    assert math.isnan(res.hazard_ratio) and math.isnan(res.ci_low) and "not estimable" in res.note
+    with pytest.warns(RuntimeWarning, match="monotone"):
+        res = ls.compare_survival(d)
+        less = ls.compare_survival(d, alternative="less")
+    assert res.hazard_ratio == 0.0 and res.ci_low == 0.0 and 0 < res.ci_high < math.inf and "monotone" in res.note
     assert res.pvalue == ls.logrank(d["time"], d["event"], d["arm"]).pvalue
+    assert res.log_hazard_ratio == -math.inf and res.se == math.inf
+    assert less.ci_high == pytest.approx(res.confidence_interval(0.90).high, rel=1e-12) and less.ci_low == 0.0
+    assert less.cox_pvalue == pytest.approx(res.cox_pvalue / 2, rel=1e-12)
+    back = pickle.loads(pickle.dumps(res))
+    assert back.confidence_interval(0.8) == res.confidence_interval(0.8)
+
+
+def test_compare_survival_neither_arm_with_events_is_an_error():
+    # the two compared arms have no event between them: no test and no hazard ratio (0/0), a clear ValueError
+    d = pd.DataFrame({"time": [1.0, 2, 3, 4, 5, 6], "event": [0, 0, 0, 0, 1, 1], "arm": list("aabbcc")})
+    with pytest.raises(ValueError, match="all 4 observations are censored"):
+        ls.compare_survival(d, reference="a", treatment="b")
 
 
 def test_compare_survival_bad_input(two):

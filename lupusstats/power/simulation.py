@@ -19,7 +19,7 @@ from lupusstats.effects import compare_proportions_batch
 from lupusstats.endpoints.responders import responder_kernel
 from lupusstats.endpoints.visits import VisitArrays
 from lupusstats.model.scenario import Scenario
-from lupusstats.model.simulate import simulate_trials
+from lupusstats.model.simulate import TrialBatch, simulate_trials
 from lupusstats.power.formula import (
     _check_alpha,
     _check_target_power,
@@ -49,6 +49,10 @@ ENDPOINTS = (
 )
 _CELLS_PER_CHUNK = 500_000  # patient-trials simulated and analysed at once (memory ~ tens of MB)
 _VISIT_CELLS_PER_CHUNK = 50_000  # with the visits model (~0.5 kB per patient-trial for a 52-week schedule)
+#: Patient-trials per random stream.  The trials are cut into blocks of this many cells, each drawn from its own
+#: stream spawned from `rng`, and a chunk is a whole number of blocks: so the numbers depend on the seed and the
+#: design, not on the chunk size (memory) or how the work is split.  Changing it changes every seeded result.
+_CELLS_PER_STREAM = 50_000
 
 
 # =========================================================================== batch tests
@@ -185,14 +189,39 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
     return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
 
 
+def _concat_batches(batches: list[TrialBatch]) -> TrialBatch:
+    """One TrialBatch of the trials of several (same scenario), in order: per-trial arrays joined on axis 0."""
+    if len(batches) == 1:
+        return batches[0]
+    first = batches[0]
+    fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(first)}
+    per_patient = {"arm", "arm_names", "scenario", "adverse_events", "visits"}
+    for name in fields.keys() - per_patient:
+        fields[name] = np.concatenate([getattr(b, name) for b in batches])
+    fields["adverse_events"] = {k: np.concatenate([b.adverse_events[k] for b in batches]) for k in first.adverse_events}
+    if first.visits is not None:
+        fields["visits"] = {
+            k: v if k == "week" else np.concatenate([b.visits[k] for b in batches])  # type: ignore[index]
+            for k, v in first.visits.items()
+        }
+    return TrialBatch(**fields)
+
+
 def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress):
-    """p-values of `n_trials` trials of the two-arm scenario, in fixed-size chunks with spawned streams."""
+    """p-values of `n_trials` trials of the two-arm scenario: blocks of trials with their own streams, in chunks.
+
+    The trials are drawn in blocks of ``_CELLS_PER_STREAM // n_patients``
+    trials, block i from the i-th stream spawned from `rng`; a chunk (what is
+    simulated and analysed at once) is a whole number of blocks, so the chunk
+    size changes memory and speed, never the numbers.
+    """
     # "remission" is the patients' drug_free_remission: from the visits when no arm has a remission probability
     visits = endpoint in _VISIT_ENDPOINTS or (
         endpoint == "remission" and all(a.remission_probability == 0 for a in sc2.arms)
     )
-    chunk = max(1, (_VISIT_CELLS_PER_CHUNK if visits else _CELLS_PER_CHUNK) // sc2.n_patients)
-    sizes = [min(chunk, n_trials - s) for s in range(0, n_trials, chunk)]
+    block = max(1, _CELLS_PER_STREAM // sc2.n_patients)
+    per_chunk = max(1, (_VISIT_CELLS_PER_CHUNK if visits else _CELLS_PER_CHUNK) // (block * sc2.n_patients))
+    sizes = [min(block, n_trials - s) for s in range(0, n_trials, block)]
     streams = rng.spawn(len(sizes))
     treated = np.repeat([False, True], sc2.n_per_arm)
     bar = None
@@ -202,15 +231,17 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
         bar = tqdm(total=n_trials, desc=f"simulate_power ({endpoint})", unit="trial")
     p_all, est_all = [], []
     try:
-        for size, stream in zip(sizes, streams, strict=True):
-            batch = simulate_trials(sc2, size, rng=stream, visits=visits)
+        for start in range(0, len(sizes), per_chunk):
+            chunk = zip(sizes[start : start + per_chunk], streams[start : start + per_chunk], strict=True)
+            parts = [simulate_trials(sc2, size, rng=stream, visits=visits) for size, stream in chunk]
+            batch = _concat_batches(parts)
             res = _analyse(batch, treated, endpoint, model, alternative)
             with np.errstate(divide="ignore"):
                 est = np.log(res.estimate) if res.scale == "log" else res.estimate
             p_all.append(res.pvalue)
             est_all.append(est)
             if bar is not None:
-                bar.update(size)
+                bar.update(batch.n_trials)
     finally:
         if bar is not None:
             bar.close()
@@ -234,7 +265,9 @@ def simulate_power(
 
     Trials are drawn by :func:`lupusstats.simulate_trials` and analysed all at
     once (no Python loop over trials), in chunks of about 500,000
-    patient-trials, each from its own spawned random stream.
+    patient-trials; the trials are drawn in blocks of about 50,000
+    patient-trials, each from its own random stream spawned from `rng`, so
+    the same seed gives the same trials whatever the chunk size.
 
     Parameters
     ----------

@@ -148,6 +148,20 @@ def _count_table(y: np.ndarray) -> np.ndarray:
     return np.cumsum(counts[:, ::-1], axis=1)[:, ::-1][:, 1:].astype(float)
 
 
+def _ksum(x: np.ndarray) -> np.ndarray:
+    """Sum over the count axis k (axis 1) in order, so that a trial's sum is the same in any batch.
+
+    The count table has as many columns as the largest count in the batch, and
+    a trial with smaller counts has trailing zero columns.  numpy's pairwise
+    ``sum`` groups the terms by the row length, so the padding would change the
+    rounding (1e-16) with the batch a trial is fitted in; a sequential sum adds
+    the zeros exactly.  With ~10-50 columns the two are equally accurate.
+    """
+    if x.shape[1] == 0:
+        return np.zeros(x.shape[0])
+    return np.cumsum(x, axis=1)[:, -1]
+
+
 def _alpha_terms(alpha: np.ndarray, C: np.ndarray):
     """sum_k C_k log(1+ak), sum_k C_k k/(1+ak), -sum_k C_k k^2/(1+ak)^2, per trial."""
     if C.shape[1] == 0:
@@ -156,9 +170,9 @@ def _alpha_terms(alpha: np.ndarray, C: np.ndarray):
     k = np.arange(C.shape[1], dtype=float)
     ak = alpha[:, None] * k
     return (
-        (C * np.log1p(ak)).sum(axis=1),
-        (C * (k / (1.0 + ak))).sum(axis=1),
-        -(C * (k / (1.0 + ak)) ** 2).sum(axis=1),
+        _ksum(C * np.log1p(ak)),
+        _ksum(C * (k / (1.0 + ak))),
+        -_ksum(C * (k / (1.0 + ak)) ** 2),
     )
 
 
@@ -398,7 +412,7 @@ def _fit_rates(y, exposure, X, *, model, arm_cols, tol, loglik, fast, keep_mu) -
             ylogmu = yf * np.log(mu_p)
         ylogmu[y == 0] = 0.0
         # sum_i lgamma(y_i + 1) = sum_k C_k log(k + 1)
-        const = (C * np.log(np.arange(1, C.shape[1] + 1))).sum(axis=1)
+        const = _ksum(C * np.log(np.arange(1, C.shape[1] + 1)))
         ll_pois = (w * (ylogmu - mu_p)).sum(axis=1) - const
     else:
         const = ll_pois = np.full(T, np.nan)
@@ -682,8 +696,8 @@ def _profile_alpha_groups(y, exposure, groups, C, lograte, alpha, tol):
         Cr = C[rows]
         ak = 1.0 / (1.0 + al[:, None] * kk)
         kak = kk * ak
-        s1 = (Cr * kak).sum(axis=1)
-        d1 = -(Cr * kak * kak).sum(axis=1)
+        s1 = _ksum(Cr * kak)
+        d1 = -_ksum(Cr * kak * kak)
         a2 = al * al
         s_a = s1 + f_sum / a2 - ym
         h_aa = d1 + m2 / al - 2.0 * f_sum / (a2 * al) + ym2

@@ -16,7 +16,7 @@ import numpy as np
 
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
-from lupusstats._core.results import ConfidenceInterval, ResultBase
+from lupusstats._core.results import ConfidenceInterval, EstimateResult, ResultBase
 from lupusstats.cohort import columns as C
 from lupusstats.survival.models import cox_hazard_ratio
 from lupusstats.survival.nonparametric import logrank
@@ -57,6 +57,20 @@ def _hr_interval(log_hr: float, se: float, level: float, alternative: str) -> tu
     return _inf.wald_interval(log_hr, se, level, alternative, back=np.exp)
 
 
+def _monotone_hr_interval(cox: EstimateResult, level: float, alternative: str) -> tuple[float, float]:
+    """Profile-likelihood interval of a hazard ratio estimated as 0 or infinite (monotone likelihood).
+
+    Two-sided: the Cox result's own interval.  One-sided at `level`: the
+    finite end of the two-sided interval at ``2 level - 1`` on the side the
+    alternative bounds, and the open end on the other; a bound on the side
+    where the estimate diverges is open too (0 or infinity).
+    """
+    if alternative == "two-sided":
+        return tuple(cox.confidence_interval(level))  # type: ignore[return-value]
+    low, high = cox.confidence_interval(2 * level - 1)
+    return (0.0, high) if alternative == "less" else (low, math.inf)
+
+
 @dataclasses.dataclass(frozen=True)
 class SurvivalComparison(ResultBase):
     """Time to event of one arm against the reference: log-rank test and Cox hazard ratio.
@@ -67,7 +81,13 @@ class SurvivalComparison(ResultBase):
         The compared arm and the reference arm.
     hazard_ratio : float
         Cox (Efron ties) hazard ratio of `arm` against `reference` (< 1: fewer
-        events in the arm); NaN when not estimable (see ``note``).
+        events in the arm); 0 or infinite when the partial likelihood is
+        monotone (an arm without events, complete separation: a
+        ``RuntimeWarning`` says so, as R ``coxph`` warns; the interval is then
+        profile likelihood with one open end, ``se`` is infinite and
+        ``cox_statistic`` / ``cox_pvalue`` are the signed root of the
+        likelihood-ratio statistic and its p-value); NaN when not estimable
+        (see ``note``).
     ci_low, ci_high : float
         Its Wald interval at ``confidence_level`` (one-sided for a one-sided
         `alternative`).
@@ -125,6 +145,7 @@ class SurvivalComparison(ResultBase):
     alternative: str = "two-sided"
     method: str = ""
     note: str = ""
+    _cox: EstimateResult | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def estimate(self) -> float:
@@ -143,6 +164,8 @@ class SurvivalComparison(ResultBase):
         if confidence_level is None or confidence_level == self.confidence_level:
             return ConfidenceInterval(self.ci_low, self.ci_high)
         level = _v.check_confidence_level(confidence_level)
+        if self._cox is not None:
+            return ConfidenceInterval(*_monotone_hr_interval(self._cox, level, self.alternative))
         return ConfidenceInterval(*_hr_interval(self.log_hazard_ratio, self.se, level, self.alternative))
 
     def to_frame(self) -> pd.DataFrame:
@@ -293,14 +316,21 @@ def compare_survival(
         p = _inf.pvalue_from_z(z, alternative)
 
     note = ""
+    cox = None
     try:
         hr = cox_hazard_ratio(t, e, labels, reference=ref, treatment=arm, confidence_level=cl)
-    except ValueError as err:  # an arm without events, monotone likelihood: no finite hazard ratio
+    except ValueError as err:  # neither arm with an event (0/0): no hazard ratio at all
         hr_est = log_hr = se = z_cox = p_cox = low = high = math.nan
         note = f"hazard ratio not estimable: {err}"
     else:
-        hr_est, log_hr, se, z_cox = hr.estimate, math.log(hr.estimate), hr.se, hr.statistic
-        if alternative == "two-sided":
+        hr_est, se, z_cox = hr.estimate, hr.se, hr.statistic
+        log_hr = -math.inf if hr_est == 0 else math.log(hr_est)
+        if not math.isfinite(se):  # monotone likelihood (HR 0 or infinite): profile interval, LR test
+            cox = hr
+            p_cox = hr.pvalue if alternative == "two-sided" else _inf.pvalue_from_z(z_cox, alternative)
+            low, high = _monotone_hr_interval(hr, cl, alternative)
+            note = "monotone likelihood: the hazard ratio is 0 or infinite; profile-likelihood interval, LR test"
+        elif alternative == "two-sided":
             p_cox, low, high = hr.pvalue, hr.ci_low, hr.ci_high
         else:
             p_cox = _inf.pvalue_from_z(z_cox, alternative)
@@ -333,4 +363,5 @@ def compare_survival(
             f"Cox PH hazard ratio (Efron ties, Wald interval), {arm} vs {ref}"
         ),
         note=note,
+        _cox=cox,
     )

@@ -33,18 +33,15 @@ def _normal_interval(level: float, centre, se, log_scale):
 # ---------------------------------------------------------------------------
 
 
-def _cox_efron_groups(t, e, codes, ref_code, *, max_iter=50, tol=1e-10):
-    """Cox partial likelihood with Efron ties for group indicators, by Newton-Raphson.
+def _efron_tables(t, e, codes):
+    """Sufficient statistics of the Efron partial likelihood for group indicators.
 
     With only group indicators as covariates the Efron partial likelihood
     depends on the data through the numbers at risk ``R[j, g]`` and the events
     ``D[j, g]`` per distinct event time j and group g:
     ``loglik = sum_g beta_g O_g - sum_j sum_{l<d_j} log sum_g (R_jg - l/d_j D_jg) exp(beta_g)``.
-    This is the likelihood R ``coxph(ties="efron")`` and statsmodels
-    ``PHReg(ties="efron")`` maximise (the tests check both); it is written out
-    here because PHReg loops over event times in Python (~0.1 s per fit), too
-    slow for calibration over hundreds of simulated trials.  Returns
-    ``(beta, covariance, converged)`` for the non-reference groups in code order.
+    Returns ``(C, O)``: the weights ``R_jg - l/d_j D_jg`` (one row per event)
+    and the events per group.
     """
     k = int(codes.max()) + 1
     times, inverse = np.unique(t, return_inverse=True)
@@ -58,49 +55,109 @@ def _cox_efron_groups(t, e, codes, ref_code, *, max_iter=50, tol=1e-10):
     d = D.sum(axis=1).astype(int)
     idx = np.repeat(np.arange(d.size), d)
     ell = np.arange(idx.size) - np.repeat(np.cumsum(d) - d, d)
-    Cm = R[idx] - (ell / d[idx])[:, None] * D[idx]  # (n_events, k)
-    O = D.sum(axis=0)
-    free = np.array([g for g in range(k) if g != ref_code])
+    return R[idx] - (ell / d[idx])[:, None] * D[idx], D.sum(axis=0)
 
-    def parts(beta_free):
-        beta = np.zeros(k)
-        beta[free] = beta_free
-        w = np.exp(beta)
-        Cw = Cm * w
-        A = Cw.sum(axis=1)
-        loglik = float(beta @ O - np.log(A).sum())
-        P = Cw[:, free] / A[:, None]
-        score = O[free] - P.sum(axis=0)
-        info = np.diag(P.sum(axis=0)) - P.T @ P
-        return loglik, score, info
 
-    beta = np.zeros(free.size)
-    loglik, score, info = parts(beta)
-    converged = False
+def _efron_parts(beta, C, O, free):
+    """Log partial likelihood at the full coefficient vector `beta`, its score and information in `free`."""
+    Cw = C * np.exp(beta)
+    A = Cw.sum(axis=1)
+    loglik = float(beta @ O - np.log(A).sum())
+    P = Cw[:, free] / A[:, None]
+    return loglik, O[free] - P.sum(axis=0), np.diag(P.sum(axis=0)) - P.T @ P
+
+
+def _efron_newton(C, O, beta, free, *, max_iter=50, tol=1e-10):
+    """Maximise over the coefficients `free` (the others stay at their value in `beta`) by Newton-Raphson.
+
+    Step halving keeps the likelihood from falling.  Returns ``(beta, loglik,
+    information, converged)``; ``converged`` is False when the iterations run
+    out or a coefficient runs past 15 (R ``coxph``: "beta may be infinite"),
+    and `loglik` is then the value reached, within about ``exp(-|beta|)`` of
+    the supremum when the likelihood is monotone.
+    """
+    beta = np.array(beta, dtype=float)
+    loglik, score, info = _efron_parts(beta, C, O, free)
+    if free.size == 0:
+        return beta, loglik, info, True
     for _ in range(max_iter):
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError:
-            break
-        new = beta + step
-        new_loglik, new_score, new_info = parts(new)
+            return beta, loglik, info, False
+        new = beta.copy()
+        new[free] += step
+        new_loglik, new_score, new_info = _efron_parts(new, C, O, free)
         halvings = 0
         while new_loglik < loglik - 1e-12 and halvings < 30:
             step /= 2
-            new = beta + step
-            new_loglik, new_score, new_info = parts(new)
+            new = beta.copy()
+            new[free] += step
+            new_loglik, new_score, new_info = _efron_parts(new, C, O, free)
             halvings += 1
         done = abs(new_loglik - loglik) <= tol * (abs(loglik) + tol)
         beta, loglik, score, info = new, new_loglik, new_score, new_info
         if done:
-            converged = np.abs(beta).max(initial=0.0) <= 15
-            break
+            return beta, loglik, info, bool(np.abs(beta[free]).max() <= 15)
+    return beta, loglik, info, False
+
+
+def _cox_efron_groups(t, e, codes, ref_code, *, max_iter=50, tol=1e-10):
+    """Cox partial likelihood with Efron ties for group indicators, by Newton-Raphson.
+
+    This is the likelihood R ``coxph(ties="efron")`` and statsmodels
+    ``PHReg(ties="efron")`` maximise (the tests check both), written out here
+    (see :func:`_efron_tables`) because PHReg loops over event times in Python
+    (~0.1 s per fit), too slow for calibration over hundreds of simulated
+    trials.  Returns ``(beta, covariance, converged)`` for the non-reference
+    groups in code order.
+    """
+    C, O = _efron_tables(t, e, codes)
+    free = np.array([g for g in range(C.shape[1]) if g != ref_code])
+    beta, _, info, converged = _efron_newton(C, O, np.zeros(C.shape[1]), free, max_iter=max_iter, tol=tol)
     try:
         cov = np.linalg.inv(info)
     except np.linalg.LinAlgError:
         cov = np.full((free.size, free.size), np.nan)
         converged = False
-    return beta, cov, converged
+    return beta[free], cov, converged
+
+
+#: Where the profile of a diverging log hazard ratio is evaluated for the supremum of the likelihood:
+#: exp(-60) ~ 1e-26, far below the double-precision resolution of a log likelihood.
+_INFINITE_BETA = 60.0
+
+
+def _profile_loglik(b, C, O, ref_code, j):
+    """Profile log partial likelihood of the coefficient of group `j` at `b` (the other groups maximised)."""
+    beta = np.zeros(C.shape[1])
+    beta[j] = b
+    free = np.array([g for g in range(C.shape[1]) if g not in (ref_code, j)], dtype=int)
+    return _efron_newton(C, O, beta, free, max_iter=200)[1]
+
+
+def _profile_interval(level, C, O, ref_code, j, sup, direction):
+    """Profile-likelihood interval of a hazard ratio whose estimate is 0 (`direction` -1) or infinite (+1).
+
+    The set ``{b : 2 (sup - pl(b)) <= chi2_1(level)}`` is a half-line: open on
+    the side where the coefficient diverges, and bounded on the other by the
+    root of ``2 (sup - pl(b)) = chi2_1(level)`` (Brent's method).  When the
+    profile never falls that far (too few events) both ends are open: ``(0, inf)``.
+    """
+    from scipy import optimize, stats
+
+    q = float(stats.chi2.ppf(level, 1))
+
+    def gap(b):
+        return 2.0 * (sup - _profile_loglik(b, C, O, ref_code, j)) - q
+
+    steps = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)  # away from the divergence, from the null outwards
+    outer = next((b for b in (-direction * s for s in steps) if gap(b) > 0), None)
+    if outer is None:
+        return 0.0, math.inf
+    ends = sorted((direction * _INFINITE_BETA, outer))
+    bound = math.exp(optimize.brentq(gap, *ends, xtol=1e-12, rtol=1e-12))
+    return (0.0, bound) if direction < 0 else (bound, math.inf)
 
 
 def _pick_treatment(levels, reference, treatment):
@@ -148,14 +205,26 @@ def cox_hazard_ratio(
     -------
     EstimateResult
         ``estimate`` (HR), ``se`` (of log HR), ``statistic`` (Wald z),
-        ``pvalue``, ``confidence_interval()``.
+        ``pvalue``, ``confidence_interval()``.  When the partial likelihood is
+        monotone in the treatment's coefficient (a group without events, or
+        complete separation: one group's events all happen while the other
+        has no one at risk) a ``RuntimeWarning`` says so, as R ``coxph``
+        warns "coefficient may be infinite", and the result is what that
+        means: ``estimate`` 0 or ``inf``, ``se`` ``inf``, the
+        profile-likelihood interval (one end open, the other the root of
+        ``2 (sup l - pl(b)) = chi2_1(level)``), and the likelihood-ratio test
+        (R's "Likelihood ratio test"; ``statistic`` is its signed root).
 
     Raises
     ------
     ValueError
-        Unknown `reference` or `treatment`, all observations censored, or a
-        group without events (the hazard ratio is then 0 or infinite and the
-        likelihood has no maximum; use :func:`logrank`).
+        Unknown `reference` or `treatment`, all observations censored, or
+        neither `treatment` nor `reference` with an event (0/0).
+
+    Warns
+    -----
+    RuntimeWarning
+        Monotone likelihood (see Returns).
 
     Examples
     --------
@@ -168,25 +237,38 @@ def cox_hazard_ratio(
     t, e, codes, levels = _survival_iv(time, event, group)
     cl = _v.check_confidence_level(confidence_level)
     treatment = _pick_treatment(levels, reference, treatment)
-    ref_code = levels.index(reference)
-    others = [i for i in range(len(levels)) if i != ref_code]
+    ref_code, trt_code = levels.index(reference), levels.index(treatment)
     events_per_group = np.bincount(codes[e], minlength=len(levels))
-    empty = [levels[i] for i in range(len(levels)) if events_per_group[i] == 0]
-    if empty:
+    if events_per_group[ref_code] == 0 and events_per_group[trt_code] == 0:
         raise ValueError(
-            f"group(s) {empty} have no events, so their hazard ratio is 0 or infinite (monotone likelihood); "
-            "report the log-rank test instead."
+            f"neither {treatment!r} nor the reference {reference!r} has an event, so their hazard ratio is 0/0 "
+            "(not defined); compare them with another reference or report the event counts."
         )
-    params, cov, converged = _cox_efron_groups(t, e, codes, ref_code)
-    j = others.index(levels.index(treatment))
-    bses = np.sqrt(np.diag(cov))
-    if not converged or not (np.isfinite(params).all() and np.isfinite(bses).all()) or np.abs(params).max() > 15:
-        # R coxph warns "Loglik converged before variable ...; beta may be infinite" here
-        raise ValueError(
-            "the Cox partial likelihood has no finite maximum (monotone likelihood: one group's events all come "
-            "before or after the other's), so the hazard ratio is 0 or infinite; report the log-rank test instead."
+    C, O = _efron_tables(t, e, codes)
+    free = np.array([g for g in range(len(levels)) if g != ref_code])
+    beta_all, _, info, converged = _efron_newton(C, O, np.zeros(len(levels)), free)
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov = np.full((free.size, free.size), np.nan)
+    j = int(np.flatnonzero(free == trt_code)[0])
+    bses = np.sqrt(np.abs(np.diag(cov)))
+    beta, se = float(beta_all[trt_code]), float(bses[j])
+    if abs(beta) > 15 or not (math.isfinite(beta) and math.isfinite(se)):
+        return _cox_monotone(C, O, ref_code, trt_code, beta, str(treatment), str(reference), cl)
+    if not converged:
+        diverging = [levels[g] for g in free if abs(beta_all[g]) > 15]
+        if not diverging:
+            raise ValueError(
+                "the Cox fit did not converge in 50 Newton-Raphson iterations; check `time` for extreme values."
+            )
+        warnings.warn(
+            f"Cox model: the coefficient of group(s) {diverging} diverges (monotone likelihood: R coxph warns "
+            f"'Loglik converged before variable ...; coefficient may be infinite'); the hazard ratio of "
+            f"{treatment!r} vs {reference!r} is still finite and is reported with its Wald interval.",
+            RuntimeWarning,
+            stacklevel=2,
         )
-    beta, se = float(params[j]), float(bses[j])
     z = beta / se
     ci_args = (beta, se, True)
     low, high = _normal_interval(cl, *ci_args)
@@ -200,6 +282,51 @@ def cox_hazard_ratio(
         method=f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties, Wald interval",
         confidence_level=cl,
         _ci_func=_normal_interval,
+        _ci_args=ci_args,
+    )
+
+
+def _cox_monotone(C, O, ref_code, trt_code, beta, treatment, reference, cl):
+    """The Cox result when the likelihood is monotone in the treatment's log hazard ratio (it diverges).
+
+    As R ``coxph`` (which warns "Loglik converged before variable ...;
+    coefficient may be infinite"), the estimate is 0 or infinite.  The Wald
+    interval and test are meaningless there (the standard error grows without
+    bound), so the interval is the profile-likelihood one (one end open, the
+    other finite; :func:`_profile_interval`) and the p-value is the
+    likelihood-ratio test of no difference, ``2 (sup l - pl(0))`` on 1 df,
+    which R prints as "Likelihood ratio test" (checked against R in the tests).
+    """
+    from scipy import stats
+
+    direction = 1.0 if beta > 0 else -1.0
+    sup = _profile_loglik(direction * _INFINITE_BETA, C, O, ref_code, trt_code)
+    lr = max(2.0 * (sup - _profile_loglik(0.0, C, O, ref_code, trt_code)), 0.0)
+    ci_args = (C, O, ref_code, trt_code, sup, direction)
+    low, high = _profile_interval(cl, *ci_args)
+    what = "0" if direction < 0 else "infinite"
+    warnings.warn(
+        f"Cox model: the partial likelihood is monotone in the log hazard ratio of {treatment!r} vs "
+        f"{reference!r} (complete separation: one group has no events, or none while the other still has patients "
+        f"at risk; R coxph: 'Loglik converged before variable ...; coefficient may be infinite'), so the "
+        f"hazard ratio is {what}; reported with a profile-likelihood interval and a likelihood-ratio p-value.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return EstimateResult(
+        estimate=math.inf if direction > 0 else 0.0,
+        ci_low=low,
+        ci_high=high,
+        pvalue=float(stats.chi2.sf(lr, 1)),
+        statistic=direction * math.sqrt(lr),
+        se=math.inf,
+        method=(
+            f"Cox PH hazard ratio {treatment} vs {reference}, Efron ties; monotone likelihood: estimate "
+            f"{'infinite' if direction > 0 else '0'}, profile-likelihood interval, likelihood-ratio test "
+            "(statistic: its signed root)"
+        ),
+        confidence_level=cl,
+        _ci_func=_profile_interval,
         _ci_args=ci_args,
     )
 

@@ -71,5 +71,48 @@ out$identical <- list(time = idat$time, event = idat$event, arm = idat$arm,
                       chisq = survdiff(Surv(time, event) ~ arm, data = idat)$chisq,
                       coef = unname(coef(coxph(Surv(time, event) ~ arm, data = idat))))
 
+
+# Cox with complete separation (monotone likelihood): R coxph warns "Loglik converged before variable ..." and
+# stops at a large coefficient.  Reference for lupusstats: the likelihood-ratio statistic 2 * diff(loglik)
+# (R's "Likelihood ratio test"), the direction of the coefficient, and the finite end of the 95% and 90%
+# profile-likelihood intervals: the root of 2 (sup - l(b)) = qchisq(level, 1), where l(b) is coxph's own
+# log partial likelihood at the fixed coefficient b (init = b, iter.max = 0) and sup = l(+-60).
+loglik_at <- function(d, b, others = NULL) {
+  # two groups: l(b); three groups: maximise the other coefficient with the treatment's fixed (offset)
+  if (nlevels(d$arm) == 2) {
+    return(coxph(Surv(time, event) ~ arm, data = d, ties = "efron", init = b,
+                 control = coxph.control(iter.max = 0))$loglik[2])
+  }
+  d$off <- b * (d$arm == "trt")
+  d$oth <- as.numeric(d$arm == "other")
+  suppressWarnings(coxph(Surv(time, event) ~ oth + offset(off), data = d, ties = "efron",
+                         control = coxph.control(iter.max = 200)))$loglik[2]
+}
+separation <- list(
+  none_in_trt = data.frame(time = 1:8, event = c(1, 1, 1, 1, 0, 0, 0, 0), arm = rep(c("ref", "trt"), each = 4)),
+  trt_after_ref = data.frame(time = 1:8, event = c(1, 1, 1, 0, 1, 1, 0, 1), arm = rep(c("ref", "trt"), each = 4)),
+  trt_first = data.frame(time = c(1, 2, 2, 3, 5, 6, 6, 7, 9, 10), event = c(1, 1, 1, 1, 1, 0, 1, 1, 0, 1),
+                         arm = rep(c("trt", "ref"), each = 5)),
+  none_in_ref_ties = data.frame(time = c(1, 1, 2, 3, 3, 4, 2, 3, 5, 6, 7, 8), event = c(rep(1, 6), rep(0, 6)),
+                                arm = rep(c("trt", "ref"), each = 6)),
+  three_groups = data.frame(time = c(1:6, 1:6, 1:6), event = c(1, 1, 0, 1, 1, 0, rep(0, 6), 1, 0, 1, 1, 0, 1),
+                            arm = rep(c("ref", "trt", "other"), each = 6))
+)
+out$separation <- lapply(separation, function(d) {
+  d$arm <- factor(d$arm, levels = intersect(c("ref", "trt", "other"), unique(d$arm)))
+  fit <- suppressWarnings(coxph(Surv(time, event) ~ arm, data = d, ties = "efron"))
+  b <- unname(coef(fit)[1])
+  dir <- sign(b)
+  sup <- loglik_at(d, dir * 60)
+  l0 <- loglik_at(d, 0)
+  bound <- function(level) {
+    q <- qchisq(level, 1)
+    exp(uniroot(function(x) 2 * (sup - loglik_at(d, x)) - q, sort(c(dir * 60, -dir * 64)), tol = 1e-13)$root)
+  }
+  list(time = d$time, event = d$event, arm = as.character(d$arm), r_coef = b, direction = dir,
+       lrt = 2 * (sup - l0), r_lrt_printed = if (nlevels(d$arm) == 2) 2 * diff(fit$loglik) else NA,
+       bound95 = bound(0.95), bound90 = bound(0.90))
+})
+
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
            "tests/reference/survival_reference.json")
