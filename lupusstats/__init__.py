@@ -117,6 +117,7 @@ from lupusstats.model import (
     TrialBatch,
     list_presets,
     preset,
+    preset_sensitivity,
     simulate_cohort,
     simulate_trials,
 )
@@ -290,6 +291,7 @@ __all__ = [
     "power_time_to_first_flare",
     "preset",
     "preset_calibration",
+    "preset_sensitivity",
     "probability_of_superiority",
     "proportional_odds",
     "rate_difference",

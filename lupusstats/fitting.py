@@ -272,6 +272,8 @@ def fit_scenario(
             return 1e-6, 1 - 1e-6
         if name.endswith("intercept"):
             return -3.0, 3.0
+        if name == "withdrawal_flare_ratio":  # a rise: >= 1 (Arm refuses less)
+            return 1.0, 50.0
         return 0.01, 50.0
 
     current = scenario

@@ -930,6 +930,7 @@ def _registry() -> dict[str, Entry]:
         ),
         "preset": Entry({"name": choice(*ls.list_presets()["name"])}, weight=0.1, promised=()),
         "list_presets": Entry({}, weight=0.02, promised=()),
+        "preset_sensitivity": Entry({"name": choice(*ls.list_presets()["name"])}, weight=0.02, promised=()),
         "simulate_cohort": Entry(
             {"scenario": Arg(lambda d, c: scenario(), SCENARIO_CASES)}, {"rng": rng_arg()}, weight=0.2, promised=()
         ),

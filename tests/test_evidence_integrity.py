@@ -234,17 +234,20 @@ def test_nephritis_msc_arm_carries_deng_2017_safety():
 def test_refractory_conservative_uses_pooled_and_full_range_numbers():
     sc = ls.preset("refractory_conservative")
     cart, hsct = sc.arm("CD19 CAR-T (exploratory)"), sc.arm("autologous HSCT")
-    assert cart.remission_probability == pytest.approx(45 / 64)
+    # drug-free remission comes from the visits (issue 15); the pooled DORIS share stays in the source note
+    assert cart.remission_probability == 0
     assert cart.treatment_mortality == pytest.approx(1 / 145)
     year = cart.adverse_event_window_years
     assert 1 - math.exp(-cart.adverse_events["serious_infection"] * year) == pytest.approx(11 / 145)
     assert hsct.treatment_mortality == pytest.approx(7 / 53)
     assert sc.baseline_flare_rate * hsct.flare_rate_ratio == pytest.approx(-math.log(0.29) / 5)
     best = ls.preset("refractory")
-    assert cart.remission_probability < best.arm("CD19 CAR-T (exploratory)").remission_probability
+    for name in ("CD19 CAR-T (exploratory)", "autologous HSCT"):  # the unfavourable end of the assumed ranges
+        assert sc.arm(name).activity_response_ratio < best.arm(name).activity_response_ratio
+        assert sc.arm(name).withdrawal_flare_ratio > best.arm(name).withdrawal_flare_ratio
     assert hsct.treatment_mortality > best.arm("autologous HSCT").treatment_mortality
     review = _source("refractory_conservative", "CD19 CAR-T (exploratory)", "remission_probability")
-    assert "40749440" in review["source"] and review["evidence_tag"] == "V"
+    assert "40749440" in review["source"] and "DORIS remission 45/64" in review["note"]
 
 
 # ------------------------------------------------------------------------- the assumption is said out loud
@@ -254,8 +257,9 @@ def test_assumed_effects_lists_non_neutral_assumptions_only():
     refr = ls.preset("refractory").assumed_effects()
     assert set(zip(refr["arm"], refr["parameter"], strict=True)) == {
         ("autologous HSCT", "flare_rate_ratio"),
+        ("autologous HSCT", "activity_response_ratio"),
         ("CD19 CAR-T (exploratory)", "flare_rate_ratio"),
-        ("CD19 CAR-T (exploratory)", "remission_probability"),
+        ("CD19 CAR-T (exploratory)", "activity_response_ratio"),
     }
     # IVC and MSC flare_rate_ratio are tagged A but neutral (1.0): not listed
     neph = ls.preset("nephritis_induction").assumed_effects()
@@ -268,7 +272,7 @@ def test_assumed_effects_lists_non_neutral_assumptions_only():
     user = ls.preset("nephritis_induction").with_arm("MSC + standard care", activity_response_ratio=0.5)
     assert user.assumed_effects().empty and user.assumed_effects_line() == ""
     flags = ls.preset("refractory").sources()
-    assert int(flags["assumed_effect"].sum()) == 3
+    assert int(flags["assumed_effect"].sum()) == 4
     line = ls.preset("refractory").assumed_effects_line()
     assert line.startswith("Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A)")
     assert "\n" not in line

@@ -11,7 +11,7 @@ trial results the trial presets are fitted to and checked against).
 from __future__ import annotations
 
 from lupusstats._core.exports import export
-from lupusstats.model.presets import list_presets, preset
+from lupusstats.model.presets import list_presets, preset, preset_sensitivity
 from lupusstats.model.scenario import Activity, Arm, Scenario, Source
 from lupusstats.model.simulate import TrialBatch, simulate_cohort, simulate_trials
 from lupusstats.model.targets import PRESET_TARGETS, Target
@@ -26,6 +26,7 @@ __all__ = [
     "TrialBatch",
     "list_presets",
     "preset",
+    "preset_sensitivity",
     "simulate_cohort",
     "simulate_trials",
 ]

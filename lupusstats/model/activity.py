@@ -76,6 +76,7 @@ def simulate_visits(
     flare_organ: np.ndarray,
     flare_increase: np.ndarray,
     rng: np.random.Generator,
+    withdrawal_years: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Visit arrays for trials of `scenario` given the patient draws and the flares.
 
@@ -84,6 +85,15 @@ def simulate_visits(
     arrays: `flare_index` the flat (trial, patient) position, `flare_time` in
     years, `flare_severity` 0 mild / 1 moderate / 2 severe, `flare_organ` the
     ORGAN_DOMAINS code, `flare_increase` the SLEDAI increase.
+
+    `withdrawal_years`, if given (shape of `frailty`), is filled with each
+    patient's withdrawal time in years (``inf`` = never withdrawn): the arm's
+    `withdrawal_week` for an unconditional withdrawal (the visits record the
+    stop at the next scheduled visit), the visit at which the condition was
+    met for a conditional one.  A flare after it shows at a later visit, so
+    it cannot move the withdrawal: the flare rise after withdrawal
+    (``Arm.withdrawal_flare_ratio``) adds flares after it and re-runs the
+    visits with the same stream.
     """
     act = scenario.activity
     shape = frailty.shape
@@ -289,6 +299,11 @@ def simulate_visits(
         out["egfr"] = last(np.round(egfr_out, 1))
     out["attended"] = weeks * _WEEK <= followup[..., None] + 1e-9
     out["week"] = weeks
+    if withdrawal_years is not None:
+        # unconditional: the drug stops at the protocol's week (week 0 = randomisation)
+        unconditional = True if plan["condition"] is None else plan["condition"] == 0
+        stop = np.where(unconditional, np.minimum(plan["week"], withdrawn_week), withdrawn_week)
+        withdrawal_years[...] = np.where(withdrawn, stop * _WEEK, np.inf)
     return out
 
 

@@ -35,7 +35,7 @@ from lupusstats.model.scenario import (
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["list_presets", "preset"]
+__all__ = ["list_presets", "preset", "preset_sensitivity"]
 
 
 def _rate_from_risk(risk: float, years: float) -> float:
@@ -488,6 +488,93 @@ def _reference_arm() -> Arm:
     )
 
 
+_BURT_2018 = "Burt RK, et al. Bone Marrow Transplant 2018, doi:10.1038/s41409-018-0173-x (abstract)"
+#: Assumed flare rate ratios after HSCT / CAR-T swept by the sensitivity analysis (from the series' best case to
+#: no effect at all), and the assumed speed-ups of improvement (none, ten or a hundred times faster: the upper end
+#: is where the simulated best case approaches the series' drug-free remission, Mueller 2024 and Burt 2018).
+_THERAPY_FLARE_RATIOS = (0.05, 0.25, 0.5, 1.0)
+_THERAPY_RESPONSE_RATIOS = (1.0, 10.0, 100.0)
+
+
+def _withdrawal_rise() -> float:
+    """CORTICOLUP's fitted flare rise after stopping prednisone (upper end of the assumed rise after HSCT / CAR-T)."""
+    return _FITTED["withdrawal"]["prednisone withdrawn:withdrawal_flare_ratio"][0]
+
+
+def _therapy_sensitivity() -> dict[str, tuple[float, ...]]:
+    return {
+        "flare_rate_ratio": _THERAPY_FLARE_RATIOS,
+        "activity_response_ratio": _THERAPY_RESPONSE_RATIOS,
+        "withdrawal_flare_ratio": (1.0, _withdrawal_rise()),
+    }
+
+
+def _therapy_withdrawal(therapy: str, *, response: float, rise: float, best_case: bool) -> dict[str, Any]:
+    """Drug withdrawal after HSCT or CAR-T: the arm parameters and their sources (all effects tagged A)."""
+    rise_hi = _withdrawal_rise()
+    if therapy == "hsct":
+        withdraw: tuple[str, ...] = ("glucocorticoids", "immunosuppressants")
+        withdraw_src = Source(
+            _BURT_2018,
+            "A",
+            "Burt 2018 [V]: remission = no immunosuppressive drugs except hydroxychloroquine and/or prednisone "
+            "<= 10 mg/day (92% at 1 year, 62% at 4 and 5 years among the 26 CYC + rATG + rituximab patients): "
+            "immunosuppressants stopped after the transplant, hydroxychloroquine continued. ASSUMPTION: prednisone "
+            "withdrawn to 0 (tapered over 12 weeks); the series allow up to 10 mg/day and do not report how many "
+            "stopped it",
+        )
+        seen = (
+            "remission (SLEDAI < 3) by 6 months in 33/50 (Jayne 2004, EBMT registry) [V]; remission off "
+            "immunosuppressants (hydroxychloroquine and prednisone <= 10 mg/day allowed) 92% at 1 year (Burt 2018) [V]"
+        )
+    else:
+        withdraw = ("glucocorticoids", "antimalarials", "immunosuppressants")
+        withdraw_src = Source(
+            f"{_MULLER}; {_MACKENSEN}",
+            "A",
+            "Mueller 2024 [V]: all immunosuppression stopped, no relapse over a median 15 months; Mackensen 2022 "
+            "abstract [V]: 'drug-free remission' maintained over a median 8 months. Glucocorticoids and "
+            "antimalarials stopped too, as 'drug-free' says; the 12-week glucocorticoid taper is assumed",
+        )
+        seen = "DORIS remission and SLEDAI-2K 0 in 8/8 at 6 months, immunosuppression stopped (Mueller 2024) [V]"
+    lo, hi = min(_THERAPY_RESPONSE_RATIOS), max(_THERAPY_RESPONSE_RATIOS)
+    return {
+        "withdraw": withdraw,
+        "withdrawal_taper_weeks": 12.0,
+        "activity_response_ratio": response,
+        "withdrawal_flare_ratio": rise,
+        "provenance": {
+            "withdraw": withdraw_src,
+            "withdrawal_taper_weeks": Source("no published number", "A", "glucocorticoids tapered over 12 weeks"),
+            "activity_response_ratio": Source(
+                "no published number",
+                "A",
+                f"ASSUMPTION, no randomised estimate: improvement of active disease x{response:g} after treatment "
+                f"({'best case, the upper end' if best_case else 'the lower end: no speed-up'} of the range "
+                f"considered, {lo:g} to {hi:g}; the series report {seen}). The upper end is where the best case "
+                "approaches the series' drug-free remission (a rough comparison, not a fit: the definitions differ; "
+                "tests/test_withdrawal_rise.py checks it); x10 stays far below it. Swept by ls.preset_sensitivity.",
+            ),
+            "withdrawal_flare_ratio": Source(
+                f"{_CORTICOLUP} (upper end)",
+                "A",
+                f"ASSUMPTION, no published number: flare rate x{rise:g} from the withdrawal on. Range considered "
+                f"1 (no rise: the relapse rates behind flare_rate_ratio were observed off immunosuppressants, so "
+                f"any rise is already in them) to {rise_hi:.2f} (CORTICOLUP's fitted rise after stopping "
+                "prednisone 5 mg/day in quiescent SLE, a different drug and population; on top of "
+                "flare_rate_ratio it may double count). Swept by ls.preset_sensitivity.",
+            ),
+            "remission_probability": Source(
+                "not used",
+                "A",
+                "0: drug-free remission comes from the visits (activity, withdrawal, flares), "
+                "ls.drug_free_remission_rates; the published remission figures are in the notes of "
+                "activity_response_ratio and withdraw",
+            ),
+        },
+    }
+
+
 def _refractory_provenance(label: str) -> dict[str, Source]:
     prov = _common_provenance()
     prov.update(
@@ -516,12 +603,14 @@ def _refractory() -> Scenario:
     cart_rate = 3.0 / 10.0
     r_lo, _ = _exact_ci(8, 8)
     _, m_hi = _exact_ci(0, 8)
+    hsct_wd = _therapy_withdrawal("hsct", response=_THERAPY_RESPONSE_RATIOS[-1], rise=1.0, best_case=True)
+    cart_wd = _therapy_withdrawal("cart", response=_THERAPY_RESPONSE_RATIOS[-1], rise=1.0, best_case=True)
     hsct = Arm(
         "autologous HSCT",
         flare_rate_ratio=hsct_hazard / base_rate,
         treatment_mortality=2 / 50,
-        remission_probability=33 / 50,
-        description="autologous haematopoietic stem-cell transplantation (CYC + ATG conditioning)",
+        description="autologous haematopoietic stem-cell transplantation (CYC + ATG conditioning); drugs withdrawn",
+        **{k: v for k, v in hsct_wd.items() if k != "provenance"},
         provenance={
             "flare_rate_ratio": Source(_BURT, "A", _hsct_flare_ratio_note(0.5, "Burt 2006")),
             "treatment_mortality": Source(
@@ -536,21 +625,22 @@ def _refractory() -> Scenario:
                 "V",
                 "transplant-related mortality is reported at 100 days",
             ),
-            "remission_probability": Source(
-                _JAYNE, "V", "remission (SLEDAI < 3, not drug-free) by 6 months 33/50; 10/31 later relapsed"
-            ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
-            "activity_response_ratio": Source(
-                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
-            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
+            **hsct_wd["provenance"],
+            "remission_probability": Source(
+                _JAYNE,
+                "A",
+                "0: drug-free remission comes from the visits (ls.drug_free_remission_rates). Published, not "
+                "drug-free [V]: remission (SLEDAI < 3) by 6 months 33/50; 10/31 later relapsed",
+            ),
         },
     )
     cart = Arm(
         "CD19 CAR-T (exploratory)",
         flare_rate_ratio=cart_rate / base_rate,
-        remission_probability=1.0,
+        **{k: v for k, v in cart_wd.items() if k != "provenance"},
         adverse_events={"cytokine_release_syndrome": _rate_from_risk(11 / 15, 30 / _YEAR_DAYS)},
         adverse_event_window_years=30 / _YEAR_DAYS,
         exploratory=True,
@@ -567,12 +657,13 @@ def _refractory() -> Scenario:
                 "8 patients over a different population's rate, not a measured rate ratio; range considered 0 (as "
                 "observed) to 0.1.",
             ),
+            **cart_wd["provenance"],
             "remission_probability": Source(
                 f"{_MULLER}; {_MACKENSEN}",
                 "A",
-                f"BEST CASE: DORIS remission 8/8 in one programme (Mackensen's 5/5 are among these 8, not extra). "
-                f"Exact 95% CI for 8/8 is {r_lo:.2f}-1.00; pooled evidence gives 45/64 (70%): see "
-                "refractory_conservative.",
+                "0: drug-free remission comes from the visits (ls.drug_free_remission_rates). Published [V]: DORIS "
+                "remission 8/8 in one programme (Mackensen's 5/5 are among these 8, not extra); exact 95% CI for 8/8 "
+                f"is {r_lo:.2f}-1.00; pooled evidence gives 45/64 (70%): see refractory_conservative.",
             ),
             "adverse_events.cytokine_release_syndrome": Source(
                 _MULLER, "D", "CRS grade 1 in 10/15 and grade 2 in 1/15 (all diseases): risk 11/15 within 30 days"
@@ -586,9 +677,6 @@ def _refractory() -> Scenario:
             ),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
             "severity_odds_ratio": Source("no published number", "A", "neutral"),
-            "activity_response_ratio": Source(
-                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
-            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
         },
     )
@@ -620,12 +708,15 @@ def _refractory_conservative() -> Scenario:
     crs_lo, crs_hi = _exact_ci(81, 145)
     death_lo, death_hi = _exact_ci(1, 145)
     trm_lo, trm_hi = _exact_ci(7, 53)
+    rise = _withdrawal_rise()
+    hsct_wd = _therapy_withdrawal("hsct", response=_THERAPY_RESPONSE_RATIOS[0], rise=rise, best_case=False)
+    cart_wd = _therapy_withdrawal("cart", response=_THERAPY_RESPONSE_RATIOS[0], rise=rise, best_case=False)
     hsct = Arm(
         "autologous HSCT",
         flare_rate_ratio=-math.log(dfs) / 5.0 / base_rate,
         treatment_mortality=7 / 53,
-        remission_probability=dfs,
-        description="autologous HSCT, less favourable end of the published series (EBMT registry)",
+        **{k: v for k, v in hsct_wd.items() if k != "provenance"},
+        description="autologous HSCT, less favourable end of the published series (EBMT registry); drugs withdrawn",
         provenance={
             "flare_rate_ratio": Source(_ALCHI, "A", _hsct_flare_ratio_note(dfs, "Alchi 2013, EBMT registry")),
             "treatment_mortality": Source(
@@ -642,20 +733,18 @@ def _refractory_conservative() -> Scenario:
                 "V",
                 "transplant-related mortality is reported at 100 days",
             ),
+            **hsct_wd["provenance"],
             "remission_probability": Source(
                 _ALCHI,
                 "A",
-                "ASSUMPTION: 5-year disease-free survival 29 +/- 9% (EBMT registry) used as the share of patients in "
-                "lasting remission at the end of follow-up; DFS is not drug-free remission and 5 years is not the "
-                "scenario's 2 years. Published range: 29% DFS at 5 years (Alchi 2013) - 50% DFS at 5 years (Burt "
-                "2006) - 62% in remission off immunosuppressants (HCQ and prednisone <= 10 mg allowed) at 4 and 5 "
+                "0: drug-free remission comes from the visits (ls.drug_free_remission_rates). For comparison: 5-year "
+                "disease-free survival 29 +/- 9% (EBMT registry) [V]; DFS is not drug-free remission. Published "
+                "range: 29% DFS at 5 years (Alchi 2013) - 50% DFS at 5 years (Burt 2006) - 62% in remission off "
+                "immunosuppressants (HCQ and prednisone <= 10 mg allowed) at 4 and 5 "
                 "years among the 26 CYC + rATG + rituximab patients of Burt 2018 (the 4 alemtuzumab patients never "
                 "remitted); remission (SLEDAI < 3) by 6 months 33/50 (Jayne 2004), 10/31 of them relapsing.",
             ),
             "severity_odds_ratio": Source("no published number", "A", "no effect on severity of the flares that occur"),
-            "activity_response_ratio": Source(
-                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
-            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
             "adverse_event_window_years": Source("not used", "A", "infection counts after HSCT for SLE were not found"),
         },
@@ -665,7 +754,7 @@ def _refractory_conservative() -> Scenario:
         flare_rate_ratio=0.3 / base_rate,
         treatment_mortality=1 / 145,
         mortality_window_years=year,
-        remission_probability=45 / 64,
+        **{k: v for k, v in cart_wd.items() if k != "provenance"},
         adverse_events={
             "cytokine_release_syndrome": _rate_from_risk(81 / 145, year),
             "serious_infection": _rate_from_risk(11 / 145, year),
@@ -680,9 +769,11 @@ def _refractory_conservative() -> Scenario:
                 "ASSUMPTION: the review reports no flare rates; kept at the rule-of-three upper 95% bound of the 8 "
                 f"Erlangen patients (0.3/py) over another cohort's rate {base_rate:g}/yr = 0.1, as in 'refractory'.",
             ),
+            **cart_wd["provenance"],
             "remission_probability": Source(
                 _CART_REVIEW,
-                "V",
+                "A",
+                "0: drug-free remission comes from the visits (ls.drug_free_remission_rates). Published [V]: "
                 f"DORIS remission 45/64 evaluable patients = {45 / 64:.3f} (exact 95% CI {rem_lo:.2f}-{rem_hi:.2f}); "
                 "LLDAS 50/56. DORIS allows prednisolone <= 5 mg/day and stable antimalarials and immunosuppressants: "
                 "it is not drug-free remission. The 16 studies may include overlapping reports (an overlap-controlled "
@@ -712,9 +803,6 @@ def _refractory_conservative() -> Scenario:
                 _CART_REVIEW, "A", "timing of infections not in the abstract: events counted over the first year"
             ),
             "severity_odds_ratio": Source("no published number", "A", "neutral"),
-            "activity_response_ratio": Source(
-                "no published number", "A", "neutral: no effect on disease activity at visits modelled for this arm"
-            ),
             "dropout_rate": Source("no published number", "A", "no dropout modelled"),
         },
     )
@@ -783,7 +871,10 @@ _FITTED: dict[str, dict[str, tuple[float, str]]] = {
 }
 _FITTED["withdrawal"] = {
     "baseline_flare_rate": (0.070087, "SFI flare by week 52 with prednisone 5 mg maintained 4/61 [V, CORTICOLUP]"),
-    "prednisone withdrawn:flare_rate_ratio": (4.836638, "SFI flare by week 52 after withdrawal 17/63 [V, CORTICOLUP]"),
+    "prednisone withdrawn:withdrawal_flare_ratio": (
+        4.926864,
+        "SFI flare by week 52 after withdrawal 17/63 [V, CORTICOLUP]",
+    ),
 }
 _FITTED["natural_history"] = {
     "activity.improvement_rate": (
@@ -1036,7 +1127,7 @@ def _tulip() -> Scenario:
 
 def _withdrawal() -> Scenario:
     rate, rate_src = _fitted("withdrawal", "baseline_flare_rate")
-    ratio, ratio_src = _fitted("withdrawal", "prednisone withdrawn:flare_rate_ratio")
+    ratio, ratio_src = _fitted("withdrawal", "prednisone withdrawn:withdrawal_flare_ratio")
     weeks = 52 * _WEEK
     neutral = _neutral(
         "severity_odds_ratio",
@@ -1061,11 +1152,16 @@ def _withdrawal() -> Scenario:
         "prednisone withdrawn",
         prednisone_mg=5.0,
         withdraw=("glucocorticoids",),
-        flare_rate_ratio=ratio,
+        withdrawal_flare_ratio=ratio,
         description="quiescent SLE on prednisone 5 mg/day, prednisone stopped at randomisation",
         provenance={
             **neutral,
-            "flare_rate_ratio": ratio_src,
+            "flare_rate_ratio": Source(
+                "no published number",
+                "A",
+                "neutral: the rise in flares is from the withdrawal on (withdrawal_flare_ratio)",
+            ),
+            "withdrawal_flare_ratio": ratio_src,
             "prednisone_mg": Source(_CORTICOLUP, "V", "prednisone 5 mg/day before randomisation"),
             "withdraw": Source(_CORTICOLUP, "V", "prednisone stopped (placebo) at randomisation, abruptly"),
             "mortality_window_years": Source("not used", "A", "no treatment-related mortality"),
@@ -1295,6 +1391,57 @@ def preset(name: str, **changes: Any) -> Scenario:
         raise ValueError(f"`name` must be a known preset, got {name!r}; known presets: {sorted(_PRESETS)}.")
     scenario = _PRESETS[name]()
     return scenario.replace(**changes) if changes else scenario
+
+
+#: Per preset: arm -> assumed parameter -> the values a sensitivity analysis sweeps (every one tagged A; the
+#: range is also in the parameter's Source note).  Built on call (the rise comes from the fitted withdrawal preset).
+_SENSITIVITY: dict[str, tuple[str, ...]] = {
+    "refractory": ("autologous HSCT", "CD19 CAR-T (exploratory)"),
+    "refractory_conservative": ("autologous HSCT", "CD19 CAR-T (exploratory)"),
+}
+
+
+def preset_sensitivity(name: str) -> dict[str, dict[str, tuple[float, ...]]]:
+    """The assumed effects of a preset and the values a sensitivity analysis should sweep.
+
+    Effects with no randomised estimate (tag ``A``) are carried as ranges: for
+    the refractory presets, the flare rate ratio after HSCT and CD19 CAR-T
+    (from the series' best case to no effect), the speed-up of improvement of
+    active disease (none, ten or a hundred times faster) and the rise in flares after
+    the drugs are withdrawn (none, up to CORTICOLUP's fitted rise after
+    stopping prednisone).  The preset's own values are points of these ranges
+    (``refractory`` the favourable end, ``refractory_conservative`` the
+    unfavourable end), and each range is also written in the parameter's
+    :class:`Source` note.  Sweep the product of the values with
+    :meth:`Arm.replace`, e.g. through ``itertools.product``.
+
+    Parameters
+    ----------
+    name : str
+        A preset name (:func:`list_presets`).
+
+    Returns
+    -------
+    dict
+        Arm name -> parameter -> tuple of values; empty for a preset without
+        assumed ranges.
+
+    Examples
+    --------
+    >>> import lupusstats as ls
+    >>> grid = ls.preset_sensitivity("refractory")
+    >>> sorted(grid)
+    ['CD19 CAR-T (exploratory)', 'autologous HSCT']
+    >>> grid["autologous HSCT"]["activity_response_ratio"]
+    (1.0, 10.0, 100.0)
+    >>> ls.preset_sensitivity("bliss52")
+    {}
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a string, one of {sorted(_PRESETS)}, got {name!r}.")
+    if name not in _PRESETS:
+        raise ValueError(f"`name` must be a known preset, got {name!r}; known presets: {sorted(_PRESETS)}.")
+    return {arm: _therapy_sensitivity() for arm in _SENSITIVITY.get(name, ())}
 
 
 def list_presets() -> pd.DataFrame:

@@ -129,9 +129,8 @@ class Arm:
         parameters).  Glucocorticoids go to 0 (abruptly, or linearly over
         `withdrawal_taper_weeks`); the others stop.  A flare after withdrawal
         raises prednisone again and a rescue restarts an immunosuppressant.
-        The flare rate after withdrawal is the arm's `flare_rate_ratio` (an
-        unconditional, whole-follow-up effect; a rise only after a conditional
-        withdrawal is not modelled).
+        The arm's `flare_rate_ratio` applies over the whole follow-up; a rise
+        in flares from the withdrawal on is `withdrawal_flare_ratio`.
     withdrawal_week : float, default 0
         Earliest week of withdrawal: it starts at the first scheduled visit
         after baseline at or after this week (week 0 is the pre-randomisation
@@ -146,6 +145,19 @@ class Arm:
         `withdrawal_condition_weeks`, as withdrawal trials' eligibility rules do.
     withdrawal_condition_weeks : float, default 0
         How long the condition must have held (weeks, at consecutive visits).
+    withdrawal_flare_ratio : float, default 1.0
+        Multiplies the patient's flare rate from her own withdrawal time to the
+        end of follow-up (1 = no rise; needs `withdraw`).  The withdrawal time
+        is when the drug stops: `withdrawal_week` for an unconditional
+        withdrawal (week 0 = at randomisation; the visits table records the
+        stop at the next scheduled visit), the visit at which the condition is
+        met for a conditional one; a patient never withdrawn keeps her rate.
+        The extra flares (rate ``(ratio - 1) x`` her own rate, frailty
+        included) are added to the flares, the patients table and the visits
+        (see :func:`lupusstats.simulate_cohort`); the withdrawal times come
+        from the visits model, which then runs even for
+        ``simulate_trials(..., visits=False)``.  Must be >= 1: fewer flares
+        after withdrawal is not modelled (ValueError).
     dropout_rate : float, default 0.0
         Hazard of dropping out (events per patient-year, exponential).
     treatment_mortality : float, default 0.0
@@ -199,6 +211,7 @@ class Arm:
     withdrawal_taper_weeks: float = 0.0
     withdrawal_condition: str = "none"
     withdrawal_condition_weeks: float = 0.0
+    withdrawal_flare_ratio: float = 1.0
     adverse_event_window_years: float | None = None
     exploratory: bool = False
     description: str = ""
@@ -226,6 +239,7 @@ class Arm:
         withdrawal_taper_weeks: float = 0.0,
         withdrawal_condition: str = "none",
         withdrawal_condition_weeks: float = 0.0,
+        withdrawal_flare_ratio: float = 1.0,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise TypeError(f"`name` must be a non-empty string, got {name!r}.")
@@ -266,6 +280,18 @@ class Arm:
             "withdrawal_condition_weeks",
             _v.check_positive("withdrawal_condition_weeks", withdrawal_condition_weeks, allow_zero=True),
         )
+        withdrawal_flare_ratio = _v.check_positive("withdrawal_flare_ratio", withdrawal_flare_ratio)
+        if withdrawal_flare_ratio < 1.0:
+            raise ValueError(
+                f"`withdrawal_flare_ratio` must be >= 1 (a rise in flares after withdrawal, or 1 for none), got "
+                f"{withdrawal_flare_ratio!r}: fewer flares after withdrawal is not modelled."
+            )
+        if withdrawal_flare_ratio != 1.0 and not self.withdraw:
+            raise ValueError(
+                f"`withdrawal_flare_ratio` = {withdrawal_flare_ratio!r} needs a drug withdrawal (`withdraw`): "
+                "the rise starts when the drug stops."
+            )
+        set_(self, "withdrawal_flare_ratio", float(withdrawal_flare_ratio))
         events = _freeze("adverse_events", adverse_events)
         for event, rate in events.items():
             if not isinstance(event, str) or not event.isidentifier():
@@ -919,7 +945,7 @@ class Scenario:
             for key in _ARM_PARAMETERS:
                 rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
             for key, default in _WITHDRAWAL_DEFAULTS.items():
-                if getattr(arm, key) != default:
+                if getattr(arm, key) != default or key in arm.provenance:
                     rows.append(_source_row(key, arm.name, getattr(arm, key), arm.provenance))
             for event, rate in arm.adverse_events.items():
                 key = f"adverse_events.{event}"
@@ -967,7 +993,7 @@ class Scenario:
         >>> import lupusstats as ls
         >>> table = ls.preset("refractory").assumed_effects()
         >>> sorted(set(table["parameter"]))
-        ['flare_rate_ratio', 'remission_probability']
+        ['activity_response_ratio', 'flare_rate_ratio']
         >>> ls.preset("general_cohort").assumed_effects().empty
         True
         """
@@ -993,8 +1019,8 @@ class Scenario:
         --------
         >>> import lupusstats as ls
         >>> print(ls.preset("refractory").assumed_effects_line())  # doctest: +NORMALIZE_WHITESPACE
-        Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A); CD19 CAR-T (exploratory)
-        flare_rate_ratio 0.1 (tag A), remission_probability 1 (tag A)
+        Assumed, not published: autologous HSCT flare_rate_ratio 0.0462 (tag A), activity_response_ratio 100
+        (tag A); CD19 CAR-T (exploratory) flare_rate_ratio 0.1 (tag A), activity_response_ratio 100 (tag A)
         """
         return describe_assumed_effects(self.assumed_effects())
 
@@ -1030,8 +1056,9 @@ _EFFECT_PARAMETERS = (
     "activity_response_ratio",
     "remission_probability",
     "treatment_mortality",
+    "withdrawal_flare_ratio",
 )
-_RATIO_PARAMETERS = ("flare_rate_ratio", "severity_odds_ratio", "activity_response_ratio")
+_RATIO_PARAMETERS = ("flare_rate_ratio", "severity_odds_ratio", "activity_response_ratio", "withdrawal_flare_ratio")
 
 
 def describe_assumed_effects(table) -> str:
@@ -1085,6 +1112,7 @@ _WITHDRAWAL_DEFAULTS: dict[str, Any] = {
     "withdrawal_taper_weeks": 0.0,
     "withdrawal_condition": "none",
     "withdrawal_condition_weeks": 0.0,
+    "withdrawal_flare_ratio": 1.0,
 }
 
 _ARM_PARAMETERS = (

@@ -29,6 +29,7 @@ Both take ``rng`` (anything :func:`numpy.random.default_rng` accepts).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import math
@@ -81,7 +82,16 @@ class TrialBatch:
     first_flare_years, first_severe_flare_years : ndarray of float
         Time of the first (severe) flare; NaN when there was none (censored at
         ``followup_years``).
-    completed, drug_free_remission : ndarray of bool
+    completed : ndarray of bool
+    drug_free_remission : ndarray of bool
+        When an arm has a ``remission_probability``: the arm's remission as
+        its source defines it (drawn among completers, so that the share of
+        randomised patients is the probability).  When no arm has one and the
+        visits model ran (``visits=True``, or an arm with a
+        ``withdrawal_flare_ratio``): drug-free remission at the last scheduled
+        visit by :func:`lupusstats.drug_free_remission` (clinical SLEDAI 0, no
+        glucocorticoid, no immunosuppressant, antimalarials allowed; death,
+        dropout or rescue = not in remission).  Otherwise all False.
     died : ndarray of bool
         Died before the end of the planned follow-up (drawn from the arm's
         ``treatment_mortality``, the model's only deaths); follow-up ends at the death.
@@ -258,6 +268,8 @@ class _Draws(TypedDict):
     remission: np.ndarray
     baseline: np.ndarray
     adverse: dict[str, np.ndarray]
+    p_severe: np.ndarray
+    p_moderate: np.ndarray
 
 
 def _per_patient(scenario: Scenario) -> _PerPatient:
@@ -385,6 +397,8 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws
         "remission": remission,
         "baseline": baseline,
         "adverse": adverse,
+        "p_severe": p_sev,
+        "p_moderate": p_mod_given_not_sev,
     }
 
 
@@ -519,15 +533,116 @@ def _flare_events(scenario: Scenario, d: _Draws, rng: np.random.Generator) -> di
     # rows are grouped by patient and, within a patient, by severity (mild first)
     index = np.repeat(np.arange(n_flares.size), n_flares)
     time = rng.random(index.size) * d["followup"].ravel()[index]
-    organ = rng.choice(len(C.ORGAN_DOMAINS), size=index.size, p=scenario.organ_probs)
-    inc_min = np.asarray(scenario.sledai_increase_min)[severity]
-    increase = inc_min + rng.poisson(np.asarray(scenario.sledai_increase_mean)[severity] - inc_min)
+    organ, increase = _organ_and_increase(scenario, severity, rng)
     return {"index": index, "time": time, "severity": severity, "organ": organ, "increase": increase}
 
 
-def _visits(
-    scenario: Scenario, d: _Draws, flares: Mapping[str, np.ndarray], rng: np.random.Generator
+def _organ_and_increase(
+    scenario: Scenario, severity: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Organ domain (from ``organ_probs``) and SLEDAI increase (``min + Poisson(mean - min)``) of each flare."""
+    organ = rng.choice(len(C.ORGAN_DOMAINS), size=severity.size, p=scenario.organ_probs)
+    inc_min = np.asarray(scenario.sledai_increase_min)[severity]
+    increase = inc_min + rng.poisson(np.asarray(scenario.sledai_increase_mean)[severity] - inc_min)
+    return organ, increase
+
+
+def _has_withdrawal_rise(scenario: Scenario) -> bool:
+    return any(a.withdrawal_flare_ratio != 1.0 for a in scenario.arms)
+
+
+def _withdrawal_flares(
+    scenario: Scenario, d: _Draws, withdrawal_years: np.ndarray, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
+    """The extra flares of the rise after withdrawal (``Arm.withdrawal_flare_ratio``), as flat flare arrays.
+
+    On (w, followup] of each patient withdrawn at time w, a Poisson process of
+    rate ``(ratio - 1) x`` her own flare rate (arm rate times frailty), so that
+    with the flares already drawn on (0, followup] her rate after withdrawal is
+    ``ratio x`` (superposition).  Each flare's severity uses her own severity
+    probabilities; organ and SLEDAI increase as for every flare.  Rows are
+    grouped by patient, times uniform on her window.
+    """
+    shape = d["frailty"].shape
+    ratio = np.asarray([a.withdrawal_flare_ratio for a in scenario.arms])[d["code"]]
+    rate = _per_patient(scenario)["rate"]
+    start = np.minimum(withdrawal_years, d["followup"])
+    window = d["followup"] - start
+    n = rng.poisson((ratio - 1.0) * rate * d["frailty"] * window).ravel()
+    index = np.repeat(np.arange(n.size), n)
+    time = start.ravel()[index] + rng.random(index.size) * window.ravel()[index]
+    p_sev = np.broadcast_to(d["p_severe"], shape).ravel()[index]
+    p_mod = (1.0 - p_sev) * np.broadcast_to(d["p_moderate"], shape).ravel()[index]
+    u = rng.random(index.size)
+    severity = np.where(u < p_sev, 2, np.where(u < p_sev + p_mod, 1, 0)).astype(np.int8)
+    organ, increase = _organ_and_increase(scenario, severity, rng)
+    return {"index": index, "time": time, "severity": severity, "organ": organ, "increase": increase}
+
+
+def _add_flares(d: _Draws, extra: Mapping[str, np.ndarray]) -> _Draws:
+    """`d` with the flare summaries (counts, worst severity, first flare times) updated for `extra` flares."""
+    shape = d["n_flares"].shape
+    size = d["n_flares"].size
+    index, severity, time = extra["index"], extra["severity"], extra["time"]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(index[mask], minlength=size).reshape(shape).astype(d["n_flares"].dtype, copy=False)
+
+    def first(mask: np.ndarray) -> np.ndarray:
+        t = np.full(size, np.nan)
+        np.fmin.at(t, index[mask], time[mask])
+        return t.reshape(shape)
+
+    every = np.ones(index.size, dtype=bool)
+    worst = np.full(size, -1, dtype=np.int8)
+    np.maximum.at(worst, index, severity)
+    out = dict(d)
+    out["n_flares"] = d["n_flares"] + count(every)
+    out["n_severe"] = d["n_severe"] + count(severity == 2)
+    out["n_moderate"] = d["n_moderate"] + count(severity == 1)
+    out["worst"] = np.maximum(d["worst"], worst.reshape(shape))
+    out["first_flare"] = np.fmin(d["first_flare"], first(every))
+    out["first_severe"] = np.fmin(d["first_severe"], first(severity == 2))
+    return out  # type: ignore[return-value]
+
+
+def _concat_flares(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {key: np.concatenate([a[key], np.asarray(b[key], dtype=np.asarray(a[key]).dtype)]) for key in a}
+
+
+def _drug_free_at_end(arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+    """In drug-free remission at the last scheduled visit, from the visit arrays (the patients-table column).
+
+    The definition of ``lupusstats.drug_free_remission`` with its defaults
+    (clinical SLEDAI 0, prednisone 0, no immunosuppressant, antimalarials
+    allowed) under the composite estimand: a patient who died, dropped out
+    (did not attend the last visit) or had rescue therapy is not in remission.
+    tests/test_withdrawal_rise.py checks it against that endpoint.
+    """
+    last = (Ellipsis, -1)
+    return (
+        arrays["attended"][last]
+        & ~arrays["rescue"][last]
+        & (arrays["clinical_sledai"][last] == 0)
+        & (arrays["prednisone_mg"][last] == 0)
+        & ~arrays["on_immunosuppressant"][last]
+    )
+
+
+def _visits_from_activity(scenario: Scenario) -> bool:
+    """Whether the patients' ``drug_free_remission`` comes from the visits (no arm has a remission probability)."""
+    return all(a.remission_probability == 0 for a in scenario.arms)
+
+
+def _visits(
+    scenario: Scenario,
+    d: _Draws,
+    flares: Mapping[str, np.ndarray],
+    rng: np.random.Generator,
+    withdrawal_years: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    # the withdrawal times are asked for only when needed (the call is otherwise the same as before them)
+    extra = {} if withdrawal_years is None else {"withdrawal_years": withdrawal_years}
     return simulate_visits(
         scenario,
         code=d["code"],
@@ -540,7 +655,33 @@ def _visits(
         flare_organ=flares["organ"],
         flare_increase=flares["increase"],
         rng=rng,
+        **extra,
     )
+
+
+def _visits_with_rise(
+    scenario: Scenario,
+    d: _Draws,
+    flares: Mapping[str, np.ndarray],
+    child: np.random.Generator,
+    rng: np.random.Generator,
+) -> tuple[_Draws, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The visits, with the flare rise after each patient's own withdrawal when an arm has one.
+
+    Without a rise: the visits from `child`, `d` and `flares` unchanged.  With
+    one: a first visits pass gives each patient's withdrawal time; the extra
+    flares after it are drawn from a new child stream of `rng` and the visits
+    re-run with the same visit stream (a copy of `child`), so only the flares'
+    consequences differ.  Returns the updated draws, flares and visits.
+    """
+    if not _has_withdrawal_rise(scenario):
+        return d, dict(flares), _visits(scenario, d, flares, child)
+    replay = copy.deepcopy(child)
+    withdrawal_years = np.empty(d["frailty"].shape)
+    _visits(scenario, d, flares, child, withdrawal_years)
+    extra = _withdrawal_flares(scenario, d, withdrawal_years, rng.spawn(1)[0])
+    flares = _concat_flares(flares, extra)
+    return _add_flares(d, extra), flares, _visits(scenario, d, flares, replay)
 
 
 def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, visits: bool = False) -> TrialBatch:
@@ -563,6 +704,8 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, v
         flare and patient arrays are the same either way (the visits use a
         child stream of `rng`); they cost memory of order n_trials x
         n_patients x n_visits x 9 bytes, so simulate many trials in chunks.
+        An arm with a ``withdrawal_flare_ratio`` runs the visits model in
+        any case (its flares depend on each patient's withdrawal time).
 
     Returns
     -------
@@ -585,9 +728,13 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, v
     rng = np.random.default_rng(rng)
     d = _draw(scenario, n_trials, rng)
     visit_arrays = None
-    if visits:
+    if visits or _has_withdrawal_rise(scenario):
         child = rng.spawn(1)[0]
-        visit_arrays = _visits(scenario, d, _flare_events(scenario, d, child), child)
+        d, _, visit_arrays = _visits_with_rise(scenario, d, _flare_events(scenario, d, child), child, rng)
+        if _visits_from_activity(scenario):
+            d["remission"] = _drug_free_at_end(visit_arrays)
+        if not visits:
+            visit_arrays = None
     return TrialBatch(
         n_flares=d["n_flares"],
         n_severe_flares=d["n_severe"],
@@ -622,8 +769,13 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     Returns
     -------
     Cohort
-        With ``.patients`` (one row per patient) and ``.flares`` (one row per
-        flare) in the table shapes of ``lupusstats.columns``.
+        With ``.patients`` (one row per patient), ``.flares`` (one row per
+        flare) and ``.visits`` in the table shapes of ``lupusstats.columns``.
+        The flares include those of the rise after withdrawal
+        (``Arm.withdrawal_flare_ratio``).  The patients' ``drug_free_remission``
+        is the arms' ``remission_probability`` draw when an arm has one, else
+        drug-free remission at the last scheduled visit from the visits (as
+        ``TrialBatch.drug_free_remission``).
 
     Examples
     --------
@@ -666,6 +818,26 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     inc_extra = np.asarray(scenario.sledai_increase_mean)[sev_code] - inc_min
     sledai_increase = inc_min + rng.poisson(inc_extra)
 
+    child = rng.spawn(1)[0]
+    events = {
+        "index": patient_idx,
+        "time": times,
+        "severity": sev_code,
+        "organ": organ_code,
+        "increase": sledai_increase,
+    }
+    d, events, arrays = _visits_with_rise(scenario, d, events, child, rng)
+    if _has_withdrawal_rise(scenario):
+        # the extra flares after withdrawal join the flares table, sorted by patient and time
+        order = np.lexsort((events["time"], events["index"]))
+        events = {key: value[order] for key, value in events.items()}
+        patient_idx, times, sev_code = events["index"], events["time"], events["severity"]
+        organ_code, sledai_increase = events["organ"], events["increase"]
+        n_flares, n_severe = d["n_flares"][0], d["n_severe"][0]
+        total = int(n_flares.sum())
+    if _visits_from_activity(scenario):
+        d["remission"] = _drug_free_at_end(arrays)
+
     first_flare = np.full(n_patients, np.nan)
     first_severe = np.full(n_patients, np.nan)
     if total:
@@ -701,14 +873,5 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
         C.ORGAN: pd.Categorical.from_codes(organ_code, dtype=organ_cat),
         C.SLEDAI_INCREASE: sledai_increase,
     }
-    child = rng.spawn(1)[0]
-    events = {
-        "index": patient_idx,
-        "time": times,
-        "severity": sev_code,
-        "organ": organ_code,
-        "increase": sledai_increase,
-    }
-    arrays = _visits(scenario, d, events, child)
     visits = visits_table(arrays, trial=0, arm_codes=code, arm_names=scenario.arm_names)
     return Cohort(patients=pd.DataFrame(patients), flares=pd.DataFrame(flares), scenario=scenario, visits=visits)

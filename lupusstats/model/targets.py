@@ -247,7 +247,7 @@ PRESET_TARGETS: dict[str, dict[str, object]] = {
     "withdrawal": {
         "fitted": {
             "baseline_flare_rate": Target("any_flare", _KEEP, 4 / 61, 61, _CORTICOLUP + ": SFI flare by week 52 4/61"),
-            f"{_STOP}:flare_rate_ratio": Target(
+            f"{_STOP}:withdrawal_flare_ratio": Target(
                 "any_flare", _STOP, 17 / 63, 63, _CORTICOLUP + ": SFI flare by week 52 17/63"
             ),
         },

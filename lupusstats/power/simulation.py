@@ -235,7 +235,10 @@ def _simulate_pvalues(sc2, n_trials, endpoint, model, alternative, rng, progress
     simulated and analysed at once) is a whole number of blocks, so the chunk
     size changes memory and speed, never the numbers.
     """
-    visits = endpoint in _VISIT_ENDPOINTS
+    # "remission" is the patients' drug_free_remission: from the visits when no arm has a remission probability
+    visits = endpoint in _VISIT_ENDPOINTS or (
+        endpoint == "remission" and all(a.remission_probability == 0 for a in sc2.arms)
+    )
     block = max(1, _CELLS_PER_STREAM // sc2.n_patients)
     per_chunk = max(1, (_VISIT_CELLS_PER_CHUNK if visits else _CELLS_PER_CHUNK) // (block * sc2.n_patients))
     sizes = [min(block, n_trials - s) for s in range(0, n_trials, block)]
@@ -305,8 +308,10 @@ def simulate_power(
         more "none") with flare severity: with no severity effect
         (``severity_odds_ratio = 1``) its power is the power to detect that
         fewer treated patients flare at all.  ``"remission"``: the share of
-        patients in remission (``TrialBatch.drug_free_remission``, from each
-        arm's ``remission_probability``) compared by the score z-test of
+        patients in remission (``TrialBatch.drug_free_remission``: from each
+        arm's ``remission_probability``; when no arm has one, drug-free
+        remission at the last visit from the visits model, the same as
+        ``"drug_free_remission"``) compared by the score z-test of
         :func:`lupusstats.compare_proportions_batch`, whose power the formula
         :func:`lupusstats.power_proportions` gives; patients who do not
         complete count as non-remitters.  ``"sri4"``, ``"bicla"``, ``"lldas"``,
