@@ -380,8 +380,19 @@ def _nephritis_induction() -> Scenario:
         domain_prevalence=prevalence,
         serology_prevalence=(310 / 370, 274 / 370),
         upcr_decline_rate=decline,
+        prednisone_use=1.0,
+        immunosuppressant_use=1.0,
         **_ln_renal_baseline(),
         provenance={
+            "prednisone_use": Source(
+                _ALMS + " (abstract, doczz.net/doc/6479421)",
+                "V",
+                "'Both groups received prednisone, tapered from a maximum starting dosage of 60 mg/d'; the dose "
+                "distribution and taper are the general model's (not ALMS's 60 mg/day start)",
+            ),
+            "immunosuppressant_use": Source(
+                _ALMS, "V", "every patient is on induction immunosuppression (MMF 3 g/day or IV cyclophosphamide)"
+            ),
             "domain_prevalence": Source(
                 _ALMS_T2,
                 "D",
@@ -1281,11 +1292,19 @@ def _bliss_ln() -> Scenario:
     prevalence = list(general.activity.domain_prevalence)
     prevalence[ORGAN_DOMAINS.index("renal")] = 1.0
     activity = general.activity.replace(
-        domain_prevalence=tuple(prevalence), upcr_decline_rate=decline, **_ln_renal_baseline()
+        domain_prevalence=tuple(prevalence),
+        upcr_decline_rate=decline,
+        immunosuppressant_use=1.0,
+        **_ln_renal_baseline(),
     )
     activity = activity.replace(
         provenance={
             **activity.provenance,
+            "immunosuppressant_use": Source(
+                _BLISS_LN,
+                "V",
+                "every patient is on standard induction (mycophenolate or cyclophosphamide-azathioprine)",
+            ),
             "domain_prevalence": Source(
                 _BLISS_LN,
                 "D",
