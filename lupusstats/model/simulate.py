@@ -429,29 +429,60 @@ def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
     uniform is below p_sev and moderate when below p_sev + P(moderate).  Returns
     (n_severe, n_moderate, first_is_severe, has_flare), the last two flat over
     patients: whether the first drawn flare of each patient is severe.
+
+    The uniforms are drawn in flare order (patients in C order, each patient's
+    flares consecutive) and counted per patient by differences of a cumulative
+    sum at the patients' first and one-past-last flares.  When the probabilities
+    vary by column only (by arm: a broadcast view), each distinct threshold is
+    compared with the whole stream and its counts kept for its columns, so no
+    per-flare patient index or threshold is ever built.
     """
     shape = n_flares.shape
     nf = n_flares.ravel()
-    starts = np.cumsum(nf) - nf
-    total = int(nf.sum())
-    pid = np.repeat(np.arange(nf.size, dtype=np.intp), nf)
-    # probabilities are per column when they do not vary by patient (a broadcast view)
-    per_column = p_sev.strides[0] == 0 and np.shape(p_mod_given_not_sev) == shape
-    if per_column and np.asarray(p_mod_given_not_sev).strides[0] == 0:
-        key = pid % shape[1]
-        ps, q = p_sev[0], np.asarray(p_mod_given_not_sev)[0]
-    else:
-        key = pid
-        ps, q = np.ravel(p_sev), np.ravel(np.broadcast_to(p_mod_given_not_sev, shape))
-    cut_mod = ps + (1.0 - ps) * q
+    ends = np.cumsum(nf)  # one past each patient's last flare; a patient's first is the previous end
+    total = int(ends[-1])
     u = rng.random(total)
-    severe = u < ps[key]
-    moderate = (u < cut_mod[key]) & ~severe
-    n_severe = np.bincount(pid[severe], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
-    n_moderate = np.bincount(pid[moderate], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
     has = nf > 0
-    first_is_severe = np.zeros(nf.size, dtype=bool)
-    first_is_severe[has] = severe[starts[has]]
+    # the uniform of each patient's first flare (np.take: much faster than fancy indexing;
+    # a patient without flares reads a neighbour's, masked by `has` below)
+    starts = ends - nf
+    u_first = np.take(u, starts, mode="clip") if total else np.ones(nf.size)
+    dtype = n_flares.dtype
+
+    def count(below: np.ndarray) -> np.ndarray:
+        cum = np.empty(total + 1, dtype=dtype)
+        cum[0] = 0
+        np.cumsum(below, dtype=dtype, out=cum[1:])
+        at_end = np.take(cum, ends, mode="clip")
+        out = np.empty_like(at_end)
+        out[:1] = at_end[:1]
+        np.subtract(at_end[1:], at_end[:-1], out=out[1:])
+        return out.reshape(shape)
+
+    q_arr = np.asarray(p_mod_given_not_sev)
+    # probabilities are per column when they do not vary by patient (a broadcast view)
+    per_column = p_sev.strides[0] == 0 and q_arr.shape == shape and q_arr.strides[0] == 0
+    if per_column:
+        ps, q = p_sev[0], q_arr[0]
+        cut_mod = ps + (1.0 - ps) * q  # >= ps: a severe flare is below both cuts
+        pairs, column_group = np.unique(np.stack([ps, cut_mod], axis=1), axis=0, return_inverse=True)
+        column_group = column_group.ravel()
+        if len(pairs) == 1:
+            n_severe, n_modplus = count(u < pairs[0, 0]), count(u < pairs[0, 1])
+        else:
+            n_severe, n_modplus = np.empty(shape, n_flares.dtype), np.empty(shape, n_flares.dtype)
+            for g, (ps_g, cut_g) in enumerate(pairs):
+                cols = column_group == g
+                n_severe[:, cols] = count(u < ps_g)[:, cols]
+                n_modplus[:, cols] = count(u < cut_g)[:, cols]
+        first_is_severe = has & (u_first.reshape(shape) < ps).ravel()
+    else:
+        ps_flat = np.ravel(p_sev)
+        cut_mod = ps_flat + (1.0 - ps_flat) * np.ravel(np.broadcast_to(q_arr, shape))
+        n_severe = count(u < np.repeat(ps_flat, nf))
+        n_modplus = count(u < np.repeat(cut_mod, nf))
+        first_is_severe = has & (u_first < ps_flat)
+    n_moderate = n_modplus - n_severe
     return n_severe, n_moderate, first_is_severe, has
 
 
