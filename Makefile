@@ -67,10 +67,9 @@ format: $(STAMP)
 	$(BIN)/ruff format lupusstats tests benchmarks docs
 
 ## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
-## (--dist loadgroup: tests/conftest.py makes each file one group, so a notebook's cells run on one
-## worker, in order; the long independent tests of a few files are dealt out one by one)
+## (--dist loadfile keeps each notebook's cells on one worker, in order)
 test: lint
-	$(BIN)/python -m pytest -n auto --dist loadgroup --hypothesis-profile=ci --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile --hypothesis-profile=ci --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
 
 ## make fuzz: the fuzz suite of every public function (tests/fuzz_registry.py) with the long `fuzz`
 ## hypothesis profile (up to 3000 examples per function, random; make test runs the short `ci` one)
