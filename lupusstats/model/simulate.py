@@ -446,18 +446,20 @@ def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
     total = int(ends[-1])
     u = rng.random(total)
     has = nf > 0
-    # the uniform of each patient's first flare (np.take: much faster than fancy indexing;
-    # a patient without flares reads a neighbour's, masked by `has` below)
-    starts = ends - nf
-    u_first = np.take(u, starts, mode="clip") if total else np.ones(nf.size)
-    # one cumulative-sum buffer for every count (int32 halves its memory traffic when it fits)
+    # Fresh memory is costly here (page faults): every buffer below is used more than once.
+    # The uniform of each patient's first flare (np.take: much faster than fancy indexing; a
+    # patient without flares reads a neighbour's, masked by `has` below) ...
+    work = np.subtract(ends, nf)  # the first flares, then the severe counts
+    u_first = np.take(u, work, mode="clip") if total else np.ones(nf.size)
+    # ... and one cumulative-sum buffer for every count (int32 halves its traffic when it fits)
     cum = np.empty(total + 1, dtype=np.int32 if total < 2**31 - 1 else np.int64)
     cum[0] = 0
+    at_end = np.empty(nf.size, dtype=cum.dtype)
 
-    def count(below: np.ndarray) -> np.ndarray:
+    def count(below: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         np.cumsum(below, dtype=cum.dtype, out=cum[1:])
-        at_end = np.take(cum, ends, mode="clip")
-        out = np.empty(at_end.shape, dtype=n_flares.dtype)
+        np.take(cum, ends, mode="clip", out=at_end)
+        out = np.empty(nf.size, dtype=n_flares.dtype) if out is None else out
         out[:1] = at_end[:1]
         np.subtract(at_end[1:], at_end[:-1], out=out[1:])
         return out.reshape(shape)
@@ -471,21 +473,22 @@ def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
         pairs, column_group = np.unique(np.stack([ps, cut_mod], axis=1), axis=0, return_inverse=True)
         column_group = column_group.ravel()
         if len(pairs) == 1:
-            n_severe, n_modplus = count(u < pairs[0, 0]), count(u < pairs[0, 1])
+            n_severe, n_modplus = count(u < pairs[0, 0], work), count(u < pairs[0, 1])
         else:
             n_severe, n_modplus = np.empty(shape, n_flares.dtype), np.empty(shape, n_flares.dtype)
             for g, (ps_g, cut_g) in enumerate(pairs):
                 cols = column_group == g
-                n_severe[:, cols] = count(u < ps_g)[:, cols]
-                n_modplus[:, cols] = count(u < cut_g)[:, cols]
+                n_severe[:, cols] = count(u < ps_g, work)[:, cols]
+                n_modplus[:, cols] = count(u < cut_g, work)[:, cols]
         first_is_severe = has & (u_first.reshape(shape) < ps).ravel()
     else:
         ps_flat = np.ravel(p_sev)
         cut_mod = ps_flat + (1.0 - ps_flat) * np.ravel(np.broadcast_to(q_arr, shape))
-        n_severe = count(u < np.repeat(ps_flat, nf))
-        n_modplus = count(u < np.repeat(cut_mod, nf))
         first_is_severe = has & (u_first < ps_flat)
-    n_moderate = n_modplus - n_severe
+        n_severe = count(u < np.repeat(ps_flat, nf), work)
+        n_modplus = count(u < np.repeat(cut_mod, nf))
+    n_moderate = n_modplus
+    n_moderate -= n_severe
     return n_severe, n_moderate, first_is_severe, has
 
 
