@@ -123,8 +123,11 @@ def validate(n_trials):
 def grid_timings(sc, n_trials=4000):
     kw = dict(n_per_arm=[50, 100, 150, 200], rate_ratio=[0.5, 0.6, 0.7, 0.8], n_trials=n_trials, rng=1)
     print(f"\nload average before the grid: {os.getloadavg()[0]:.1f}")
-    print(f"\n| power_grid, 16 cells x {n_trials:,} trials, 2 workers | time | vs serial | identical to serial |")
-    print("|---|---|---|---|")
+    print(
+        f"\n| power_grid, 16 cells x {n_trials:,} trials, 2 workers | time | vs serial | table identical to serial "
+        "| largest p-value difference |"
+    )
+    print("|---|---|---|---|---|")
     ref, t_serial = None, None
     runs = [("serial", "serial"), ("processes", "processes, cold (starts the pool)"), ("processes", "processes, warm")]
     runs += [("dask", "dask, cold (starts a LocalCluster)"), ("dask", "dask, warm")]
@@ -134,11 +137,13 @@ def grid_timings(sc, n_trials=4000):
         dt = time.perf_counter() - t0
         ref = grid if ref is None else ref
         t_serial = dt if t_serial is None else t_serial
-        same = grid.drop(columns="result").equals(ref.drop(columns="result")) and all(
-            np.array_equal(a.pvalues, b.pvalues, equal_nan=True)
+        same = grid.drop(columns="result").equals(ref.drop(columns="result"))
+        # Dask's workers run with one BLAS thread (OMP_NUM_THREADS=1): p-values may differ in the last bits
+        dp = max(
+            float(np.nanmax(np.abs(a.pvalues - b.pvalues), initial=0.0))
             for a, b in zip(grid["result"], ref["result"], strict=True)
         )
-        print(f"| {label} | {dt:.2f} s | {t_serial / dt:.2f}x | {same} |", flush=True)
+        print(f"| {label} | {dt:.2f} s | {t_serial / dt:.2f}x | {same} | {dp:.1e} |", flush=True)
     print(f"\nload average after the grid: {os.getloadavg()[0]:.1f}")
 
 
