@@ -67,7 +67,8 @@ format: $(STAMP)
 	$(BIN)/ruff format lupusstats tests benchmarks docs
 
 ## make test: lint, then unit tests, doctests and nbval on every notebook, on all cores
-## (--dist loadfile keeps each notebook's cells on one worker, in order)
+## (--dist loadfile keeps each notebook's cells on one worker, in order; tests/conftest.py deals the
+## long independent tests of test_notebooks.py and the fuzz files out one by one)
 test: lint
 	$(BIN)/python -m pytest -n auto --dist loadfile --hypothesis-profile=ci --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg tests lupusstats notebooks $(PYTEST_ARGS)
 

@@ -7,9 +7,10 @@
   process's ``ru_maxrss``; "above import" subtracts the resident memory after ``import lupusstats``
   and a 10-trial warm-up (so imports are not counted).
 * ``ls.power_grid`` (4 x 4 cells x ``GRID_TRIALS`` trials) on the serial, processes and Dask
-  backends with ``n_workers=2``; the parallel times include starting and stopping the workers (a
-  process pool, or Dask's temporary LocalCluster), which is measured on its own by a 1-cell,
-  10-trial grid ("start-up") and reported beside the net speed-up.  The tables must be identical
+  backends with ``n_workers=2``.  ``power_grid`` keeps its process pool and its own Dask
+  LocalCluster between calls, so only the first 1-cell, 10-trial grid ("start-up") starts the
+  workers; the repeats after it measure warm workers (``bench_power.py --grid`` times a cold and a
+  warm call side by side).  The tables must be identical
   (each cell has its own spawned stream).
 
 The machine may be shared: the 1-minute load average is recorded before every run and printed

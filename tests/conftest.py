@@ -15,3 +15,24 @@ settings.register_profile("ci", max_examples=200, deadline=None, derandomize=Tru
 settings.register_profile("fuzz", max_examples=3000, deadline=None, suppress_health_check=_QUIET)
 settings.register_profile("quick", max_examples=25, deadline=None, suppress_health_check=_QUIET)  # local iteration
 settings.load_profile("ci")
+
+
+# ------------------------------------------------------------------------------ xdist scheduling
+# `make test` runs `pytest -n auto --dist loadfile`: each file's tests run on one worker, in order
+# (nbval's notebook cells, a module-scoped fixture such as the docs build).  The files below hold
+# long tests that are independent of each other (the second-seed notebook runs, the fuzz cases);
+# as one unit each they would be the long pole on one worker, so their tests are dealt out one by one.
+_SPREAD_FILES = frozenset({"test_notebooks.py", "test_fuzz_1.py", "test_fuzz_2.py"})
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class _SpreadLongFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path.rsplit("/", 1)[-1] in _SPREAD_FILES else path
+
+    return _SpreadLongFiles(config, log)

@@ -16,7 +16,8 @@ censored, huge counts, exposures of 1e-9 and 1e6 ...).  The contract (:func:`che
 Names of ``ls.__all__`` that are not functions (classes, constants, modules) are listed in
 :data:`EXCLUDED` with the reason.  ``tests/test_fuzz_registry.py`` fails, naming them, when a
 public name is in neither; ``tests/test_fuzz_1.py`` and ``tests/test_fuzz_2.py`` run the two
-halves of the registry (two files, so ``--dist loadfile`` puts them on two workers).
+halves of the registry (two files; ``make test`` deals their cases to the workers one by one:
+``tests/conftest.py``).
 
 Example budgets come from the hypothesis profile (``tests/conftest.py``): ``ci`` in ``make test``,
 ``fuzz`` in ``make fuzz``; an entry's ``weight`` scales the profile's ``max_examples`` for the

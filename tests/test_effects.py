@@ -150,6 +150,18 @@ def test_adjust_pvalues_against_R(method):
     np.testing.assert_allclose(ls.adjust_pvalues(shuffled, method), np.array(REF["padjust"][method])[::-1])
 
 
+def test_holm_is_statsmodels_holm_exactly():
+    # Holm is computed in lupusstats (statsmodels' branch runs a full gc.collect per call): the same numbers
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 10, 200):
+        for p in (rng.random(n), rng.integers(0, 4, n) / 4, np.round(rng.random(n) ** 3, 2)):  # ties, 0 and 1
+            assert np.array_equal(ls.adjust_pvalues(p, "holm"), multipletests(p, method="holm")[1])
+    p = rng.random((3, 4))
+    assert np.array_equal(ls.adjust_pvalues(p), multipletests(p.ravel(), method="holm")[1].reshape(3, 4))
+
+
 def test_one_sided_intervals():
     two = ls.risk_ratio(15, 100, 30, 100, confidence_level=0.90)
     less = ls.risk_ratio(15, 100, 30, 100, alternative="less")

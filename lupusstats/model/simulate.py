@@ -344,8 +344,10 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws
 
     # Flare counts; the severe ones are a binomial thinning (severity is
     # independent of time given the patient).
-    mean = pp["rate"] * frailty * followup
+    mean = np.multiply(frailty, pp["rate"])  # no temporaries beyond the mean itself
+    mean *= followup
     n_flares = rng.poisson(mean)
+    del mean
     p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
     n_severe, n_moderate, first_is_severe, has = _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng)
 
@@ -357,10 +359,11 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws
     first_severe = np.full(shape, np.nan)
     idx = np.flatnonzero(n_severe)
     if idx.size:
-        s_i = n_severe.ravel()[idx]
-        t_i, f_i = first_flare.ravel()[idx], followup.ravel()[idx]
+        # np.take / np.put: several times faster than fancy indexing on these sizes
+        s_i = np.take(n_severe, idx)
+        t_i, f_i = np.take(first_flare, idx), np.take(followup, idx)
         later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
-        first_severe.ravel()[idx] = np.where(first_is_severe[idx], t_i, later)
+        np.put(first_severe, idx, np.where(np.take(first_is_severe, idx), t_i, later))
 
     # The worst flare per patient (the ordinal patient-level endpoint): -1 none,
     # 0 mild, 1 moderate, 2 severe.
@@ -443,29 +446,63 @@ def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
     uniform is below p_sev and moderate when below p_sev + P(moderate).  Returns
     (n_severe, n_moderate, first_is_severe, has_flare), the last two flat over
     patients: whether the first drawn flare of each patient is severe.
+
+    The uniforms are drawn in flare order (patients in C order, each patient's
+    flares consecutive) and counted per patient by differences of a cumulative
+    sum at the patients' first and one-past-last flares.  When the probabilities
+    vary by column only (by arm: a broadcast view), each distinct threshold is
+    compared with the whole stream and its counts kept for its columns, so no
+    per-flare patient index or threshold is ever built.
     """
     shape = n_flares.shape
     nf = n_flares.ravel()
-    starts = np.cumsum(nf) - nf
-    total = int(nf.sum())
-    pid = np.repeat(np.arange(nf.size, dtype=np.intp), nf)
-    # probabilities are per column when they do not vary by patient (a broadcast view)
-    per_column = p_sev.strides[0] == 0 and np.shape(p_mod_given_not_sev) == shape
-    if per_column and np.asarray(p_mod_given_not_sev).strides[0] == 0:
-        key = pid % shape[1]
-        ps, q = p_sev[0], np.asarray(p_mod_given_not_sev)[0]
-    else:
-        key = pid
-        ps, q = np.ravel(p_sev), np.ravel(np.broadcast_to(p_mod_given_not_sev, shape))
-    cut_mod = ps + (1.0 - ps) * q
+    ends = np.cumsum(nf)  # one past each patient's last flare; a patient's first is the previous end
+    total = int(ends[-1])
     u = rng.random(total)
-    severe = u < ps[key]
-    moderate = (u < cut_mod[key]) & ~severe
-    n_severe = np.bincount(pid[severe], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
-    n_moderate = np.bincount(pid[moderate], minlength=nf.size).reshape(shape).astype(n_flares.dtype, copy=False)
     has = nf > 0
-    first_is_severe = np.zeros(nf.size, dtype=bool)
-    first_is_severe[has] = severe[starts[has]]
+    # Fresh memory is costly here (page faults): every buffer below is used more than once.
+    # The uniform of each patient's first flare (np.take: much faster than fancy indexing; a
+    # patient without flares reads a neighbour's, masked by `has` below) ...
+    work = np.subtract(ends, nf)  # the first flares, then the severe counts
+    u_first = np.take(u, work, mode="clip") if total else np.ones(nf.size)
+    # ... and one cumulative-sum buffer for every count (int32 halves its traffic when it fits)
+    cum = np.empty(total + 1, dtype=np.int32 if total < 2**31 - 1 else np.int64)
+    cum[0] = 0
+    at_end = np.empty(nf.size, dtype=cum.dtype)
+
+    def count(below: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        np.cumsum(below, dtype=cum.dtype, out=cum[1:])
+        np.take(cum, ends, mode="clip", out=at_end)
+        out = np.empty(nf.size, dtype=n_flares.dtype) if out is None else out
+        out[:1] = at_end[:1]
+        np.subtract(at_end[1:], at_end[:-1], out=out[1:])
+        return out.reshape(shape)
+
+    q_arr = np.asarray(p_mod_given_not_sev)
+    # probabilities are per column when they do not vary by patient (a broadcast view)
+    per_column = p_sev.strides[0] == 0 and q_arr.shape == shape and q_arr.strides[0] == 0
+    if per_column:
+        ps, q = p_sev[0], q_arr[0]
+        cut_mod = ps + (1.0 - ps) * q  # >= ps: a severe flare is below both cuts
+        pairs, column_group = np.unique(np.stack([ps, cut_mod], axis=1), axis=0, return_inverse=True)
+        column_group = column_group.ravel()
+        if len(pairs) == 1:
+            n_severe, n_modplus = count(u < pairs[0, 0], work), count(u < pairs[0, 1])
+        else:
+            n_severe, n_modplus = np.empty(shape, n_flares.dtype), np.empty(shape, n_flares.dtype)
+            for g, (ps_g, cut_g) in enumerate(pairs):
+                cols = column_group == g
+                n_severe[:, cols] = count(u < ps_g, work)[:, cols]
+                n_modplus[:, cols] = count(u < cut_g, work)[:, cols]
+        first_is_severe = has & (u_first.reshape(shape) < ps).ravel()
+    else:
+        ps_flat = np.ravel(p_sev)
+        cut_mod = ps_flat + (1.0 - ps_flat) * np.ravel(np.broadcast_to(q_arr, shape))
+        first_is_severe = has & (u_first < ps_flat)
+        n_severe = count(u < np.repeat(ps_flat, nf), work)
+        n_modplus = count(u < np.repeat(cut_mod, nf))
+    n_moderate = n_modplus
+    n_moderate -= n_severe
     return n_severe, n_moderate, first_is_severe, has
 
 
@@ -480,7 +517,8 @@ def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator
     with np.errstate(divide="ignore", invalid="ignore"):
         u /= n
     np.expm1(u, out=u)
-    u *= -followup
+    np.multiply(u, followup, out=u)
+    np.negative(u, out=u)
     u[n == 0] = np.nan
     return u
 
@@ -513,8 +551,7 @@ def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.
             flat[bad] = mean + sd * rng.standard_normal(bad.size)
             bad = bad[flat[bad] < cut]
     np.rint(x, out=x)
-    np.maximum(x, low, out=x)
-    np.minimum(x, _SLEDAI_MAX, out=x)
+    np.clip(x, low, _SLEDAI_MAX, out=x)
     return x.astype(np.int64)
 
 

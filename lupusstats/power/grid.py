@@ -87,6 +87,36 @@ def _grid_cell_kept(payload):
         return None, f"{type(err).__name__}: {err}"
 
 
+def _grid_chunk(payload):
+    """Several cells in one task: the scenario and options travel once per chunk, not once per cell.
+
+    Returns ``(index, outcome)`` pairs, the outcome as :func:`_grid_cell_kept`.
+    """
+    scenario, options, items = payload
+    return [(i, _grid_cell_kept((scenario, cell, options, stream))) for i, cell, stream in items]
+
+
+def _chunks(payloads, n_chunks):
+    """Cells dealt round-robin into at most `n_chunks` tasks ``(scenario, options, [(index, cell, stream)])``.
+
+    Dealing (not slicing) spreads every grid axis over the chunks, so cells of
+    different cost (e.g. sizes) balance across workers.  The results are put
+    back in grid order by index, so the table does not depend on the chunking.
+    """
+    scenario, _, options, _ = payloads[0]
+    n_chunks = max(1, min(n_chunks, len(payloads)))
+    items = [(i, cell, stream) for i, (_, cell, _, stream) in enumerate(payloads)]
+    return [(scenario, options, items[j::n_chunks]) for j in range(n_chunks)]
+
+
+def _in_order(chunk_results, n):
+    out: list[Any] = [None] * n
+    for pairs in chunk_results:
+        for i, outcome in pairs:
+            out[i] = outcome
+    return out
+
+
 def _row(res, formula):
     """The grid row of one cell, from its PowerResult."""
     return {
@@ -140,8 +170,12 @@ def power_grid(
         ``"processes"``: ``concurrent.futures.ProcessPoolExecutor`` on
         `n_workers` local processes (default: all cores).  ``"dask"``: the
         ``dask.distributed`` `client` passed in (a cluster of any size), or a
-        temporary ``LocalCluster`` with `n_workers` processes.  Dask is the
-        optional extra ``pip install lupusstats[dask]``.
+        ``LocalCluster`` with `n_workers` processes.  Dask is the
+        optional extra ``pip install lupusstats[dask]``.  The process pool and
+        the own ``LocalCluster`` are kept for the next call with as many
+        workers (starting workers costs seconds) and closed at exit; cells go
+        to the workers in a few chunks per worker (the scenario is sent once
+        per chunk), dealt round-robin so that costly cells are spread.
     vary : mapping of str to list, optional
         More grid axes.  Keys: a Scenario parameter (``"dispersion"``,
         ``"followup_years"``, ``"baseline_flare_rate"`` ...); ``"<arm name>:<arm
@@ -274,23 +308,26 @@ def _run(payloads, backend, n_workers, client, progress):
             it = tqdm(it, total=len(payloads), desc="power_grid", unit="cell")
         return list(it)
     if backend == "processes":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         workers = n_workers or os.cpu_count() or 1
-        # "spawn"/"forkserver" avoid forking a process that may hold threads (BLAS, Jupyter)
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        pool, method = _process_pool(workers)
+        # a few chunks per worker: few tasks (the scenario pickled once per chunk), still balanced
+        chunks = _chunks(payloads, _CHUNKS_PER_WORKER * workers)
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-                it = pool.map(_grid_cell_kept, payloads)
-                if progress:
-                    from tqdm.auto import tqdm
+            it = pool.map(_grid_chunk, chunks)
+            if progress:
+                from tqdm.auto import tqdm
 
-                    it = tqdm(it, total=len(payloads), desc="power_grid", unit="cell")
-                return list(it)
+                bar = tqdm(total=len(payloads), desc="power_grid", unit="cell")
+                it = (bar.update(len(pairs)) or pairs for pairs in it)
+            return _in_order(it, len(payloads))
         except BrokenProcessPool:
+            _drop_process_pool()
             raise RuntimeError(_broken_pool_message(method)) from None
+        except BaseException:  # e.g. interrupted: a pool in an unknown state is not kept
+            _drop_process_pool()
+            raise
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -299,8 +336,7 @@ def _run(payloads, backend, n_workers, client, progress):
         if not isinstance(client, Client):
             raise TypeError(f"`client` must be a dask.distributed.Client, got {type(client).__name__}.")
         try:
-            futures = client.map(_grid_cell_kept, payloads, pure=False)
-            return client.gather(futures)
+            return _dask_run(client, payloads, _dask_workers(client))
         except (OSError, TimeoutError) as err:  # CommClosedError is an OSError
             address = getattr(getattr(client, "scheduler", None), "address", None) or "(unknown address)"
             raise RuntimeError(
@@ -309,12 +345,79 @@ def _run(payloads, backend, n_workers, client, progress):
                 "or use backend='processes' to run on this machine."
             ) from None
     workers = n_workers or os.cpu_count() or 1
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as own,
-    ):
-        futures = own.map(_grid_cell_kept, payloads, pure=False)
-        return own.gather(futures)
+    if _DASK.get("workers") != workers or _DASK["client"].status != "running":
+        _drop_dask_cluster()
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        _DASK.update(workers=workers, cluster=cluster, client=Client(cluster))
+        if not _DASK.get("atexit"):
+            import atexit
+
+            atexit.register(_drop_dask_cluster)
+            _DASK["atexit"] = True
+    return _dask_run(_DASK["client"], payloads, workers)
+
+
+_CHUNKS_PER_WORKER = 4
+# The worker pool of the processes backend, kept for the next call with as many workers: starting
+# workers (each imports numpy, scipy, pandas and lupusstats) costs about a second, often more than
+# a small grid.  Workers are forked from a forkserver that has imported lupusstats once ("warm").
+_POOL: dict[str, Any] = {}
+# What a cell imports lazily (NB power: scipy.stats and the statsmodels proportion intervals).
+_WARM_MODULES = ("lupusstats.power.grid", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.stats.proportion")
+# The LocalCluster of the dask backend when no client is passed, kept likewise (start-up: seconds).
+_DASK: dict[str, Any] = {}
+
+
+def _process_pool(workers):
+    """The kept ``ProcessPoolExecutor`` with `workers` workers (made, or remade, on demand)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "forkserver"/"spawn" avoid forking a process that may hold threads (BLAS, Jupyter)
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    key = (ProcessPoolExecutor, workers, method)  # the class too: a replaced executor gets a new pool
+    if _POOL.get("key") != key or getattr(_POOL.get("pool"), "_broken", False):
+        _drop_process_pool()
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # imported once in the fork server (only if it is not running yet), inherited by every worker
+            context.set_forkserver_preload(list(_WARM_MODULES))
+        _POOL.update(key=key, pool=ProcessPoolExecutor(max_workers=workers, mp_context=context))
+        if not _POOL.get("atexit"):
+            import atexit
+
+            atexit.register(_drop_process_pool)
+            _POOL["atexit"] = True
+    return _POOL["pool"], method
+
+
+def _drop_process_pool():
+    pool = _POOL.pop("pool", None)
+    _POOL.pop("key", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _drop_dask_cluster():
+    client, cluster = _DASK.pop("client", None), _DASK.pop("cluster", None)
+    _DASK.pop("workers", None)
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _dask_workers(client):
+    try:
+        return max(1, len(client.scheduler_info().get("workers", {})))
+    except Exception:  # unknown (e.g. not connected yet): the map below reports an unreachable scheduler
+        return 1
+
+
+def _dask_run(client, payloads, workers):
+    """Chunks of cells as Dask tasks (the scenario travels once per chunk), results in grid order."""
+    futures = client.map(_grid_chunk, _chunks(payloads, _CHUNKS_PER_WORKER * workers), pure=False)
+    return _in_order(client.gather(futures), len(payloads))
 
 
 def _broken_pool_message(method):
