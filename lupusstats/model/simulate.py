@@ -850,10 +850,7 @@ def simulate_cohort(scenario: Scenario, *, rng: RNGLike = None) -> Cohort:
     times = rng.random(total) * followup[patient_idx]
     order = np.lexsort((times, patient_idx))
     times, sev_code = times[order], sev_code[order]
-    organ_code = rng.choice(len(C.ORGAN_DOMAINS), size=total, p=scenario.organ_probs)
-    inc_min = np.asarray(scenario.sledai_increase_min)[sev_code]
-    inc_extra = np.asarray(scenario.sledai_increase_mean)[sev_code] - inc_min
-    sledai_increase = inc_min + rng.poisson(inc_extra)
+    organ_code, sledai_increase = _organ_and_increase(scenario, sev_code, rng)
 
     child = rng.spawn(1)[0]
     events = {

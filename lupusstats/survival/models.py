@@ -40,8 +40,11 @@ def _efron_tables(t, e, codes):
     depends on the data through the numbers at risk ``R[j, g]`` and the events
     ``D[j, g]`` per distinct event time j and group g:
     ``loglik = sum_g beta_g O_g - sum_j sum_{l<d_j} log sum_g (R_jg - l/d_j D_jg) exp(beta_g)``.
-    Returns ``(C, O)``: the weights ``R_jg - l/d_j D_jg`` (one row per event)
-    and the events per group.
+    This is the likelihood R ``coxph(ties="efron")`` and statsmodels
+    ``PHReg(ties="efron")`` maximise (the tests check both), written out here
+    because PHReg loops over event times in Python (~0.1 s per fit), too slow
+    for calibration over hundreds of simulated trials.  Returns ``(C, O)``: the
+    weights ``R_jg - l/d_j D_jg`` (one row per event) and the events per group.
     """
     k = int(codes.max()) + 1
     times, inverse = np.unique(t, return_inverse=True)
@@ -100,27 +103,6 @@ def _efron_newton(C, O, beta, free, *, max_iter=50, tol=1e-10):
         if done:
             return beta, loglik, info, bool(np.abs(beta[free]).max() <= 15)
     return beta, loglik, info, False
-
-
-def _cox_efron_groups(t, e, codes, ref_code, *, max_iter=50, tol=1e-10):
-    """Cox partial likelihood with Efron ties for group indicators, by Newton-Raphson.
-
-    This is the likelihood R ``coxph(ties="efron")`` and statsmodels
-    ``PHReg(ties="efron")`` maximise (the tests check both), written out here
-    (see :func:`_efron_tables`) because PHReg loops over event times in Python
-    (~0.1 s per fit), too slow for calibration over hundreds of simulated
-    trials.  Returns ``(beta, covariance, converged)`` for the non-reference
-    groups in code order.
-    """
-    C, O = _efron_tables(t, e, codes)
-    free = np.array([g for g in range(C.shape[1]) if g != ref_code])
-    beta, _, info, converged = _efron_newton(C, O, np.zeros(C.shape[1]), free, max_iter=max_iter, tol=tol)
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        cov = np.full((free.size, free.size), np.nan)
-        converged = False
-    return beta[free], cov, converged
 
 
 #: Where the profile of a diverging log hazard ratio is evaluated for the supremum of the likelihood:
