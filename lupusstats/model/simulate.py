@@ -255,7 +255,7 @@ class _Draws(TypedDict):
     """Patient-level draws of `n_trials` trials, shape (n_trials, n_patients) (:func:`_draw`)."""
 
     code: np.ndarray
-    frailty: np.ndarray
+    frailty: np.ndarray | None  # None when not kept (_draw(frailty=False))
     followup: np.ndarray
     completed: np.ndarray
     died: np.ndarray
@@ -314,95 +314,135 @@ def _logit(p: float) -> float:
     return math.log(p) - math.log1p(-p)
 
 
-def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator) -> _Draws:
-    """Draw every patient-level quantity for `n_trials` trials, vectorised."""
+# Patient-trials drawn per block of trials: every temporary of a block stays in the CPU cache and is
+# carved from memory the previous block freed, where whole-array temporaries would each be fresh memory
+# (page faults: on the 2-core build machine a fresh 16 MB array costs about as much as filling it ten
+# times).  The random stream is the blocks' draws in turn, so seeded results depend on this constant:
+# changing it changes every seeded number (as a new draw order would).
+_BLOCK_CELLS = 1 << 15
+
+
+def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator, *, frailty: bool = True) -> _Draws:
+    """Draw every patient-level quantity for `n_trials` trials, vectorised, in blocks of trials.
+
+    ``frailty=False``: the frailties are drawn (the same stream) but not kept
+    (``d["frailty"]`` is None): only the visits model and the rise after
+    withdrawal read them.
+    """
     pp = _per_patient(scenario)
-    shape = (n_trials, scenario.n_patients)
+    n_patients = scenario.n_patients
+    shape = (n_trials, n_patients)
+    mortal, remits = bool(np.any(pp["mortality"] > 0)), bool(np.any(pp["remission"] > 0))
+    constant = not (mortal or np.any(pp["dropout"] > 0))  # everyone followed to the planned end
+    # Arrays that would hold one value (no dropout or death: every follow-up is the planned one) are
+    # read-only broadcast views (below), not memory to fill.
+    out: dict = {
+        "code": pp["code"],
+        "frailty": np.empty(shape) if frailty else None,
+        "followup": None if constant else np.empty(shape),
+        "completed": None if constant else np.empty(shape, dtype=bool),
+        "died": np.empty(shape, dtype=bool) if mortal else None,
+        "n_flares": np.empty(shape, dtype=np.int64),
+        "n_severe": np.empty(shape, dtype=np.int64),
+        "n_moderate": np.empty(shape, dtype=np.int64),
+        "worst": np.empty(shape, dtype=np.int8),
+        "first_flare": np.empty(shape),
+        "first_severe": np.empty(shape),
+        "remission": np.empty(shape, dtype=bool) if remits else None,
+        "baseline": np.empty(shape, dtype=np.int64),
+        "adverse": {event: np.empty(shape, dtype=np.int64) for event in pp["ae_rates"]},
+    }
+    varying = _severity_varies(scenario)
+    if varying:
+        out["p_severe"], out["p_moderate"] = np.empty(shape), np.empty(shape)
+    rows = max(1, _BLOCK_CELLS // max(n_patients, 1))
+    for start in range(0, n_trials, rows):
+        block = slice(start, min(start + rows, n_trials))
+        skip = ("code", "adverse") if varying else ("code", "adverse", "p_severe", "p_moderate")
+        views = {key: value[block] for key, value in out.items() if key not in skip and value is not None}
+        views["adverse"] = {event: counts[block] for event, counts in out["adverse"].items()}
+        p_sev, p_mod = _draw_block(scenario, pp, views, (block.stop - block.start, n_patients), rng)
+        if not varying and start == 0:  # by arm only: one row, broadcast (no work per trial)
+            out["p_severe"], out["p_moderate"] = np.broadcast_to(p_sev[0], shape), np.broadcast_to(p_mod[0], shape)
+    for key, value in (
+        ("followup", float(scenario.followup_years)),
+        ("completed", True),
+        ("died", False),
+        ("remission", False),
+    ):
+        if out[key] is None:
+            out[key] = np.broadcast_to(np.array(value), shape)
+    return out  # type: ignore[return-value]
+
+
+def _draw_block(scenario: Scenario, pp: _PerPatient, out: dict, shape: tuple[int, int], rng: np.random.Generator):
+    """Draw one block of trials of `shape` into `out`, views of the arrays of :func:`_draw` (rows of one block).
+
+    Arrays that :func:`_draw` leaves out (one value for every patient) are not
+    in `out`.  Returns P(severe) and P(moderate | not severe) of the block
+    (written into `out` too when they vary by patient).
+    """
     alpha = scenario.dispersion
 
     # Frailty: Gamma with mean 1 and variance alpha (NB2 counts).  Below
     # alpha = 1e-12 the gamma shape 1/alpha overflows the sampler and the
     # frailty equals 1 to double precision anyway: Poisson.
-    if alpha > 1e-12:
-        frailty = rng.gamma(1.0 / alpha, alpha, size=shape)
-    else:
-        frailty = np.ones(shape)
+    frailty = rng.gamma(1.0 / alpha, alpha, size=shape) if alpha > 1e-12 else np.ones(shape)
+    if "frailty" in out:
+        out["frailty"][...] = frailty
 
-    # Observed follow-up: planned, cut by dropout and treatment-related death.
-    followup = np.full(shape, scenario.followup_years)
-    if np.any(pp["dropout"] > 0):
-        with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
-            dropout_time = rng.standard_exponential(shape) / pp["dropout"]
-        np.minimum(followup, dropout_time, out=followup)
-    died = np.zeros(shape, dtype=bool)
-    if np.any(pp["mortality"] > 0):
-        dies = rng.random(shape) < pp["mortality"]
-        death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
-        died = death_time < scenario.followup_years  # a death after the planned end is not observed
-        np.minimum(followup, death_time, out=followup)
-    completed = followup >= scenario.followup_years
+    # Observed follow-up: planned, cut by dropout and treatment-related death (absent from `out` when
+    # nobody drops out or dies: then it is the planned one for everyone).
+    followup: float | np.ndarray = scenario.followup_years
+    constant = "followup" not in out
+    if not constant:
+        observed: np.ndarray = out["followup"]
+        observed.fill(scenario.followup_years)
+        if np.any(pp["dropout"] > 0):
+            with np.errstate(divide="ignore", over="ignore"):  # rate 0 (or denormal): never drops out
+                dropout_time = rng.standard_exponential(shape) / pp["dropout"]
+            np.minimum(observed, dropout_time, out=observed)
+        if "died" in out:
+            dies = rng.random(shape) < pp["mortality"]
+            death_time = np.where(dies, rng.random(shape) * pp["mortality_window"], np.inf)
+            np.less(death_time, scenario.followup_years, out=out["died"])  # a death after the end is unseen
+            np.minimum(observed, death_time, out=observed)
+        np.greater_equal(observed, scenario.followup_years, out=out["completed"])
+        followup = observed
 
-    # Flare counts; the severe ones are a binomial thinning (severity is
-    # independent of time given the patient).
-    mean = np.multiply(frailty, pp["rate"])  # no temporaries beyond the mean itself
+    # Flare counts; their severities, first flare and first severe flare given the patient.
+    mean = np.multiply(frailty, pp["rate"])
     mean *= followup
-    n_flares = rng.poisson(mean)
-    del mean
+    out["n_flares"][...] = rng.poisson(mean)
     p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
-    n_severe, n_moderate, first_is_severe, has = _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng)
+    if "p_severe" in out:
+        out["p_severe"][...], out["p_moderate"][...] = p_sev, p_mod_given_not_sev
+    _flare_summaries(out, followup, p_sev, p_mod_given_not_sev, rng)
 
-    # First flare: the minimum of n uniform times on (0, followup).  Its severity
-    # is that of the first flare drawn above (flares are exchangeable given the
-    # patient); otherwise the other n - 1 flares are uniform on (t, followup) and
-    # the first severe one is the minimum of n_severe of them.
-    first_flare = _first_uniform(n_flares, followup, rng)
-    first_severe = np.full(shape, np.nan)
-    idx = np.flatnonzero(n_severe)
-    if idx.size:
-        # np.take / np.put: several times faster than fancy indexing on these sizes
-        s_i = np.take(n_severe, idx)
-        t_i, f_i = np.take(first_flare, idx), np.take(followup, idx)
-        later = t_i + (f_i - t_i) * -np.expm1(np.log(rng.random(idx.size)) / s_i)
-        np.put(first_severe, idx, np.where(np.take(first_is_severe, idx), t_i, later))
+    if "remission" in out:
+        below = rng.random(shape) < pp["remission"]
+        if constant:
+            out["remission"][...] = below
+        else:
+            np.logical_and(out["completed"], below, out=out["remission"])
 
-    # The worst flare per patient (the ordinal patient-level endpoint): -1 none,
-    # 0 mild, 1 moderate, 2 severe.
-    worst = has.astype(np.int8).reshape(shape)
-    worst -= 1
-    worst += (n_moderate > 0) | (n_severe > 0)
-    worst += n_severe > 0
+    out["baseline"][...] = _baseline_sledai(scenario, shape, rng)
 
-    if np.any(pp["remission"] > 0):
-        remission = completed & (rng.random(shape) < pp["remission"])
-    else:
-        remission = np.zeros(shape, dtype=bool)
-
-    baseline = _baseline_sledai(scenario, shape, rng)
-
-    adverse = {}
     if pp["ae_rates"]:
         exposure = np.minimum(followup, pp["ae_window"])
         for event, rate in pp["ae_rates"].items():
-            adverse[event] = rng.poisson(rate * exposure)
+            out["adverse"][event][...] = rng.poisson(np.broadcast_to(rate * exposure, shape))
+    return p_sev, p_mod_given_not_sev
 
-    return {
-        "code": pp["code"],
-        "frailty": frailty,
-        "followup": followup,
-        "completed": completed,
-        "died": died,
-        "n_flares": n_flares,
-        "n_severe": n_severe,
-        "n_moderate": n_moderate,
-        "worst": worst,
-        "first_flare": first_flare,
-        "first_severe": first_severe,
-        "remission": remission,
-        "baseline": baseline,
-        "adverse": adverse,
-        "p_severe": p_sev,
-        "p_moderate": p_mod_given_not_sev,
-    }
+
+def _severity_varies(scenario: Scenario) -> bool:
+    """Whether P(severe) varies by patient within an arm (a frailty or patient term on the severity logit)."""
+    p_mild, _, p_sev = scenario.severity_probs
+    if p_sev in (0.0, 1.0) or p_mild in (0.0, 1.0):
+        return False
+    return (scenario.severity_frailty_log_or != 0.0 and scenario.dispersion > 1e-12) or (
+        scenario.severity_patient_sd > 0
+    )
 
 
 def _severity_probabilities(scenario, pp, frailty, rng):
@@ -438,89 +478,125 @@ def _severity_probabilities(scenario, pp, frailty, rng):
     return sev, q
 
 
-def _split_severity(n_flares, p_sev, p_mod_given_not_sev, rng):
-    """Severe and moderate counts per patient, by one uniform per flare (inverse CDF of its severity).
+def _flare_summaries(out, followup, p_sev, p_mod_given_not_sev, rng):
+    """Severity counts, worst severity and first (severe) flare times per patient from the flare counts.
 
-    Given the patient, the flares are independent with P(severe) = `p_sev` and
-    P(moderate) = (1 - p_sev) * `p_mod_given_not_sev`: a flare is severe when its
-    uniform is below p_sev and moderate when below p_sev + P(moderate).  Returns
-    (n_severe, n_moderate, first_is_severe, has_flare), the last two flat over
-    patients: whether the first drawn flare of each patient is severe.
+    Given the patient, flares are independent with P(severe) = `p_sev` and
+    P(moderate) = (1 - p_sev) * `p_mod_given_not_sev`, and their times are
+    uniform on (0, followup).  Only the patients with a flare are touched
+    (about half at the usual rates), and each one's flares are split into the
+    first in time and the n - 1 others (exchangeable given the patient):
 
-    The uniforms are drawn in flare order (patients in C order, each patient's
-    flares consecutive) and counted per patient by differences of a cumulative
-    sum at the patients' first and one-past-last flares.  When the probabilities
-    vary by column only (by arm: a broadcast view), each distinct threshold is
-    compared with the whole stream and its counts kept for its columns, so no
-    per-flare patient index or threshold is ever built.
+    * the first flare's time is the minimum of n uniforms, ``F (1 - W**(1/n))``
+      computed as ``-F expm1(log(W) / n)``, and its severity the inverse CDF of
+      one uniform V (severe below p_sev, moderate below p_sev + P(moderate));
+    * the n - 1 later flares are classified the same way by one uniform each,
+      drawn in patient order and counted per patient by differences of one
+      cumulative sum at each patient's last flare;
+    * the first severe flare is the first flare when that is severe, else the
+      minimum of the s later severe ones, uniform on (t, F):
+      ``t + (F - t) (1 - R**(1/s))``.
+
+    Reads ``out["n_flares"]`` and `followup` (an array of its shape, or one
+    number when every patient has the planned follow-up) and writes
+    ``out["n_severe"], out["n_moderate"], out["worst"]`` (-1 none, 0 mild, 1
+    moderate, 2 severe), ``out["first_flare"]`` and ``out["first_severe"]``
+    (NaN where there is no such flare): C-contiguous arrays of one shape.
+    `p_sev` and `p_mod_given_not_sev` are arrays of that shape or broadcast
+    views of one row (probabilities by arm only).
+
+    Written for speed on arrays of millions of patients (measured in
+    benchmarks/bench_simulate.py): fancy-index assignment rather than
+    ``np.put``, ``flatnonzero`` of a boolean rather than of the counts, no
+    ``np.where`` / ``np.diff(prepend=)`` on full arrays (each several times
+    slower here).
     """
+    n_flares = out["n_flares"]
     shape = n_flares.shape
     nf = n_flares.ravel()
-    ends = np.cumsum(nf)  # one past each patient's last flare; a patient's first is the previous end
-    total = int(ends[-1])
-    u = rng.random(total)
-    has = nf > 0
-    # Fresh memory is costly here (page faults): every buffer below is used more than once.
-    # The uniform of each patient's first flare (np.take: much faster than fancy indexing; a
-    # patient without flares reads a neighbour's, masked by `has` below) ...
-    work = np.subtract(ends, nf)  # the first flares, then the severe counts
-    u_first = np.take(u, work, mode="clip") if total else np.ones(nf.size)
-    # ... and one cumulative-sum buffer for every count (int32 halves its traffic when it fits)
-    cum = np.empty(total + 1, dtype=np.int32 if total < 2**31 - 1 else np.int64)
-    cum[0] = 0
-    at_end = np.empty(nf.size, dtype=cum.dtype)
-
-    def count(below: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        np.cumsum(below, dtype=cum.dtype, out=cum[1:])
-        np.take(cum, ends, mode="clip", out=at_end)
-        out = np.empty(nf.size, dtype=n_flares.dtype) if out is None else out
-        out[:1] = at_end[:1]
-        np.subtract(at_end[1:], at_end[:-1], out=out[1:])
-        return out.reshape(shape)
-
+    idx = np.flatnonzero(nf > 0)  # the patients with a flare
+    n1 = np.take(nf, idx)
+    f1 = followup if np.ndim(followup) == 0 else np.take(followup, idx)
     q_arr = np.asarray(p_mod_given_not_sev)
-    # probabilities are per column when they do not vary by patient (a broadcast view)
+    # probabilities per column (by arm, a broadcast view): one scalar, or looked up by column
     per_column = p_sev.strides[0] == 0 and q_arr.shape == shape and q_arr.strides[0] == 0
     if per_column:
-        ps, q = p_sev[0], q_arr[0]
-        cut_mod = ps + (1.0 - ps) * q  # >= ps: a severe flare is below both cuts
-        pairs, column_group = np.unique(np.stack([ps, cut_mod], axis=1), axis=0, return_inverse=True)
-        column_group = column_group.ravel()
-        if len(pairs) == 1:
-            n_severe, n_modplus = count(u < pairs[0, 0], work), count(u < pairs[0, 1])
+        ps_col = p_sev[0]
+        cut_col = ps_col + (1.0 - ps_col) * q_arr[0]  # >= ps: a severe flare is below both cuts
+        if np.all(ps_col == ps_col[0]) and np.all(cut_col == cut_col[0]):
+            ps1, cut1 = ps_col[0], cut_col[0]
         else:
-            n_severe, n_modplus = np.empty(shape, n_flares.dtype), np.empty(shape, n_flares.dtype)
-            for g, (ps_g, cut_g) in enumerate(pairs):
-                cols = column_group == g
-                n_severe[:, cols] = count(u < ps_g, work)[:, cols]
-                n_modplus[:, cols] = count(u < cut_g, work)[:, cols]
-        first_is_severe = has & (u_first.reshape(shape) < ps).ravel()
+            col = idx % shape[1]
+            ps1, cut1 = np.take(ps_col, col), np.take(cut_col, col)
     else:
-        ps_flat = np.ravel(p_sev)
-        cut_mod = ps_flat + (1.0 - ps_flat) * np.ravel(np.broadcast_to(q_arr, shape))
-        first_is_severe = has & (u_first < ps_flat)
-        n_severe = count(u < np.repeat(ps_flat, nf), work)
-        n_modplus = count(u < np.repeat(cut_mod, nf))
-    n_moderate = n_modplus
-    n_moderate -= n_severe
-    return n_severe, n_moderate, first_is_severe, has
+        ps1 = np.take(np.ravel(p_sev), idx)
+        cut1 = ps1 + (1.0 - ps1) * np.take(np.ravel(np.broadcast_to(q_arr, shape)), idx)
 
+    # the first flare: its time and severity
+    t1 = rng.random(idx.size)
+    np.log(t1, out=t1)
+    t1 /= n1
+    np.expm1(t1, out=t1)
+    t1 *= f1
+    np.negative(t1, out=t1)
+    v = rng.random(idx.size)
+    first_sev = v < ps1
+    n_modplus = (v < cut1).astype(nf.dtype)
 
-def _first_uniform(n: np.ndarray, followup: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Minimum of `n` uniform times on (0, followup); NaN where n == 0.
+    # the later flares: one uniform each, counted per patient by one int64 cumulative sum of a code
+    # holding both counts (severe ones in the high 32 bits), read at each patient's last flare
+    later = n1 - 1
+    ends = np.cumsum(later)
+    total = int(ends[-1]) if ends.size else 0
+    u = rng.random(total)
+    code = np.empty(total + 1, dtype=np.int64)
+    code[0] = 0
+    tail = code[1:]
+    if np.ndim(ps1) == 0:
+        np.less(u, ps1, out=tail, casting="unsafe")
+        tail <<= 32
+        tail += u < cut1
+    else:
+        np.less(u, np.repeat(ps1, later), out=tail, casting="unsafe")
+        tail <<= 32
+        tail += u < np.repeat(cut1, later)
+    del u
+    np.cumsum(tail, out=tail)
+    at_end = np.take(code, ends)
+    del code, tail
+    at_end[1:] -= at_end[:-1].copy()
+    sev_later = at_end >> 32
+    n_sev = sev_later + first_sev
+    at_end &= 0xFFFFFFFF
+    n_modplus += at_end
 
-    The minimum of n uniforms is ``1 - U**(1/n)``, computed as
-    ``-expm1(log(U)/n)`` on every patient (n = 0 gives -inf / 0 -> NaN).
-    """
-    u = rng.random(n.shape)
-    np.log(u, out=u)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        u /= n
-    np.expm1(u, out=u)
-    np.multiply(u, followup, out=u)
-    np.negative(u, out=u)
-    u[n == 0] = np.nan
-    return u
+    def scatter(key: str, values: np.ndarray, fill: float) -> None:
+        flat = out[key].reshape(-1)  # a view: the block's rows are contiguous
+        flat.fill(fill)
+        flat[idx] = values
+
+    # the first severe flare: the first flare, or the earliest of the later severe ones
+    with np.errstate(invalid="ignore"):
+        first_sev_time = np.divide(0.0, first_sev)  # 0 where the first flare is severe, else 0/0 = NaN
+    first_sev_time += t1
+    j = np.flatnonzero(~first_sev & (sev_later > 0))
+    if j.size:
+        tj = np.take(t1, j)
+        r = rng.random(j.size)
+        np.log(r, out=r)
+        r /= np.take(sev_later, j)
+        np.expm1(r, out=r)
+        r *= (f1 if np.ndim(f1) == 0 else np.take(f1, j)) - tj
+        first_sev_time[j] = tj - r
+
+    worst = (n_modplus > 0).astype(np.int8)
+    worst += n_sev > 0
+    n_modplus -= n_sev
+    scatter("n_severe", n_sev, 0)
+    scatter("n_moderate", n_modplus, 0)
+    scatter("worst", worst, -1)
+    scatter("first_flare", t1, np.nan)
+    scatter("first_severe", first_sev_time, np.nan)
 
 
 def _baseline_sledai(scenario: Scenario, shape, rng: np.random.Generator) -> np.ndarray:
@@ -584,6 +660,13 @@ def _organ_and_increase(
     return organ, increase
 
 
+def _kept_frailty(d: _Draws) -> np.ndarray:
+    """The frailties of `d` (drawn with ``_draw(frailty=True)``)."""
+    if d["frailty"] is None:  # pragma: no cover - a programming error, not a user one
+        raise RuntimeError("the frailties were not kept: call _draw(..., frailty=True)")
+    return d["frailty"]
+
+
 def _has_withdrawal_rise(scenario: Scenario) -> bool:
     return any(a.withdrawal_flare_ratio != 1.0 for a in scenario.arms)
 
@@ -600,12 +683,13 @@ def _withdrawal_flares(
     probabilities; organ and SLEDAI increase as for every flare.  Rows are
     grouped by patient, times uniform on her window.
     """
-    shape = d["frailty"].shape
+    frailty = _kept_frailty(d)
+    shape = frailty.shape
     ratio = np.asarray([a.withdrawal_flare_ratio for a in scenario.arms])[d["code"]]
     rate = _per_patient(scenario)["rate"]
     start = np.minimum(withdrawal_years, d["followup"])
     window = d["followup"] - start
-    n = rng.poisson((ratio - 1.0) * rate * d["frailty"] * window).ravel()
+    n = rng.poisson((ratio - 1.0) * rate * frailty * window).ravel()
     index = np.repeat(np.arange(n.size), n)
     time = start.ravel()[index] + rng.random(index.size) * window.ravel()[index]
     p_sev = np.broadcast_to(d["p_severe"], shape).ravel()[index]
@@ -683,7 +767,7 @@ def _visits(
     return simulate_visits(
         scenario,
         code=d["code"],
-        frailty=d["frailty"],
+        frailty=_kept_frailty(d),
         followup=d["followup"],
         baseline_sledai=d["baseline"],
         flare_index=flares["index"],
@@ -714,7 +798,7 @@ def _visits_with_rise(
     if not _has_withdrawal_rise(scenario):
         return d, dict(flares), _visits(scenario, d, flares, child)
     replay = copy.deepcopy(child)
-    withdrawal_years = np.empty(d["frailty"].shape)
+    withdrawal_years = np.empty(d["n_flares"].shape)
     _visits(scenario, d, flares, child, withdrawal_years)
     extra = _withdrawal_flares(scenario, d, withdrawal_years, rng.spawn(1)[0])
     flares = _concat_flares(flares, extra)
@@ -763,7 +847,7 @@ def simulate_trials(scenario: Scenario, n_trials: int, *, rng: RNGLike = None, v
         raise TypeError(f"`visits` must be True or False, got {visits!r}.")
     _v.check_rng(rng)
     rng = np.random.default_rng(rng)
-    d = _draw(scenario, n_trials, rng)
+    d = _draw(scenario, n_trials, rng, frailty=visits or _has_withdrawal_rise(scenario))
     visit_arrays = None
     if visits or _has_withdrawal_rise(scenario):
         child = rng.spawn(1)[0]

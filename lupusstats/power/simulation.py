@@ -209,6 +209,16 @@ def _sim_iv(n_trials, endpoint, model, alpha, alternative):
     return n_trials, endpoint, model, _check_alpha(alpha), _v.check_alternative(alternative)
 
 
+def _join_trials(arrays: list[np.ndarray]) -> np.ndarray:
+    """Per-trial arrays joined on axis 0; one value everywhere (a broadcast view, e.g. the follow-up
+    without dropout) stays a broadcast view, so a chunk of one block and of several hold the same kind of
+    array (sums over a broadcast view and over its copy can differ in the last bit)."""
+    first = arrays[0]
+    if all(not any(a.strides) for a in arrays) and all(a.flat[0] == first.flat[0] for a in arrays):
+        return np.broadcast_to(first.flat[0], (sum(len(a) for a in arrays), *first.shape[1:]))
+    return np.concatenate(arrays)
+
+
 def _concat_batches(batches: list[TrialBatch]) -> TrialBatch:
     """One TrialBatch of the trials of several (same scenario), in order: per-trial arrays joined on axis 0."""
     if len(batches) == 1:
@@ -217,7 +227,7 @@ def _concat_batches(batches: list[TrialBatch]) -> TrialBatch:
     fields = {f.name: getattr(first, f.name) for f in dataclasses.fields(first)}
     per_patient = {"arm", "arm_names", "scenario", "adverse_events", "visits"}
     for name in fields.keys() - per_patient:
-        fields[name] = np.concatenate([getattr(b, name) for b in batches])
+        fields[name] = _join_trials([getattr(b, name) for b in batches])
     fields["adverse_events"] = {k: np.concatenate([b.adverse_events[k] for b in batches]) for k in first.adverse_events}
     if first.visits is not None:
         fields["visits"] = {
