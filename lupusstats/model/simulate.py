@@ -123,7 +123,7 @@ class TrialBatch:
     >>> on_cyc = batch.arm == 1
     >>> rate = batch.n_flares[:, on_cyc].sum(axis=1) / batch.followup_years[:, on_cyc].sum(axis=1)
     >>> rate.shape, round(float(rate.mean()), 2)
-    ((100,), 1.73)
+    ((100,), 1.74)
 
     Flares by severity per patient, the input of the batch severity tests:
 
