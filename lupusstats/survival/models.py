@@ -356,8 +356,9 @@ class RMSTResult(EstimateResult):
 
     Examples
     --------
-    In one simulated trial of a drug that cuts the flare rate by 40%, patients
-    on it spend 0.07 years (24 days) more of the first year free of flares:
+    In one simulated trial of 100 per arm of a drug that cuts the flare rate by
+    40%, patients on it spend 0.07 years (24 days) more of the first year free
+    of flares, with an interval that does not exclude no difference:
 
     >>> import lupusstats as ls
     >>> sc = ls.Scenario([ls.Arm("standard care"), ls.Arm("new drug", flare_rate_ratio=0.6)],
@@ -367,7 +368,7 @@ class RMSTResult(EstimateResult):
     >>> round(r.rmst_treatment, 3), round(r.rmst_reference, 3), round(r.estimate, 3)
     (0.731, 0.666, 0.066)
     >>> [round(v, 3) for v in r.confidence_interval()]
-    [0.013, 0.211]
+    [-0.033, 0.164]
     """
 
     tau: float = math.nan
