@@ -22,7 +22,7 @@ settings.load_profile("ci")
 # (nbval's notebook cells, a module-scoped fixture such as the docs build).  The files below hold
 # long tests that are independent of each other (the second-seed notebook runs, the fuzz cases);
 # as one unit each they would be the long pole on one worker, so their tests are dealt out one by one.
-_SPREAD_FILES = frozenset({"test_notebooks.py", "test_fuzz_1.py", "test_fuzz_2.py"})
+_SPREAD_FILES = frozenset({"test_notebooks.py", "test_fuzz_1.py", "test_fuzz_2.py", "test_fitting.py"})
 
 
 def pytest_xdist_make_scheduler(config, log):
