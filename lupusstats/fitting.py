@@ -10,7 +10,10 @@ that it moves monotonically, and a root finder (Brent) solves
 ``simulated(parameter) = published`` on one fixed simulated population, in
 turn, for a few rounds (the pairs interact weakly).  With common random
 numbers the simulated value is a monotone step function of the parameter, so
-the root is well defined to the simulation's resolution.
+the root is well defined to the simulation's resolution.  Each solve first
+brackets the root locally, stepping outward from the parameter's current value
+(so a refit from a fitted value costs a few simulations, not a sweep of the
+whole search interval).
 
 :func:`check_targets` then simulates a large trial and compares every
 published number -- the fitted ones and the held-out ones that were *not* used
@@ -24,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -198,6 +201,64 @@ def _value(batch: TrialBatch, target: Target) -> tuple[float, int, float | None]
     return float(resp[:, in_arm][el].sum() / max(el.sum(), 1)), int(el.sum()), None
 
 
+def _search_scale(low: float, high: float) -> tuple[Callable[[float], float], Callable[[float], float]]:
+    """Coordinate of the local bracket search and its inverse: logit, log or identity.
+
+    Logit when the bounds lie inside (0, 1) (a probability), log when they are
+    positive (a rate or ratio), the parameter itself otherwise (an intercept).
+    """
+    if low > 0.0 and high < 1.0:
+        return (lambda x: math.log(x / (1.0 - x))), (lambda u: 1.0 / (1.0 + math.exp(-u)))
+    if low > 0.0:
+        return math.log, math.exp
+    return (lambda x: x), (lambda u: u)
+
+
+def _local_bracket(
+    gap: Callable[[float], float], x0: float, low: float, high: float, first_step: float = 0.05
+) -> tuple[float, float] | None:
+    """A sign change of `gap` found by stepping outward from `x0`, or None if the search reaches the bounds.
+
+    The steps are taken in the coordinate of :func:`_search_scale`, start at
+    `first_step` (5% of a rate, 0.05 on the logit or intercept scale) and
+    double.  `gap` is monotone but of unknown direction, and a step function
+    under common random numbers: while the probes on both sides give the value
+    at `x0` the search widens on both sides; once a probe differs (same sign),
+    it goes on only towards smaller ``|gap|``.  Returns ``(a, b)`` with
+    ``a <= b`` and ``gap(a) * gap(b) <= 0`` (``(x0, x0)`` when ``gap(x0) == 0``).
+    """
+    fwd, inv = _search_scale(low, high)
+    g0 = gap(x0)
+    if g0 == 0.0:
+        return x0, x0
+    u_bound = {1: fwd(high), -1: fwd(low)}
+    x_bound = {1: high, -1: low}
+    ends = {1: (fwd(x0), x0), -1: (fwd(x0), x0)}  # farthest probe on each side, all with the sign of g0
+    direction = 0  # +1 / -1 once a probe shows on which side |gap| decreases
+    step = first_step
+    while True:
+        sides = (direction,) if direction else (1, -1)
+        if all(ends[d][1] == x_bound[d] for d in sides):
+            return None  # no sign change between x0 and the bound(s) the root can lie towards
+        for d in sides:
+            u, x = ends[d]
+            if x == x_bound[d]:
+                continue
+            u_new = u + d * step
+            if d * (u_new - u_bound[d]) >= 0:
+                u_new, x_new = u_bound[d], x_bound[d]
+            else:
+                x_new = min(max(inv(u_new), low), high)
+            g_new = gap(x_new)
+            if g_new == 0.0 or (g_new > 0.0) != (g0 > 0.0):
+                return (x, x_new) if x < x_new else (x_new, x)
+            ends[d] = (u_new, x_new)
+            if not direction and g_new != g0:
+                direction = d if abs(g_new) < abs(g0) else -d
+                break
+        step *= 2.0
+
+
 def fit_scenario(
     scenario: Scenario,
     pairs: Mapping[str, Target],
@@ -233,6 +294,19 @@ def fit_scenario(
         Passes over the pairs (later pairs change what earlier ones fitted).
     xtol : float
         Tolerance of the root finder on the parameter.
+
+    Notes
+    -----
+    Each solve starts from the parameter's current value (clipped into its
+    bounds) and steps outward for a change of sign of ``simulated -
+    published``: on the log scale for positive bounds (rates, ratios), the
+    logit scale for bounds inside (0, 1) (probabilities) and the parameter's
+    own scale otherwise (intercepts), with a first step of 0.05 that doubles
+    each time.  Brent's method then solves inside that bracket to `xtol`.  If
+    the search reaches the bounds without a crossing, the solve is Brent's
+    method on the whole of `bounds` (a ValueError when the simulated value
+    does not cross the published one there).  No parameter value is simulated
+    twice within a solve.
 
     Returns
     -------
@@ -284,14 +358,28 @@ def fit_scenario(
             def gap(x: float, key: str = key, target: Target = target, base: Scenario = current) -> float:
                 return _value(_simulate(_set(base, key, x), n_per_arm, seed), target)[0] - target.value
 
-            g_low, g_high = gap(low), gap(high)
-            if g_low * g_high > 0:
-                raise ValueError(
-                    f"cannot fit {key!r} to {target.endpoint} = {target.value:.4g} in arm {target.arm!r}: the "
-                    f"simulated value is {g_low + target.value:.4g} at {low:g} and {g_high + target.value:.4g} at "
-                    f"{high:g} (no crossing within `bounds`)."
-                )
-            current = _set(current, key, float(brentq(gap, low, high, xtol=xtol)))
+            seen: dict[float, float] = {}
+
+            def cached(x: float, gap: Callable[[float], float] = gap, seen: dict[float, float] = seen) -> float:
+                x = float(x)
+                if x not in seen:
+                    seen[x] = gap(x)
+                return seen[x]
+
+            x0 = min(max(_get(current, key), low), high)
+            bracket = _local_bracket(cached, x0, low, high)
+            if bracket is None:  # no crossing near x0: the whole interval, as a plain Brent solve
+                bracket = (low, high)
+                g_low, g_high = cached(low), cached(high)
+                if g_low * g_high > 0:
+                    raise ValueError(
+                        f"cannot fit {key!r} to {target.endpoint} = {target.value:.4g} in arm {target.arm!r}: the "
+                        f"simulated value is {g_low + target.value:.4g} at {low:g} and {g_high + target.value:.4g} "
+                        f"at {high:g} (no crossing within `bounds`)."
+                    )
+            a, b = bracket
+            root = a if a == b else float(brentq(cached, a, b, xtol=xtol))
+            current = _set(current, key, root)
 
     final = _simulate(current, n_per_arm, seed)
     rows = []

@@ -108,3 +108,96 @@ def test_stored_fit_is_a_fixed_point(name):
     fit = ls.fit_preset(name, n_per_arm=_FIT_N, rng=_FIT_SEED, rounds=1)
     for key, (stored, _) in _FITTED[name].items():
         assert fit.values[key] == pytest.approx(stored, rel=0.02, abs=2e-3), key
+
+
+def test_local_bracket_on_step_functions():
+    """The outward search finds a sign change whichever way the function runs, across flat steps."""
+    from lupusstats.fitting import _local_bracket
+
+    def counted(f):
+        calls = []
+
+        def g(x):
+            calls.append(x)
+            return f(x)
+
+        return g, calls
+
+    for sign in (1, -1):  # increasing and decreasing, root at 2.0, steps of width 0.25 (flat around x0)
+        g, calls = counted(lambda x, s=sign: s * (math.floor(x / 0.25) * 0.25 - 2.0 + 0.1))
+        for x0 in (3.0, 1.0, 2.05, 0.01, 50.0):
+            calls.clear()
+            a, b = _local_bracket(g, x0, 0.01, 50.0)
+            assert a < 2.0 <= b and g(a) * g(b) < 0, (sign, x0, a, b)
+            assert len(calls) <= 12, (sign, x0, calls)
+    # x0 itself a root
+    assert _local_bracket(lambda x: 0.0, 0.3, 1e-6, 1 - 1e-6) == (0.3, 0.3)
+    # intercepts (identity scale) and probabilities (logit scale)
+    a, b = _local_bracket(lambda x: x - 0.4, -2.0, -3.0, 3.0)
+    assert a <= 0.4 <= b
+    a, b = _local_bracket(lambda x: 0.9 - x, 0.1, 1e-6, 1 - 1e-6)
+    assert a <= 0.9 <= b
+    # no crossing: the search stops at the bound the root would lie beyond (None), without passing it
+    g, calls = counted(lambda x: x + 1.0)
+    assert _local_bracket(g, 1.0, 0.01, 50.0) is None
+    assert min(calls) == 0.01 and max(calls) <= 50.0
+    # constant (no direction seen): both sides are searched to the bounds
+    g, calls = counted(lambda x: 1.0)
+    assert _local_bracket(g, 1.0, 0.01, 50.0) is None
+    assert min(calls) == 0.01 and max(calls) == 50.0
+
+
+def _full_bounds_root(sc, key, target, n, seed, low, high, xtol=1e-4):
+    """The root as fit_scenario found it before the local search: Brent's method on the whole bounds."""
+    from scipy.optimize import brentq
+
+    from lupusstats import fitting as F
+
+    def gap(x):
+        return F._value(F._simulate(F._set(sc, key, x), n, seed), target)[0] - target.value
+
+    return brentq(gap, low, high, xtol=xtol)
+
+
+def test_local_search_matches_the_full_bounds_root(monkeypatch):
+    """Started at the preset's value or at either bound, the fit lands on the root Brent finds on the whole bounds."""
+    from lupusstats import fitting as F
+
+    key, n, seed, xtol = "activity.improvement_rate", 2000, 0, 1e-4
+    target = ls.Target("sri4", "placebo", 125 / 287, 287, source="Oon 2019")
+    sc = ls.preset("bliss52")
+    full = _full_bounds_root(sc, key, target, n, seed, 0.01, 50.0, xtol)
+    simulated = []
+    original = F._simulate
+
+    def counting(scenario, n_per_arm, seed):
+        simulated.append(F._get(scenario, key))
+        return original(scenario, n_per_arm, seed)
+
+    monkeypatch.setattr(F, "_simulate", counting)
+    for start in (F._get(sc, key), 0.01, 50.0):
+        simulated.clear()
+        fit = ls.fit_scenario(F._set(sc, key, start), {key: target}, n_per_arm=n, rng=seed, rounds=1, xtol=xtol)
+        assert abs(fit.values[key] - full) <= 2 * xtol, (start, fit.values[key], full)
+        solve = simulated[:-1]  # the last simulation is the final table's
+        assert len(solve) == len(set(solve)), f"a value simulated twice: {sorted(solve)}"
+        print(f"start {start:g}: {len(solve)} simulations, root {fit.values[key]:.6f} (full bounds {full:.6f})")
+
+
+def test_fit_without_crossing_falls_back_to_the_bounds_error():
+    """With no crossing near the start or anywhere, the error is the one of a solve on the whole bounds."""
+    sc = ls.preset("bliss52")
+    target = ls.Target("sri4", "placebo", 0.999, 100)
+    for start in (2.0, 0.01, 50.0):
+        scenario = sc.replace(activity=sc.activity.replace(improvement_rate=start))
+        with pytest.raises(ValueError, match=r"simulated value is \S+ at 0\.01 and \S+ at 50 \(no crossing within"):
+            ls.fit_scenario(scenario, {"activity.improvement_rate": target}, n_per_arm=200, rounds=1)
+    # a start outside the bounds is clipped into them
+    with pytest.raises(ValueError, match=r"at 1 and \S+ at 3 \(no crossing"):
+        ls.fit_scenario(
+            sc.replace(activity=sc.activity.replace(improvement_rate=10.0)),
+            {"activity.improvement_rate": target},
+            bounds={"activity.improvement_rate": (1.0, 3.0)},
+            n_per_arm=200,
+            rounds=1,
+        )
