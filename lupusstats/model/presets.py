@@ -860,50 +860,50 @@ _FITTED_NOTE = "fitted by simulation (lupusstats.fitting.fit_scenario, {n} patie
 #: Fitted values of the trial presets: preset -> parameter -> (value, target it was fitted to).
 _FITTED: dict[str, dict[str, tuple[float, str]]] = {
     "bliss52": {
-        "activity.grade_a_share": (0.111842, "BILAG >= 1 A at baseline 19.0% (BLISS-52, n = 865) [V, S4]"),
-        "activity.pga_intercept": (0.611968, "mean PGA 1.4 at baseline (pooled BLISS, n = 1684) [V, S8]"),
-        "activity.improvement_rate": (2.213778, "SRI-4 at week 52 on placebo 43.6% (n = 287) [V, S3]"),
+        "activity.grade_a_share": (0.112199, "BILAG >= 1 A at baseline 19.0% (BLISS-52, n = 865) [V, S4]"),
+        "activity.pga_intercept": (0.616770, "mean PGA 1.4 at baseline (pooled BLISS, n = 1684) [V, S8]"),
+        "activity.improvement_rate": (2.286201, "SRI-4 at week 52 on placebo 43.6% (n = 287) [V, S3]"),
         "activity.taper_probability": (
-            0.390046,
+            0.382340,
             "prednisone <= 7.5 mg/day at week 52 on placebo 40.5% (n = 287) [V, S3]",
         ),
         "belimumab 10 mg/kg:activity_response_ratio": (
-            3.684817,
+            3.013739,
             "SRI-4 at week 52 on belimumab 10 mg/kg 57.6% (n = 290) [V, S3]",
         ),
     },
     "tulip": {
-        "activity.grade_a_share": (0.319739, "BILAG-2004 >= 1 A at baseline 179/366 (pooled placebo) [V, S17]"),
-        "activity.pga_intercept": (0.755321, "mean PGA 1.8 at baseline (pooled TULIP) [V, S17]"),
-        "activity.improvement_rate": (1.061289, "BICLA at week 52 on placebo 112/366 [V, S14]"),
-        "anifrolumab 300 mg:activity_response_ratio": (1.296624, "BICLA at week 52 on anifrolumab 171/360 [V, S14]"),
-        "activity.taper_probability": (0.790472, "sustained glucocorticoid taper on placebo 59/185 [V, S14]"),
+        "activity.grade_a_share": (0.318454, "BILAG-2004 >= 1 A at baseline 179/366 (pooled placebo) [V, S17]"),
+        "activity.pga_intercept": (0.749017, "mean PGA 1.8 at baseline (pooled TULIP) [V, S17]"),
+        "activity.improvement_rate": (1.057859, "BICLA at week 52 on placebo 112/366 [V, S14]"),
+        "anifrolumab 300 mg:activity_response_ratio": (1.299326, "BICLA at week 52 on anifrolumab 171/360 [V, S14]"),
+        "activity.taper_probability": (0.779383, "sustained glucocorticoid taper on placebo 59/185 [V, S14]"),
     },
 }
 _FITTED["withdrawal"] = {
     "baseline_flare_rate": (0.070087, "SFI flare by week 52 with prednisone 5 mg maintained 4/61 [V, CORTICOLUP]"),
     "prednisone withdrawn:withdrawal_flare_ratio": (
-        4.926864,
+        4.935003,
         "SFI flare by week 52 after withdrawal 17/63 [V, CORTICOLUP]",
     ),
 }
 _FITTED["natural_history"] = {
     "activity.improvement_rate": (
-        0.092097,
+        0.088557,
         "complete remission lasting >= 1 year within 10 years 46/703 (Urowitz 2005, Toronto) [V]",
     ),
 }
 _FITTED["bliss_ln"] = {
-    "activity.upcr_decline_rate": (0.670419, "primary efficacy renal response at week 104 on placebo 72/223 [V]"),
+    "activity.upcr_decline_rate": (0.671350, "primary efficacy renal response at week 104 on placebo 72/223 [V]"),
     "belimumab 10 mg/kg:activity_response_ratio": (
-        1.278162,
+        1.273612,
         "primary efficacy renal response at week 104 on belimumab 96/223 [V]",
     ),
 }
 _FITTED["nephritis_induction"] = {
-    "activity.upcr_decline_rate": (2.250229, "ALMS response at week 24 on MMF 104/185 [V]"),
+    "activity.upcr_decline_rate": (2.235874, "ALMS response at week 24 on MMF 104/185 [V]"),
     "IV cyclophosphamide:activity_response_ratio": (
-        0.874312,
+        0.884226,
         "ALMS response at week 24 on IV cyclophosphamide 98/185 [V]",
     ),
 }

@@ -1273,7 +1273,7 @@ _ACTIVITY_DEFAULTS: dict[str, Any] = {
     "domain_points": (1.0, 2.0, 8.0, 4.0, 2.0, 4.0, 1.0),
     "grade_a_share": 0.35,
     "serology_prevalence": (0.694, 0.561),
-    "improvement_rate": 0.092097,
+    "improvement_rate": 0.088557,
     "inactive_rate": 2.0,
     "persistent_share": 0.0,
     "response_frailty_power": 0.5,
@@ -1331,7 +1331,7 @@ _ACTIVITY_PROVENANCE: dict[str, Source] = {
     "improvement_rate": Source(
         "Urowitz MB, et al. J Rheumatol 2005;32:1467-72 (Toronto, n = 703)",
         "D",
-        "0.092 per year: fitted by simulation (lupusstats.fit_preset('natural_history')) to complete remission "
+        "0.089 per year: fitted by simulation (lupusstats.fit_preset('natural_history')) to complete remission "
         "lasting >= 1 year in 46/703 of a clinic cohort over ten years, with drugs stopped after a year of "
         "remission (an assumed rule). Trial placebo arms fit far faster rates (presets bliss52 and tulip): the "
         "model's single improvement hazard means different things in a clinic and in a trial",
