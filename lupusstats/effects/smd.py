@@ -15,6 +15,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from lupusstats._core import distributions as _d
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
@@ -29,14 +30,16 @@ def _ncp_interval(t: float, df: float, confidence_level: float) -> tuple[float, 
     """Noncentrality parameters whose t distributions put `t` at the 1-a/2 and a/2 quantiles.
 
     R ``effectsize:::.get_ncp_t`` solves the same two equations with ``optim``; a
-    bracketed root finder is used here (P(T <= t | ncp) decreases in ncp).
+    bracketed root finder is used here (P(T <= t | ncp) decreases in ncp).  The cdf is
+    ``scipy.stats.nct.cdf``'s own ufunc (:func:`lupusstats._core.distributions.nct_cdf`),
+    without scipy.stats' per-call overhead inside the root finder.
     """
-    from scipy import optimize, stats
+    from scipy import optimize
 
     a = 1 - confidence_level
 
     def root(target: float) -> float:
-        f = lambda ncp: stats.nct.cdf(t, df, ncp) - target  # noqa: E731
+        f = lambda ncp: _d.nct_cdf(t, df, ncp) - target  # noqa: E731
         step = max(1.0, abs(t))
         lo, hi = t - step, t + step
         while f(lo) < 0:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from lupusstats._core import distributions as _d
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import ConfidenceInterval, ResultBase
@@ -105,13 +106,11 @@ def _tau2(y, v, method):
 
 def _tau2_qprofile(y, v, confidence_level):
     """Q-profile interval for tau2 (Viechtbauer 2007), as ``metafor::confint``."""
-    from scipy import stats
-
     k = y.size
     a = 1 - confidence_level
     q0 = _q_gen(y, v, 0.0)
-    crit_lo = stats.chi2.ppf(1 - a / 2, k - 1)
-    crit_hi = stats.chi2.ppf(a / 2, k - 1)
+    crit_lo = _d.chi2_ppf(1 - a / 2, k - 1)  # scipy.stats.chi2.ppf's own ufunc, without its overhead
+    crit_hi = _d.chi2_ppf(a / 2, k - 1)
     scale = max(float(np.var(y)), float(np.mean(v)), 1e-8)
     lo = 0.0 if q0 < crit_lo else _root_decreasing(lambda t: _q_gen(y, v, t) - crit_lo, 0.0, scale)
     hi = 0.0 if q0 < crit_hi else _root_decreasing(lambda t: _q_gen(y, v, t) - crit_hi, 0.0, scale)
@@ -440,7 +439,6 @@ def meta_analysis(
     (-1.0931, 0.4916, 84.3)
     """
     y, v, method, test, level, labels = _meta_iv(yi, vi, method, test, confidence_level, labels)
-    from scipy import stats
 
     k = y.size
     tau2 = float(_tau2(y, v, method))
@@ -455,7 +453,7 @@ def meta_analysis(
     pvalue = _inf.pvalue_from_z(stat, df=df)
     q = _q_gen(y, v, 0.0)
     q_df = k - 1
-    q_p = float(stats.chi2.sf(q, q_df)) if q_df > 0 else math.nan
+    q_p = float(_d.chi2_sf(q, q_df)) if q_df > 0 else math.nan  # scipy.stats.chi2.sf's own ufunc
     if method == "FE":
         i2 = max(0.0, 100 * (q - q_df) / q) if q_df > 0 and q > 0 else (0.0 if q_df > 0 else math.nan)
         h2 = q / q_df if q_df > 0 else math.nan

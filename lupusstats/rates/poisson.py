@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from lupusstats._core import distributions as _d
 from lupusstats._core import inference as _inf
 from lupusstats._core import validation as _v
 from lupusstats._core.results import EstimateResult
@@ -81,8 +82,6 @@ def poisson_rate_ci(
     >>> ls.poisson_rate_ci([0, 3], [2.0, 2.0], method="score")[1].round(3)
     array([1.921, 4.411])
     """
-    from scipy import stats
-
     x = _v.as_count_array("events", events)
     t = _v.as_positive_array("exposure", exposure)
     cl = _v.check_confidence_level(confidence_level)
@@ -109,11 +108,10 @@ def poisson_rate_ci(
     a = (1.0 - cl) / 2.0
     ex_low, ex_high = statsmodels_ci("exact-c", 1.0)
     # P(X > x) + P(X = x)/2 increases in the mean; P(X < x) + P(X = x)/2 decreases.
-    low = _bisect(
-        lambda m: stats.poisson.sf(xf, m) + 0.5 * stats.poisson.pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300)
-    )
+    # (the distribution functions: scipy.stats.poisson's own ufuncs, without its per-call overhead)
+    low = _bisect(lambda m: _d.poisson_sf(xf, m) + 0.5 * _d.poisson_pmf(xf, m) - a, ex_low, np.maximum(xf, 1e-300))
     low = np.where(xb > 0, low, 0.0)
-    high = _bisect(lambda m: a - (stats.poisson.cdf(xf - 1, m) + 0.5 * stats.poisson.pmf(xf, m)), xf, ex_high)
+    high = _bisect(lambda m: a - (_d.poisson_cdf(xf - 1, m) + 0.5 * _d.poisson_pmf(xf, m)), xf, ex_high)
     return _scalar_or_array(low / tb, high / tb, like=like)
 
 
@@ -173,17 +171,19 @@ class RateRatioResult(EstimateResult):
 
 
 def _binom_midp_ci(x, n, a_low, a_high):
-    """Mid-p interval for a binomial proportion (a_low / a_high: tail probabilities)."""
-    from scipy import stats
+    """Mid-p interval for a binomial proportion (a_low / a_high: tail probabilities).
 
+    The mid-p tails ``P(X > x) + P(X = x) / 2`` (increasing in p) and ``P(X < x)
+    + P(X = x) / 2`` (decreasing) are :func:`lupusstats._core.distributions.binom_midp_upper`
+    and ``binom_midp_lower``: scipy.special's incomplete beta, without scipy.stats'
+    per-call overhead in this 200-step bisection.
+    """
     if a_low > 0 and x > 0:
-        low = float(_bisect(lambda p: stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a_low, 0.0, 1.0))
+        low = float(_bisect(lambda p: _d.binom_midp_upper(x, n, p) - a_low, 0.0, 1.0))
     else:
         low = 0.0
     if a_high > 0 and x < n:
-        high = float(
-            _bisect(lambda p: a_high - (stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p)), 0.0, 1.0)
-        )
+        high = float(_bisect(lambda p: a_high - _d.binom_midp_lower(x, n, p), 0.0, 1.0))
     else:
         high = 1.0
     return low, high
@@ -391,9 +391,8 @@ def rate_ratio_test(
     if method == "exact":
         pvalue = stats.binomtest(x1, n, p0, alternative=alternative).pvalue
     elif method == "midp":
-        half = 0.5 * stats.binom.pmf(x1, n, p0)
-        p_less = stats.binom.cdf(x1 - 1, n, p0) + half
-        p_greater = stats.binom.sf(x1, n, p0) + half
+        p_less = _d.binom_midp_lower(x1, n, p0)  # P(X < x1) + P(X = x1) / 2
+        p_greater = _d.binom_midp_upper(x1, n, p0)  # P(X > x1) + P(X = x1) / 2
         pvalue = {"less": p_less, "greater": p_greater, "two-sided": min(1.0, 2.0 * min(p_less, p_greater))}[
             alternative
         ]
