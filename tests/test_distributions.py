@@ -151,3 +151,19 @@ def test_binomial_midp_tails_are_accurate():
                 worst["ours"] = max(worst["ours"], float(abs(Decimal(float(ours)) - exact) / exact))
                 worst["stats"] = max(worst["stats"], float(abs(Decimal(float(theirs)) - exact) / exact))
     assert worst["ours"] <= max(worst["stats"], 1e-15) * 1.5, worst
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_exact_rate_ratio_interval_is_scipy_binomtest_interval(alternative):
+    """rate_ratio_test's exact interval (beta quantiles) against scipy.stats.binomtest's (root finder, xtol 2e-12)."""
+    from lupusstats.rates.poisson import _rate_ratio_interval
+
+    for n in (1, 2, 5, 13, 40, 200):
+        for x1 in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            for level in (0.5, 0.8, 0.95, 0.999):
+                theirs = stats.binomtest(x1, n, 0.5, alternative=alternative).proportion_ci(level, method="exact")
+                ours = _rate_ratio_interval(level, "exact", alternative, x1, n - x1, n, 0.5, 1.0, np.nan, np.nan)
+                # d = 1: the ratio is p / (1 - p), so p = r / (1 + r) (1 at r = inf)
+                ours_p = [1.0 if r == np.inf else r / (1.0 + r) for r in ours]
+                assert ours_p == pytest.approx(list(theirs), abs=1e-11, rel=0), (n, x1, level)
+                assert [v in (0.0, 1.0) for v in ours_p] == [v in (0.0, 1.0) for v in theirs]

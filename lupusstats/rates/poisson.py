@@ -224,12 +224,17 @@ def _score_ratio_bound(x1, x2, d, c):
 
 
 def _rate_ratio_interval(level, method, alternative, x1, x2, n, p0, d, estimate, se):
-    """Interval of :func:`rate_ratio_test` at `level` (one of its four methods)."""
-    from scipy import stats
+    """Interval of :func:`rate_ratio_test` at `level` (one of its four methods).
 
+    ``"exact"``: the Clopper-Pearson interval of the conditional binomial
+    proportion from its beta quantiles (:func:`lupusstats._core.inference.clopper_pearson_interval`),
+    the interval ``scipy.stats.binomtest(...).proportion_ci(method="exact")``
+    finds with a root finder (to its tolerance, 2e-12) and R ``poisson.test``
+    takes from ``qbeta``.
+    """
     if method == "exact":
-        bt = stats.binomtest(x1, n, p0, alternative=alternative)
-        lo_p, hi_p = bt.proportion_ci(confidence_level=level, method="exact")
+        lo_p, hi_p = _inf.clopper_pearson_interval(x1, n, _inf.two_sided_level(level, alternative))
+        lo_p, hi_p = _inf.one_sided(lo_p, hi_p, alternative, 0.0, 1.0)
         return _ratio_from_p(lo_p, d), _ratio_from_p(hi_p, d)
     if method == "midp":
         tail = 1.0 - level
