@@ -305,8 +305,9 @@ def fit_scenario(
     each time.  Brent's method then solves inside that bracket to `xtol`.  If
     the search reaches the bounds without a crossing, the solve is Brent's
     method on the whole of `bounds` (a ValueError when the simulated value
-    does not cross the published one there).  No parameter value is simulated
-    twice within a solve.
+    does not cross the published one there).  A starting value at which the
+    simulated value equals the published one exactly is a root and is kept.
+    No parameter value is simulated twice within a solve.
 
     Returns
     -------
