@@ -25,6 +25,24 @@ settings.load_profile("ci")
 _SPREAD_FILES = frozenset({"test_notebooks.py", "test_fuzz_1.py", "test_fuzz_2.py", "test_fitting.py"})
 
 
+# Scopes known to take long go first (largest first is the usual heuristic for scheduling independent jobs
+# on few workers: a long job started last is the run's tail).  xdist's own order (most tests first) puts
+# the spread single-test scopes, which include the longest tests of the suite, at the very end.
+_LONG_FIRST = (
+    "tests/test_browser.py",  # one JupyterLab server for the file: about two minutes on one worker
+    "tests/test_notebooks.py",  # the second-seed run of each notebook, 5-25 s each
+    "tests/test_docs.py",  # the Sphinx build
+    "notebooks/",  # nbval: each notebook's cells in order
+    "tests/test_fitting.py",
+    "tests/test_fuzz_2.py",
+    "tests/test_fuzz_1.py",
+)
+
+
+def _rank(scope: str) -> int:
+    return next((i for i, prefix in enumerate(_LONG_FIRST) if scope.startswith(prefix)), len(_LONG_FIRST))
+
+
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadfile":
         return None
@@ -34,5 +52,21 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             return nodeid if path.rsplit("/", 1)[-1] in _SPREAD_FILES else path
+
+        def schedule(self) -> None:
+            if self.collection is None and self.collection_is_completed:
+                # the same stable order on every worker: known-long scopes first, then the most tests first
+                # (xdist's own order); a scope's tests keep their order (nbval's cells)
+                for node, collection in self.registered_collections.items():
+                    size: dict[str, int] = {}
+                    for nodeid in collection:
+                        scope = self._split_scope(nodeid)
+                        size[scope] = size.get(scope, 0) + 1
+                    self.registered_collections[node] = sorted(
+                        collection,
+                        key=lambda nodeid: (_rank(self._split_scope(nodeid)), -size[self._split_scope(nodeid)]),
+                    )
+                self.config.option.loadscopereorder = False
+            super().schedule()
 
     return _SpreadLongFiles(config, log)
