@@ -355,13 +355,15 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator, *, frailt
     varying = _severity_varies(scenario)
     if varying:
         out["p_severe"], out["p_moderate"] = np.empty(shape), np.empty(shape)
+    # without patient-level terms the severity probabilities are one row (by arm), the same in every block
+    by_arm = None if varying else _severity_probabilities(scenario, pp, np.ones((1, n_patients)), rng)
     rows = max(1, _BLOCK_CELLS // max(n_patients, 1))
     for start in range(0, n_trials, rows):
         block = slice(start, min(start + rows, n_trials))
         skip = ("code", "adverse") if varying else ("code", "adverse", "p_severe", "p_moderate")
         views = {key: value[block] for key, value in out.items() if key not in skip and value is not None}
         views["adverse"] = {event: counts[block] for event, counts in out["adverse"].items()}
-        p_sev, p_mod = _draw_block(scenario, pp, views, (block.stop - block.start, n_patients), rng)
+        p_sev, p_mod = _draw_block(scenario, pp, views, (block.stop - block.start, n_patients), rng, by_arm)
         if not varying and start == 0:  # by arm only: one row, broadcast (no work per trial)
             out["p_severe"], out["p_moderate"] = np.broadcast_to(p_sev[0], shape), np.broadcast_to(p_mod[0], shape)
     for key, value in (
@@ -375,12 +377,20 @@ def _draw(scenario: Scenario, n_trials: int, rng: np.random.Generator, *, frailt
     return out  # type: ignore[return-value]
 
 
-def _draw_block(scenario: Scenario, pp: _PerPatient, out: dict, shape: tuple[int, int], rng: np.random.Generator):
+def _draw_block(
+    scenario: Scenario,
+    pp: _PerPatient,
+    out: dict,
+    shape: tuple[int, int],
+    rng: np.random.Generator,
+    by_arm: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """Draw one block of trials of `shape` into `out`, views of the arrays of :func:`_draw` (rows of one block).
 
     Arrays that :func:`_draw` leaves out (one value for every patient) are not
     in `out`.  Returns P(severe) and P(moderate | not severe) of the block
-    (written into `out` too when they vary by patient).
+    (written into `out` too when they vary by patient; `by_arm`: their one row
+    when they do not, from :func:`_severity_probabilities`).
     """
     alpha = scenario.dispersion
 
@@ -414,7 +424,10 @@ def _draw_block(scenario: Scenario, pp: _PerPatient, out: dict, shape: tuple[int
     mean = np.multiply(frailty, pp["rate"])
     mean *= followup
     out["n_flares"][...] = rng.poisson(mean)
-    p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
+    if by_arm is None:
+        p_sev, p_mod_given_not_sev = _severity_probabilities(scenario, pp, frailty, rng)
+    else:
+        p_sev, p_mod_given_not_sev = (np.broadcast_to(row[0], shape) for row in by_arm)
     if "p_severe" in out:
         out["p_severe"][...], out["p_moderate"][...] = p_sev, p_mod_given_not_sev
     _flare_summaries(out, followup, p_sev, p_mod_given_not_sev, rng)
