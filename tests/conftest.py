@@ -53,20 +53,17 @@ def pytest_xdist_make_scheduler(config, log):
             path = nodeid.split("::", 1)[0]
             return nodeid if path.rsplit("/", 1)[-1] in _SPREAD_FILES else path
 
-        def schedule(self) -> None:
-            if self.collection is None and self.collection_is_completed:
-                # the same stable order on every worker: known-long scopes first, then the most tests first
-                # (xdist's own order); a scope's tests keep their order (nbval's cells)
-                for node, collection in self.registered_collections.items():
-                    size: dict[str, int] = {}
-                    for nodeid in collection:
-                        scope = self._split_scope(nodeid)
-                        size[scope] = size.get(scope, 0) + 1
-                    self.registered_collections[node] = sorted(
-                        collection,
-                        key=lambda nodeid: (_rank(self._split_scope(nodeid)), -size[self._split_scope(nodeid)]),
-                    )
-                self.config.option.loadscopereorder = False
-            super().schedule()
+        _ordered = False
+
+        def _assign_work_unit(self, node) -> None:
+            # the first assignment sees the whole work queue: order it once, known-long scopes first, then
+            # the most tests first (xdist's own order); the scopes themselves are untouched (the workers run
+            # them by index into their own collection, in collection order)
+            if not self._ordered:
+                ranked = sorted(self.workqueue.items(), key=lambda item: (_rank(item[0]), -len(item[1])))
+                self.workqueue.clear()
+                self.workqueue.update(ranked)
+                self._ordered = True
+            super()._assign_work_unit(node)
 
     return _SpreadLongFiles(config, log)
