@@ -101,30 +101,27 @@ def _poisson_valid(k, mu):
     return (mu >= 0.0) & ~np.isnan(k)
 
 
-def poisson_cdf(k, mu):
-    """``scipy.stats.poisson.cdf(k, mu)``: ``special.pdtr(floor(k), mu)``; 0 below 0, 1 at ``k = inf``."""
+def _poisson_tail(k, mu, tail: str, below: float, at_inf: float):
+    """``special.<tail>(floor(k), mu)`` with scipy.stats' ends: `below` for ``k < 0``, `at_inf` at ``k = inf``."""
     from scipy import special
 
     k = np.asarray(k, dtype=float)
     mu = np.asarray(mu, dtype=float)
     with np.errstate(invalid="ignore"):
-        inner = special.pdtr(np.floor(np.where((k >= 0) & np.isfinite(k), k, 0.0)), mu)
-        out = np.where(k < 0, 0.0, np.where(k == np.inf, 1.0, inner))
+        inner = getattr(special, tail)(np.floor(np.where((k >= 0) & np.isfinite(k), k, 0.0)), mu)
+        out = np.where(k < 0, below, np.where(k == np.inf, at_inf, inner))
         out = np.where(_poisson_valid(k, mu), out, np.nan)
     return _result(out)
+
+
+def poisson_cdf(k, mu):
+    """``scipy.stats.poisson.cdf(k, mu)``: ``special.pdtr(floor(k), mu)``; 0 below 0, 1 at ``k = inf``."""
+    return _poisson_tail(k, mu, "pdtr", 0.0, 1.0)
 
 
 def poisson_sf(k, mu):
     """``scipy.stats.poisson.sf(k, mu)``: ``special.pdtrc(floor(k), mu)``; 1 below 0, 0 at ``k = inf``."""
-    from scipy import special
-
-    k = np.asarray(k, dtype=float)
-    mu = np.asarray(mu, dtype=float)
-    with np.errstate(invalid="ignore"):
-        inner = special.pdtrc(np.floor(np.where((k >= 0) & np.isfinite(k), k, 0.0)), mu)
-        out = np.where(k < 0, 1.0, np.where(k == np.inf, 0.0, inner))
-        out = np.where(_poisson_valid(k, mu), out, np.nan)
-    return _result(out)
+    return _poisson_tail(k, mu, "pdtrc", 1.0, 0.0)
 
 
 def poisson_pmf(k, mu):
